@@ -1,0 +1,48 @@
+/**
+ * Small convolutional network for image input: per filter count a 3x3 'same' convolution, optional
+ * BatchNorm, activation and 2x2 max pooling; then a dense hidden layer and the output layer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  Activation, BatchNormOptions, ModelBuilder, describeBatchNorm, outputLayer, resolveBatchNorm,
+  seededKernel, withBatchNorm,
+} from './builder';
+
+export interface CnnOptions extends BatchNormOptions {
+  /** Filters of each convolution block. Default: [16, 32]. */
+  filters?: number[];
+  /** Units of the dense layer after the convolutions; 0 for none. Default: 64. */
+  dense?: number;
+  /** Activation of every hidden layer. Default: 'relu'. */
+  activation?: Activation;
+}
+
+export function cnn(options: CnnOptions = {}): ModelBuilder {
+  const { filters = [16, 32], dense = 64, activation = 'relu' } = options;
+  const bn = resolveBatchNorm(options);
+  filters.forEach((f) => {
+    if (!Number.isInteger(f) || f < 1) throw new Error(`cnn: filters must be positive integers, got ${f}`);
+  });
+  return {
+    name: 'cnn',
+    batchNorm: bn.batchNorm,
+    describe: () => `cnn conv3x3 [${filters.join(',')}] + maxpool, dense ${dense}, ${activation}, ${describeBatchNorm(bn)}`,
+    build: ({ inputShape, outputs }, seed) => {
+      if (inputShape.length !== 3) throw new Error(`cnn needs image input [height, width, channels], got [${inputShape}]`);
+      const input = tf.input({ shape: inputShape });
+      let x: tf.SymbolicTensor = input;
+      filters.forEach((f, i) => {
+        const conv = (useBias: boolean) =>
+          tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias, kernelInitializer: seededKernel(seed, i) });
+        x = withBatchNorm(x, conv, { ...bn, activation });
+        x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+      });
+      x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+      if (dense > 0) {
+        const layer = (useBias: boolean) => tf.layers.dense({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
+        x = withBatchNorm(x, layer, { ...bn, activation });
+      }
+      return tf.model({ inputs: input, outputs: outputLayer(x, outputs, seed, filters.length + 1) });
+    },
+  };
+}

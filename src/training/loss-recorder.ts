@@ -1,0 +1,72 @@
+/**
+ * Keeps the device-side loss scalars of sampled updates and reads them in one asynchronous batch,
+ * so the training loop never waits on the device per step; also keeps the epoch's running sums of
+ * loss and correct predictions on the device until the epoch ends.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { UpdateRecord } from './history';
+
+export class LossRecorder {
+  private tensors: tf.Scalar[] = [];
+  private meta: Omit<UpdateRecord, 'loss'>[] = [];
+
+  /** Records every `every`-th update's loss (by global update index). */
+  constructor(readonly every: number) {}
+
+  get pending(): number {
+    return this.tensors.length;
+  }
+
+  /** Takes a reference to `loss` when this update is sampled; the caller still owns `loss`. */
+  record(epoch: number, step: number, update: number, loss: tf.Scalar): void {
+    if (update % this.every !== 0) return;
+    this.tensors.push(tf.clone(loss));
+    this.meta.push({ epoch, step, update });
+  }
+
+  /** Reads all pending losses with one async download and releases them. */
+  async flush(): Promise<UpdateRecord[]> {
+    if (this.tensors.length === 0) return [];
+    const stacked = tf.stack(this.tensors);
+    tf.dispose(this.tensors);
+    const meta = this.meta;
+    this.tensors = [];
+    this.meta = [];
+    try {
+      const values = await stacked.data();
+      return meta.map((m, i) => ({ ...m, loss: values[i] }));
+    } finally {
+      stacked.dispose();
+    }
+  }
+}
+
+/** Running per-epoch sums of loss x batch size and correct predictions, kept on the device. */
+export class EpochTotals {
+  private lossSum = tf.scalar(0);
+  private correctSum = tf.scalar(0);
+  private samples = 0;
+
+  add(loss: tf.Scalar, correct: tf.Scalar | null, batchSize: number): void {
+    const lossSum = tf.tidy(() => tf.add(this.lossSum, tf.mul(loss, batchSize)) as tf.Scalar);
+    this.lossSum.dispose();
+    this.lossSum = lossSum;
+    if (correct) {
+      const correctSum = tf.add(this.correctSum, correct) as tf.Scalar;
+      this.correctSum.dispose();
+      this.correctSum = correctSum;
+    }
+    this.samples += batchSize;
+  }
+
+  /** Mean loss and accuracy of the epoch so far (one async read), and releases the sums. */
+  async read(): Promise<{ loss: number; correct: number; samples: number }> {
+    const both = tf.stack([this.lossSum, this.correctSum]);
+    try {
+      const [lossSum, correct] = await both.data();
+      return { loss: lossSum / this.samples, correct, samples: this.samples };
+    } finally {
+      tf.dispose([both, this.lossSum, this.correctSum]);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The trainer's options, each default documented, and their resolution (validated once, at the
+ * edge). The strategy owns batching, the trainer owns epochs, optimizer and callbacks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Strategy, miniBatch } from '../batching';
+import type { Dataset } from '../data/dataset';
+import type { Callback } from './callbacks';
+import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
+
+export interface TrainOptions {
+  /** How each epoch is cut into batches. Default: miniBatch(32). */
+  strategy?: Strategy;
+  /** 'sgd', 'momentum' (0.9), 'adam', or an optimizer instance. Default: 'adam'. */
+  optimizer?: OptimizerName | tf.Optimizer;
+  /** Default: 0.001 for adam, 0.01 for momentum, 0.05 for sgd. Ignored for an optimizer instance. */
+  learningRate?: number;
+  /** Default: 5. */
+  epochs?: number;
+  /** Seeds the initial weights (for a model builder), the validation split and every epoch's order. Default: 0. */
+  seed?: number;
+  /** A held-out data set, or a fraction of `data` split off with the seed. Default: none. */
+  validation?: Dataset | number;
+  /** Default: none (a NaN/Infinity guard is always added unless stopOnNaN is false). */
+  callbacks?: Callback[];
+  /** Record every k-th update's loss. Default: so that an epoch records at most 500 losses. */
+  updateLossEvery?: number;
+  /** Stop when the loss becomes NaN or infinite. Default: true. */
+  stopOnNaN?: boolean;
+  /** Train dense BatchNorm on one-sample batches anyway (see batchnorm-guard.ts). Default: false. */
+  allowBatchNormBatchOfOne?: boolean;
+  /** Called with warnings (e.g. BN under gradient accumulation). Default: console.warn. */
+  warn?: (message: string) => void;
+}
+
+export interface ResolvedTrainOptions {
+  strategy: Strategy;
+  optimizer: tf.Optimizer;
+  optimizerName: string;
+  ownsOptimizer: boolean;
+  learningRate: number;
+  epochs: number;
+  seed: number;
+  updateLossEvery: number;
+  stopOnNaN: boolean;
+  allowBatchNormBatchOfOne: boolean;
+  callbacks: Callback[];
+  warn: (message: string) => void;
+}
+
+export function resolveTrainOptions(options: TrainOptions, trainSize: number): ResolvedTrainOptions {
+  const strategy = options.strategy ?? miniBatch(32);
+  const epochs = options.epochs ?? 5;
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const updatesPerEpoch = strategy.updatesPerEpoch(trainSize);
+  const updateLossEvery = options.updateLossEvery ?? Math.max(1, Math.ceil(updatesPerEpoch / 500));
+  if (!Number.isInteger(updateLossEvery) || updateLossEvery < 1) {
+    throw new Error(`updateLossEvery must be a positive integer, got ${updateLossEvery}`);
+  }
+  const { optimizer, optimizerName, ownsOptimizer, learningRate } = resolveOptimizer(options);
+  return {
+    strategy, optimizer, optimizerName, ownsOptimizer, learningRate, epochs, seed, updateLossEvery,
+    stopOnNaN: options.stopOnNaN ?? true,
+    allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
+    callbacks: options.callbacks ?? [],
+    warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
+  };
+}
+
+function resolveOptimizer(options: TrainOptions) {
+  const given = options.optimizer ?? 'adam';
+  if (given instanceof tf.Optimizer) {
+    return { optimizer: given, optimizerName: given.getClassName(), ownsOptimizer: false, learningRate: options.learningRate ?? NaN };
+  }
+  if (!OPTIMIZER_NAMES.includes(given)) {
+    throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(given)}`);
+  }
+  const learningRate = options.learningRate ?? DEFAULT_LEARNING_RATES[given];
+  return { optimizer: makeOptimizer(given, learningRate), optimizerName: given, ownsOptimizer: true, learningRate };
+}

@@ -1,0 +1,92 @@
+/**
+ * One weight update: gather the batch by index from the data set's tensors, forward in training
+ * mode, loss, gradient, update. With micro-batches the gradients of the chunks, each weighted by its
+ * share of the batch, are summed before the single update, so the result equals the one-shot
+ * gradient of the batch mean loss while only one chunk's activations exist at a time.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/dataset';
+import { countCorrect, meanLoss } from './objective';
+
+export interface StepContext {
+  model: tf.LayersModel;
+  data: Dataset;
+  optimizer: tf.Optimizer;
+  variables: tf.Variable[];
+}
+
+/** Device-side results of one update; the caller disposes them. `correct` is null for regression. */
+export interface StepResult {
+  loss: tf.Scalar;
+  correct: tf.Scalar | null;
+}
+
+interface Forward {
+  loss: tf.Scalar;
+  correct: tf.Scalar | null;
+}
+
+/** Forward pass in training mode on the samples at `indices` (all samples in order when null). */
+function forward({ model, data }: StepContext, indices: Int32Array | null): Forward {
+  const idx = indices && tf.tensor1d(indices, 'int32');
+  const x = idx ? tf.gather(data.x, idx) : data.x;
+  const y = idx ? tf.gather(data.y, idx) : data.y;
+  const outputs = model.apply(x, { training: true }) as tf.Tensor;
+  return {
+    loss: meanLoss(data.task, y, outputs),
+    correct: data.task === 'classification' ? countCorrect(y, outputs) : null,
+  };
+}
+
+/** One update on a whole batch. `indices` null means every sample in order (unshuffled full batch). */
+export function singleStep(ctx: StepContext, indices: Int32Array | null): StepResult {
+  let correct: tf.Scalar | null = null;
+  const loss = ctx.optimizer.minimize(() => {
+    const result = forward(ctx, indices);
+    correct = result.correct && tf.keep(result.correct);
+    return result.loss;
+  }, true, ctx.variables) as tf.Scalar;
+  return { loss, correct };
+}
+
+/** One update on a batch given as chunks: gradients accumulated over the chunks, then applied once. */
+export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepResult {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  let grads: tf.NamedTensorMap | null = null;
+  let loss: tf.Scalar = tf.scalar(0);
+  let correct: tf.Scalar | null = ctx.data.task === 'classification' ? tf.scalar(0) : null;
+  try {
+    for (const chunk of chunks) {
+      let chunkCorrect: tf.Scalar | null = null;
+      const result = tf.variableGrads(() => {
+        const f = forward(ctx, chunk);
+        chunkCorrect = f.correct && tf.keep(f.correct);
+        return tf.mul(f.loss, chunk.length / total);
+      }, ctx.variables);
+      grads = grads ? addInto(grads, result.grads) : result.grads;
+      loss = replace(loss, tf.add(loss, result.value));
+      result.value.dispose();
+      if (correct && chunkCorrect) {
+        correct = replace(correct, tf.add(correct, chunkCorrect));
+        (chunkCorrect as tf.Scalar).dispose();
+      }
+    }
+    if (grads) ctx.optimizer.applyGradients(grads);
+    return { loss, correct };
+  } finally {
+    if (grads) tf.dispose(grads);
+  }
+}
+
+/** Sums `extra` into `sum` (both disposed), returning the new map. */
+function addInto(sum: tf.NamedTensorMap, extra: tf.NamedTensorMap): tf.NamedTensorMap {
+  const next: tf.NamedTensorMap = {};
+  for (const name of Object.keys(sum)) next[name] = tf.add(sum[name], extra[name]);
+  tf.dispose([sum, extra]);
+  return next;
+}
+
+function replace<T extends tf.Tensor>(old: T, next: T): T {
+  old.dispose();
+  return next;
+}

@@ -1,0 +1,123 @@
+/**
+ * The training loop: for each epoch, the strategy's index batches in order, one update per batch
+ * (gathered from the data set's tensors on the backend), losses read asynchronously in batches,
+ * validation at the epoch's end, callbacks throughout. It knows nothing of shuffling or files.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { splitIntoMicroBatches } from '../batching';
+import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import type { ModelBuilder } from '../../models/builder';
+import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
+import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
+import { evaluate } from './evaluate';
+import type { EpochRecord, History } from './history';
+import { EpochTotals, LossRecorder } from './loss-recorder';
+import { ResolvedTrainOptions, TrainOptions, resolveTrainOptions } from './options';
+import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
+
+export interface TrainResult {
+  /** The trained model (built from the builder with `seed`, or the model passed in). Caller disposes it. */
+  model: tf.LayersModel;
+  history: History;
+}
+
+/** Read the pending sampled losses at least this often, so NaN checks and progress stay current. */
+const FLUSH_EVERY = 256;
+
+export async function train(modelOrBuilder: tf.LayersModel | ModelBuilder, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+  const split = typeof options.validation === 'number' ? splitDataset(data, options.validation, options.seed ?? 0) : null;
+  const trainData = split ? split.train : data;
+  const validation = split ? split.validation : (options.validation as Dataset | undefined);
+  const opts = resolveTrainOptions(options, trainData.size);
+  const model = modelOrBuilder instanceof tf.LayersModel
+    ? modelOrBuilder
+    : modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed);
+  try {
+    checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
+    const warning = accumulationWarning(model, opts.strategy, trainData.size);
+    if (warning) opts.warn(warning);
+    const describe = modelOrBuilder instanceof tf.LayersModel ? model.name : modelOrBuilder.describe();
+    const history = await runEpochs(model, describe, trainData, validation, opts);
+    return { model, history };
+  } catch (error) {
+    if (!(modelOrBuilder instanceof tf.LayersModel)) model.dispose();
+    throw error;
+  } finally {
+    if (split) [split.train, split.validation].forEach(disposeDataset);
+    if (opts.ownsOptimizer) opts.optimizer.dispose();
+  }
+}
+
+async function runEpochs(
+  model: tf.LayersModel, describe: string, data: Dataset, validation: Dataset | undefined, opts: ResolvedTrainOptions,
+): Promise<History> {
+  const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
+  const history: History = {
+    model: describe, strategy: opts.strategy.label, optimizer: opts.optimizerName, learningRate: opts.learningRate,
+    seed: opts.seed, backend: tf.getBackend(), trainSize: data.size, epochs: [], updates: [],
+    updateLossEvery: opts.updateLossEvery, stopReason: null,
+  };
+  const control: TrainControl = {
+    stop: (reason) => { history.stopReason ??= reason; },
+    get stopReason() { return history.stopReason; },
+  };
+  const ctx: StepContext = {
+    model, data, optimizer: opts.optimizer,
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+  };
+  const info = { epochs: opts.epochs, updatesPerEpoch: opts.strategy.updatesPerEpoch(data.size), trainSize: data.size, strategy: opts.strategy.label, model: describe };
+  for (const cb of callbacks) await cb.onTrainBegin?.(info);
+  const recorder = new LossRecorder(opts.updateLossEvery);
+  for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
+    const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
+    if (validation) {
+      const val = await evaluate(model, validation);
+      record.valLoss = val.loss;
+      record.valAccuracy = val.accuracy;
+    }
+    history.epochs.push(record);
+    for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
+  }
+  for (const cb of callbacks) await cb.onTrainEnd?.(history);
+  return history;
+}
+
+async function runEpoch(
+  ctx: StepContext, epoch: number, opts: ResolvedTrainOptions, recorder: LossRecorder,
+  callbacks: Callback[], control: TrainControl, history: History,
+): Promise<EpochRecord> {
+  const batches = opts.strategy.batches(ctx.data.size, epoch, opts.seed);
+  // An unshuffled full batch is the data set itself: skip the gather (and its copy of N samples).
+  const wholeInOrder = opts.strategy.kind === 'full' && !opts.strategy.shuffle;
+  const totals = new EpochTotals();
+  const flush = async (): Promise<void> => {
+    const records = await recorder.flush();
+    history.updates.push(...records);
+    for (const cb of callbacks) await cb.onLosses?.(records, control);
+  };
+  const start = performance.now();
+  let steps = 0;
+  for (const batch of batches) {
+    const update = history.epochs.reduce((n, e) => n + e.updates, 0) + steps;
+    const result = runStep(ctx, batch, wholeInOrder, opts.strategy.microBatch);
+    recorder.record(epoch, steps, update, result.loss);
+    totals.add(result.loss, result.correct, batch.length);
+    tf.dispose([result.loss, result.correct ?? []]);
+    steps++;
+    for (const cb of callbacks) cb.onStep?.({ epoch, step: steps - 1, stepsInEpoch: batches.length });
+    if (recorder.pending >= FLUSH_EVERY) await flush();
+    if (control.stopReason) break;
+  }
+  await flush();
+  const sums = await totals.read();
+  return {
+    epoch, loss: sums.loss, accuracy: ctx.data.task === 'classification' ? sums.correct / sums.samples : null,
+    valLoss: null, valAccuracy: null, seconds: (performance.now() - start) / 1000, updates: steps, samples: sums.samples,
+  };
+}
+
+function runStep(ctx: StepContext, batch: Int32Array, wholeInOrder: boolean, microBatch: number | undefined): StepResult {
+  const chunks = splitIntoMicroBatches(batch, microBatch);
+  if (chunks.length > 1) return accumulatedStep(ctx, chunks);
+  return singleStep(ctx, wholeInOrder ? null : batch);
+}
