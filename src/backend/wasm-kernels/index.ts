@@ -1,0 +1,38 @@
+/**
+ * batchlab's own kernel pack for the wasm backend. tfjs-backend-wasm 4.22 ships inference kernels
+ * but lacks some that training needs (Conv2DBackpropFilter, so a CNN's filter gradient throws
+ * "Kernel ... not registered"); this pack fills those gaps, and later performance kernels for wasm
+ * belong here too. Owns the list and its (un)registration; each kernel's maths lives in its own file.
+ * A kernel the installed backend already provides is left alone.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+
+const WASM = 'wasm';
+
+const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+
+/** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
+const registeredByPack = new Set<string>();
+
+/**
+ * Registers every kernel of the pack that wasm does not already have; safe to call more than once.
+ * Returns the kernel names registered by this call, e.g. ['Conv2DBackpropFilter'] the first time
+ * and [] afterwards.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const registered: string[] = [];
+  for (const config of wasmTrainingKernels) {
+    if (tf.getKernel(config.kernelName, WASM) !== undefined) continue;
+    tf.registerKernel(config);
+    registeredByPack.add(config.kernelName);
+    registered.push(config.kernelName);
+  }
+  return registered;
+}
+
+/** Removes the kernels this pack registered (for tests); the backend's own kernels stay. */
+export function unregisterWasmTrainingKernels(): void {
+  for (const name of registeredByPack) tf.unregisterKernel(name, WASM);
+  registeredByPack.clear();
+}
