@@ -69,7 +69,12 @@ export function withBatchNorm(
 }
 
 export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormOptions> {
-  const resolved = { batchNorm: false, bnPosition: 'before' as BnPosition, momentum: 0.9, epsilon: 1e-3, ...options };
+  const resolved = {
+    batchNorm: options.batchNorm ?? false,
+    bnPosition: options.bnPosition ?? 'before',
+    momentum: options.momentum ?? 0.9,
+    epsilon: options.epsilon ?? 1e-3,
+  };
   if (!(resolved.momentum >= 0 && resolved.momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${resolved.momentum}`);
   if (!(resolved.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${resolved.epsilon}`);
   if (resolved.bnPosition !== 'before' && resolved.bnPosition !== 'after') {

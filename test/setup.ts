@@ -1,11 +1,12 @@
-// Shared test set-up: tests run on the wasm backend (the one users get on a CPU) unless a test
-// switches explicitly; the cpu backend is the reference for kernel checks.
-import '@tensorflow/tfjs-backend-wasm';
+// Shared test set-up: tests run on the wasm backend (the one users get on a CPU), started the way
+// users start it, so batchlab's wasm training kernels are registered; the cpu backend is the
+// reference for kernel checks.
 import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/backend';
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
-    await tf.setBackend('wasm');
+    await useBackend('wasm');
     await tf.ready();
   },
 };

@@ -147,3 +147,8 @@ function limitRaw(raw: RawData, limit: number): RawData {
   const width = raw.features.length / raw.targets.length;
   return { ...raw, features: raw.features.slice(0, n * width), targets: raw.targets.slice(0, n) };
 }
+
+export function disposeLoaded(data: LoadedData): void {
+  disposeDataset(data.train);
+  if (data.test) disposeDataset(data.test);
+}

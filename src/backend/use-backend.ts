@@ -1,0 +1,98 @@
+/**
+ * Choosing and starting a tfjs backend: 'tensorflow' (native, CUDA when available), 'wasm' (with
+ * batchlab's training-kernel pack) or 'cpu' (pure JS), or 'auto' for the fastest that starts.
+ * Owns the start-up order and the BackendInfo report; the native details live in native.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { NATIVE_PACKAGES, NativeCandidate, NativeNotInstalledError, checkSharedCore, findNativePackage, loadNativePackage, nativeUsesGpu } from './native';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** What computes: 'CUDA GPU', 'CPU (libtensorflow)', 'CPU (WebAssembly, SIMD)', 'CPU (JavaScript)'. */
+  device: string;
+  gpu: boolean;
+  /** Package versions in use, e.g. { 'tfjs-core': '4.22.0', 'tfjs-backend-wasm': '4.22.0' }. */
+  versions: Record<string, string>;
+  /** Threads the backend computes with, where known. */
+  threads: number | null;
+  /** Why faster backends were skipped (for 'auto'), and other remarks. */
+  notes: string[];
+}
+
+export interface UseBackendOptions {
+  /** Register batchlab's wasm kernels (needed to train CNNs on wasm). Default: true. */
+  wasmKernels?: boolean;
+  /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
+  nativePackages?: readonly NativeCandidate[];
+}
+
+/** Starts `choice` and makes it the active backend. Throws, saying why and what to install, if it cannot. */
+export async function useBackend(choice: BackendChoice = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(`backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${String(choice)}`);
+  }
+  if (choice !== 'auto') return start(choice, options);
+  const notes: string[] = [];
+  for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
+    try {
+      const info = await start(name, options);
+      return { ...info, notes: [...notes, ...info.notes] };
+    } catch (error) {
+      const why = error instanceof NativeNotInstalledError ? 'not installed (batchlab doctor says how to add it)' : String(error instanceof Error ? error.message : error);
+      notes.push(`${name} skipped: ${why}`);
+    }
+  }
+  throw new Error(`no backend could start:\n${notes.join('\n')}`);
+}
+
+async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
+  if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
+  if (name === 'wasm') return startWasm(options.wasmKernels ?? true);
+  await activate('cpu');
+  return { name, device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes: [] };
+}
+
+async function startNative(candidates: readonly NativeCandidate[]): Promise<BackendInfo> {
+  const pkg = findNativePackage(candidates);
+  if (!pkg) throw new NativeNotInstalledError();
+  checkSharedCore(pkg);
+  loadNativePackage(pkg);
+  await activate('tensorflow');
+  const gpu = nativeUsesGpu(tf.backend());
+  const notes = pkg.name.endsWith('-gpu') && !gpu
+    ? ['tfjs-node-gpu found no usable CUDA GPU and runs on the CPU (check the CUDA 11.2 / cuDNN 8.1 libraries)']
+    : [];
+  return {
+    name: 'tensorflow', device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)', gpu,
+    versions: { ...coreVersions(), [pkg.name.replace('@tensorflow/', '')]: pkg.version }, threads: null, notes,
+  };
+}
+
+async function startWasm(kernels: boolean): Promise<BackendInfo> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const registered = kernels ? registerWasmTrainingKernels() : [];
+  await activate('wasm');
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+  const notes = kernels ? [] : ['training kernel pack off: CNNs cannot train on wasm'];
+  if (registered.length > 0) notes.push(`training kernels added: ${registered.join(', ')}`);
+  return {
+    name: 'wasm', device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`, gpu: false,
+    versions: { ...coreVersions(), 'tfjs-backend-wasm': wasm.version_wasm },
+    // tfjs hard-codes multi-threaded wasm off in Node.
+    threads: 1, notes,
+  };
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed to initialise the backend`);
+  await tf.ready();
+}
+
+function coreVersions(): Record<string, string> {
+  return { 'tfjs-core': tf.version_core, 'tfjs-layers': tf.version_layers };
+}

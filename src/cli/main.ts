@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * The `batchlab` command: parses arguments, dispatches to a command, and maps errors to exit codes
+ * (2 for usage errors, with the message naming the option and value; 1 for failures).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runDoctor } from './doctor-command';
+import { runTrain, trainOptions } from './train-command';
+import { UsageError } from './parse';
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('batchlab')
+    .usage('$0 <command> [options]')
+    .command('train', 'train one model with one batching strategy', trainOptions, (args) => runTrain(args))
+    .command('doctor', 'list every backend, whether it starts here, and why not', (y) => y, () => runDoctor())
+    .demandCommand(1, 'name a command: train or doctor')
+    .strictCommands()
+    .strictOptions()
+    .example('$0 train --model mlp --bn --strategy mini:128 --epochs 3', 'train on the embedded Fashion-MNIST subset')
+    .example('$0 train --data fashion-mnist --model cnn --bn --strategy mini:64', 'full Fashion-MNIST, convolutional')
+    .help()
+    .version()
+    .fail((message, error) => {
+      // yargs re-wraps errors thrown by coerce functions as YError; both are usage errors.
+      if (error && !(error instanceof UsageError) && error.name !== 'YError') throw error;
+      process.stderr.write(`batchlab: ${error ? error.message : message}\nRun batchlab --help (or batchlab <command> --help) for usage.\n`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+if (require.main === module) {
+  main(hideBin(process.argv)).catch((error: unknown) => {
+    process.stderr.write(`batchlab: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

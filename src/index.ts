@@ -1,0 +1,22 @@
+/**
+ * batchlab's library entry point.
+ * @example
+ *   const { useBackend, loadDataset, train, miniBatch, mlp } = require('batchlab');
+ *   await useBackend('auto');
+ *   const { train: data, test } = await loadDataset('fashion-mnist-small');
+ *   const { model, history } = await train(mlp({ batchNorm: true }), data, { strategy: miniBatch(128), epochs: 3 });
+ */
+export * from './batching';
+export * from './backend';
+export * from './training';
+export * from '../models';
+export { loadDataset, DATASET_NAMES, EMBEDDED_DATA_DIR, DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/catalog';
+export type { LoadDatasetOptions, LoadedData } from './data/catalog';
+export { toDataset, splitDataset, subset, fitStandardizer, standardize, disposeDataset } from './data/dataset';
+export type { Dataset, RawData, Task, DatasetSpec } from './data/dataset';
+export { parseIdx, readIdxFile, loadIdxPair, writeIdx } from './data/idx';
+export { parseCsv, readCsvFile } from './data/csv';
+export { gaussianBlobs, twoSpirals, linearRegression } from './data/synthetic';
+export { saveModel, loadModel, fileIOHandler } from './io/model-files';
+export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write';
+export { createRng, deriveSeed, permutation } from './util/random';

@@ -1,0 +1,11 @@
+export { train } from './train';
+export type { TrainResult } from './train';
+export type { TrainOptions } from './options';
+export { evaluate } from './evaluate';
+export type { Evaluation } from './evaluate';
+export { earlyStopping, stopAtAccuracy, stopOnNonFinite } from './callbacks';
+export type { Callback, TrainControl, TrainInfo, StepProgress, EarlyStoppingOptions, Monitor } from './callbacks';
+export { progressBar, formatEpoch } from './progress-bar';
+export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
+export type { OptimizerName } from './optimizers';
+export type { History, EpochRecord, UpdateRecord } from './history';
