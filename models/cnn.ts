@@ -23,6 +23,7 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
   filters.forEach((f) => {
     if (!Number.isInteger(f) || f < 1) throw new Error(`cnn: filters must be positive integers, got ${f}`);
   });
+  if (!Number.isInteger(dense) || dense < 0) throw new Error(`cnn: dense must be a non-negative integer, got ${dense}`);
   return {
     name: 'cnn',
     batchNorm: bn.batchNorm,
