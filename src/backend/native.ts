@@ -68,7 +68,7 @@ export function checkSharedCore(pkg: NativePackage): void {
 /** Loads the package (registering 'tensorflow'), explaining a missing libtensorflow. */
 export function loadNativePackage(pkg: NativePackage): void {
   try {
-    require(require.resolve(pkg.name, { paths: [dirname(pkg.dir)] }));
+    require(pkg.dir);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const gpuHint = pkg.name.endsWith('-gpu') ? ` GPU builds need ${CUDA_REQUIREMENTS}.` : '';

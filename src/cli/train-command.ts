@@ -8,12 +8,12 @@ import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { parseStrategy } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
-import { loadDataset, disposeLoaded } from '../data/catalog';
+import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
 import { cnn, logistic, mlp, ModelBuilder } from '../../models';
 import { Callback, earlyStopping, evaluate, OPTIMIZER_NAMES, OptimizerName, progressBar, stopAtAccuracy, train } from '../training';
-import { integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
+import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 
 const MODELS = ['mlp', 'cnn', 'logistic'] as const;
 
@@ -45,8 +45,16 @@ export function trainOptions(yargs: Argv) {
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
       viaLibrary('strategy', parseStrategy)(argv.strategy);
+      checkDataName(argv.data);
       return true;
     });
+}
+
+function checkDataName(name: string): void {
+  const known = DATASET_NAMES.filter((n) => !n.includes('<'));
+  if (!known.includes(name as (typeof known)[number]) && !/^csv:.+/.test(name)) {
+    throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')}, got ${name}`);
+  }
 }
 
 type TrainArgs = Awaited<ReturnType<typeof trainOptions>['argv']>;

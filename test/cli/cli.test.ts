@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../../src/io/model-files';
+
+const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+
+function batchlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], { encoding: 'utf8', timeout: 120000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('batchlab CLI', function () {
+  this.timeout(120000);
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'batchlab-cli-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const usageErrors: [string[], RegExp][] = [
+    [['train', '--strategy', 'mini:0'], /--strategy: miniBatch: batch size n must be a positive integer, got 0/],
+    [['train', '--strategy', 'huge'], /--strategy: strategy "huge" is not one of full, sgd, mini:<n>/],
+    [['train', '--epochs', '-3'], /--epochs must be a positive integer, got -3/],
+    [['train', '--lr', 'fast'], /--lr must be a number in \(0, 10\], got fast/],
+    [['train', '--hidden', '64,0'], /--hidden must be comma-separated positive integers, got 64,0/],
+    [['train', '--backend', 'gpu'], /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "wasm", "cpu"/],
+    [['train', '--data', 'imagenet'], /--data must be one of fashion-mnist-small, .*got imagenet/],
+    [['train', '--bogus'], /Unknown argument: bogus/],
+    [['frobnicate'], /Unknown command: frobnicate/],
+  ];
+  for (const [args, pattern] of usageErrors) {
+    it(`exits 2 naming the problem for: ${args.join(' ')}`, () => {
+      const { status, stderr } = batchlab(...args);
+      expect(stderr).to.match(pattern);
+      expect(status).to.equal(2);
+    });
+  }
+
+  it('shows help for train with every option', () => {
+    const { status, stdout } = batchlab('train', '--help');
+    expect(status).to.equal(0);
+    for (const option of ['--data', '--model', '--bn', '--strategy', '--optimizer', '--lr', '--epochs', '--seed', '--backend', '--out']) {
+      expect(stdout).to.include(option);
+    }
+  });
+
+  it('trains, prints a summary, writes history.json and a loadable model', async () => {
+    const out = join(dir, 'run');
+    const { status, stdout, stderr } = batchlab('train', '--data', 'blobs', '--model', 'mlp', '--hidden', '8', '--bn',
+      '--strategy', 'mini:64', '--epochs', '2', '--backend', 'wasm', '--out', out);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.match(/test loss \d+\.\d{4}, test accuracy \d+\.\d{2}% after 2 epochs/);
+    expect(stderr).to.match(/epoch 2\/2 {2}loss/);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.strategy).to.equal('mini:64');
+    expect(history.epochs).to.have.length(2);
+    expect(history.epochs[0].updates).to.equal(Math.ceil(2000 / 64));
+    expect(history.backend.name).to.equal('wasm');
+    const model = await loadModel(join(out, 'model'));
+    expect(model.layers.some((l) => l.getClassName() === 'BatchNormalization')).to.equal(true);
+    model.dispose();
+  });
+
+  it('fails with exit 1 and a clear message when the output cannot be written, keeping what was there', () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'keep me');
+    const { status, stderr } = batchlab('train', '--data', 'blobs', '--model', 'logistic', '--epochs', '1', '--quiet', '--out', join(blocker, 'run'));
+    expect(status).to.equal(1);
+    expect(stderr).to.match(/batchlab: .*a-file/);
+    expect(readFileSync(blocker, 'utf8')).to.equal('keep me');
+    expect(existsSync(join(blocker, 'run'))).to.equal(false);
+  });
+
+  it('doctor lists every backend', () => {
+    const { status, stdout } = batchlab('doctor');
+    expect(status).to.equal(0);
+    expect(stdout).to.match(/^tensorflow +(available|unavailable)/m);
+    expect(stdout).to.match(/^wasm +available: CPU \(WebAssembly/m);
+    expect(stdout).to.match(/^cpu +available: CPU \(JavaScript\)/m);
+  });
+});
