@@ -80,3 +80,15 @@ describe('batchlab CLI', function () {
     expect(stdout).to.match(/^cpu +available: CPU \(JavaScript\)/m);
   });
 });
+
+describe('scripts/library-example.js', function () {
+  this.timeout(120000);
+  it('runs as documented, requiring the built package by name', () => {
+    const script = join(__dirname, '..', '..', 'scripts', 'library-example.js');
+    const result = spawnSync(process.execPath, [script, '1'], { encoding: 'utf8', timeout: 120000 });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/^full {6}1 updates, test accuracy \d+\.\d\d%$/m);
+    expect(result.stdout).to.match(/^mini:32 {3}188 updates, test accuracy \d+\.\d\d%$/m);
+    expect(result.stdout).to.match(/^mini:128 {2}47 updates, test accuracy \d+\.\d\d%$/m);
+  });
+});
