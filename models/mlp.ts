@@ -6,7 +6,7 @@ import {
 } from './builder';
 
 export interface MlpOptions extends BatchNormOptions {
-  /** Units of each hidden layer. Default: [128, 64]. */
+  /** Units of each hidden layer. Default: [256, 128]. */
   hidden?: number[];
   /** Hidden activation. Default: 'relu'. */
   activation?: Activation;
@@ -15,7 +15,7 @@ export interface MlpOptions extends BatchNormOptions {
 }
 
 export function mlp(options: MlpOptions = {}): ModelBuilder {
-  const { hidden = [128, 64], activation = 'relu', dropout = 0 } = options;
+  const { hidden = [256, 128], activation = 'relu', dropout = 0 } = options;
   const bn = resolveBatchNorm(options);
   hidden.forEach((units) => {
     if (!Number.isInteger(units) || units < 1) throw new Error(`mlp: hidden units must be positive integers, got ${units}`);

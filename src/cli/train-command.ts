@@ -23,7 +23,7 @@ export function trainOptions(yargs: Argv) {
     .option('data-dir', { type: 'string', describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)' })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
     .option('model', { choices: MODELS, default: 'mlp' as (typeof MODELS)[number], describe: 'model builder' })
-    .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 256,128 [default: 128,64]' })
+    .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
     .option('bn', { type: 'boolean', default: false, describe: 'add BatchNormalization after each hidden layer' })
     .option('bn-position', { choices: ['before', 'after'] as const, default: 'before' as const, describe: 'BN before or after the activation' })
