@@ -26,27 +26,51 @@ interface Forward {
   correct: tf.Scalar | null;
 }
 
-/** Forward pass in training mode on the samples at `indices` (all samples in order when null). */
-function forward({ model, data }: StepContext, indices: Int32Array | null): Forward {
-  const idx = indices && tf.tensor1d(indices, 'int32');
-  const x = idx ? tf.gather(data.x, idx) : data.x;
-  const y = idx ? tf.gather(data.y, idx) : data.y;
-  const outputs = model.apply(x, { training: true }) as tf.Tensor;
+/** The batch's samples, gathered by index (every sample in order when `indices` is null). */
+interface Batch {
+  x: tf.Tensor;
+  y: tf.Tensor;
+}
+
+/**
+ * Gathers outside the gradient tape: data needs no gradient, and on the tape the engine would also
+ * keep a copy of the whole data set tensor (the saved input of the gather) at every step.
+ */
+function gatherBatch(data: Dataset, indices: Int32Array | null): Batch {
+  if (!indices) return { x: data.x, y: data.y };
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(indices, 'int32');
+    return { x: tf.gather(data.x, idx), y: tf.gather(data.y, idx) };
+  });
+}
+
+function releaseBatch(data: Dataset, batch: Batch): void {
+  if (batch.x !== data.x) tf.dispose([batch.x, batch.y]);
+}
+
+/** Forward pass in training mode on one gathered batch. */
+function forward({ model, data }: StepContext, batch: Batch): Forward {
+  const outputs = model.apply(batch.x, { training: true }) as tf.Tensor;
   return {
-    loss: meanLoss(data.task, y, outputs),
-    correct: data.task === 'classification' ? countCorrect(y, outputs) : null,
+    loss: meanLoss(data.task, batch.y, outputs),
+    correct: data.task === 'classification' ? countCorrect(batch.y, outputs) : null,
   };
 }
 
 /** One update on a whole batch. `indices` null means every sample in order (unshuffled full batch). */
 export function singleStep(ctx: StepContext, indices: Int32Array | null): StepResult {
-  let correct: tf.Scalar | null = null;
-  const loss = ctx.optimizer.minimize(() => {
-    const result = forward(ctx, indices);
-    correct = result.correct && tf.keep(result.correct);
-    return result.loss;
-  }, true, ctx.variables) as tf.Scalar;
-  return { loss, correct };
+  const batch = gatherBatch(ctx.data, indices);
+  try {
+    let correct: tf.Scalar | null = null;
+    const loss = ctx.optimizer.minimize(() => {
+      const result = forward(ctx, batch);
+      correct = result.correct && tf.keep(result.correct);
+      return result.loss;
+    }, true, ctx.variables) as tf.Scalar;
+    return { loss, correct };
+  } finally {
+    releaseBatch(ctx.data, batch);
+  }
 }
 
 /** One update on a batch given as chunks: gradients accumulated over the chunks, then applied once. */
@@ -58,11 +82,13 @@ export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepRes
   try {
     for (const chunk of chunks) {
       let chunkCorrect: tf.Scalar | null = null;
+      const batch = gatherBatch(ctx.data, chunk);
       const result = tf.variableGrads(() => {
-        const f = forward(ctx, chunk);
+        const f = forward(ctx, batch);
         chunkCorrect = f.correct && tf.keep(f.correct);
         return tf.mul(f.loss, chunk.length / total);
       }, ctx.variables);
+      releaseBatch(ctx.data, batch);
       grads = grads ? addInto(grads, result.grads) : result.grads;
       loss = replace(loss, tf.add(loss, result.value));
       result.value.dispose();

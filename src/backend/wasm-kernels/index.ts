@@ -7,13 +7,32 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { transposingBatchMatMul } from './batch-mat-mul';
+import { rowGather } from './gather-rows';
+import { blockTile } from './tile';
 
 const WASM = 'wasm';
 
 const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
 
+/** Replacements for stock kernels that are correct but slow for training, built on the originals. */
+const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
+  BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
+  GatherV2: rowGather,
+  Tile: blockTile,
+};
+
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
 const registeredByPack = new Set<string>();
+
+/** The stock kernels the overrides replaced, restored on unregistering. */
+const replacedOriginals = new Map<string, tf.KernelConfig>();
+
+function requireKernel(name: string): tf.KernelConfig {
+  const kernel = tf.getKernel(name, WASM);
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel; is @tensorflow/tfjs-backend-wasm loaded?`);
+  return kernel;
+}
 
 /**
  * Registers every kernel of the pack that wasm does not already have; safe to call more than once.
@@ -28,6 +47,14 @@ export function registerWasmTrainingKernels(): string[] {
     registeredByPack.add(config.kernelName);
     registered.push(config.kernelName);
   }
+  for (const [name, makeOverride] of Object.entries(overrides)) {
+    if (replacedOriginals.has(name)) continue;
+    const original = requireKernel(name);
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(makeOverride(original));
+    replacedOriginals.set(name, original);
+    registered.push(name);
+  }
   return registered;
 }
 
@@ -35,4 +62,9 @@ export function registerWasmTrainingKernels(): string[] {
 export function unregisterWasmTrainingKernels(): void {
   for (const name of registeredByPack) tf.unregisterKernel(name, WASM);
   registeredByPack.clear();
+  for (const [name, original] of replacedOriginals) {
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(original);
+  }
+  replacedOriginals.clear();
 }
