@@ -24,12 +24,14 @@ export interface StepProgress {
   /** Step within the epoch, 0-based. */
   step: number;
   stepsInEpoch: number;
+  /** Updates made so far in the whole run, this one included. */
+  updates: number;
 }
 
 export interface Callback {
   onTrainBegin?(info: TrainInfo): void | Promise<void>;
-  /** After every update; must stay cheap (no tensor reads). */
-  onStep?(progress: StepProgress): void;
+  /** After every update; must stay cheap (no tensor reads). May stop training mid-epoch. */
+  onStep?(progress: StepProgress, control: TrainControl): void;
   /** Sampled per-update losses, each time the loop reads a batch of them. */
   onLosses?(records: UpdateRecord[], control: TrainControl): void | Promise<void>;
   onEpochEnd?(record: EpochRecord, control: TrainControl): void | Promise<void>;

@@ -104,7 +104,7 @@ async function runEpoch(
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
     steps++;
-    for (const cb of callbacks) cb.onStep?.({ epoch, step: steps - 1, stepsInEpoch: batches.length });
+    for (const cb of callbacks) cb.onStep?.({ epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 }, control);
     if (recorder.pending >= FLUSH_EVERY) await flush();
     if (control.stopReason) break;
   }

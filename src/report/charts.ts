@@ -1,0 +1,171 @@
+/**
+ * Charts for experiment reports. Owns two things: small Vega-Lite spec builders (`lineChart`,
+ * `barChart`) with the house sizes, legends and axis titles, and headless rendering (spec -> SVG
+ * with vega's 'none' renderer, SVG -> PNG with resvg). Choosing what to plot, and writing files,
+ * are left to the report code that calls it.
+ *
+ * Fonts: vega writes text as `sans-serif`; resvg draws it with DejaVu Sans from the npm package
+ * dejavu-fonts-ttf (a dependency, so PNG text renders on any machine without system fonts). Without
+ * them `svgToPng` throws rather than return a PNG with no text.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export type ChartSpec = TopLevelSpec;
+
+/** A positional field: the data column, its axis title, and its scale (default 'linear'). */
+export interface AxisField {
+  field: string;
+  title: string;
+  /** Default 'linear'; 'log' needs positive values. */
+  scale?: 'linear' | 'log';
+}
+
+/** A grouping field shown as a legend (colour) or as side-by-side panels (facet). */
+export interface GroupField {
+  field: string;
+  title: string;
+}
+
+export interface LineChartOptions {
+  title: string;
+  /** Quantitative x, e.g. epoch. */
+  x: AxisField;
+  /** Quantitative y, e.g. loss. */
+  y: AxisField;
+  /** One line per value, e.g. strategy. */
+  color: GroupField;
+  /** Optional column facet, e.g. BatchNorm on/off side by side. Default: one panel. */
+  facet?: GroupField;
+  data: Record<string, unknown>[];
+}
+
+export interface BarChartOptions {
+  title: string;
+  /** Category axis, e.g. strategy; its scale is ignored. */
+  x: AxisField;
+  /** Bar height, e.g. mean final accuracy. */
+  y: AxisField;
+  /** Optional grouping: bars side by side within each x, with a legend. Default: none. */
+  color?: GroupField;
+  /** Optional column facet. Default: one panel. */
+  facet?: GroupField;
+  /** Optional column holding a standard deviation, drawn as y ± std error bars. Default: none. */
+  errorField?: string;
+  data: Record<string, unknown>[];
+}
+
+export interface PngOptions {
+  /** Output width in pixels, height scaled to keep the aspect. Default: the SVG's own width. */
+  width?: number;
+}
+
+/** Size of one panel (per facet), in pixels. */
+export const PANEL = { width: 360, height: 220 } as const;
+
+/** TrueType files handed to resvg, from the dejavu-fonts-ttf package. */
+const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+export const FONT_FILES: readonly string[] = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
+const FONT_FAMILY = 'DejaVu Sans';
+
+/** Compiles a Vega-Lite spec and renders it headless to an SVG string. */
+export async function renderSvg(spec: ChartSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises an SVG to PNG bytes on a white background, with DejaVu Sans for all text. */
+export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+  const { width } = options;
+  if (width !== undefined && !(Number.isInteger(width) && width > 0)) {
+    throw new RangeError(`svgToPng: width must be a positive integer, got ${width}`);
+  }
+  const missing = FONT_FILES.filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    throw new Error(`svgToPng: font file ${missing[0]} not found; reinstall the dejavu-fonts-ttf package (npm install)`);
+  }
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: [...FONT_FILES],
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
+  });
+  return new Uint8Array(resvg.render().asPng());
+}
+
+/**
+ * One line per `color` value over quantitative x and y, optionally one panel per `facet` value.
+ * @example lineChart({ title: 'Loss', x: { field: 'epoch', title: 'Epoch' },
+ *   y: { field: 'loss', title: 'Loss', scale: 'log' }, color: { field: 'strategy', title: 'Strategy' },
+ *   facet: { field: 'bn', title: 'BatchNorm' }, data: rows })
+ */
+export function lineChart(options: LineChartOptions): ChartSpec {
+  const { title, x, y, color, facet, data } = options;
+  requireFields('lineChart', data, [x.field, y.field, color.field, facet?.field]);
+  return {
+    title,
+    data: { values: data },
+    ...PANEL,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: quantitative(x),
+      y: { ...quantitative(y), scale: y.scale === 'log' ? { type: 'log' } : { type: 'linear', zero: false } },
+      color: nominal(color),
+      ...(facet ? { column: nominal(facet) } : {}),
+    },
+  };
+}
+
+/**
+ * Bars of y per x category, grouped side by side by `color`, with y ± `errorField` error bars.
+ * @example barChart({ title: 'Final accuracy', x: { field: 'strategy', title: 'Strategy' },
+ *   y: { field: 'acc', title: 'Accuracy' }, errorField: 'accStd', data: rows })
+ */
+export function barChart(options: BarChartOptions): ChartSpec {
+  const { title, x, y, color, facet, errorField, data } = options;
+  requireFields('barChart', data, [x.field, y.field, color?.field, facet?.field, errorField]);
+  const position = {
+    x: { ...nominal(x), axis: { labelAngle: 0 } },
+    ...(color ? { xOffset: nominal(color) } : {}),
+  };
+  const bar = {
+    mark: { type: 'bar' as const },
+    encoding: { ...position, y: quantitative(y), ...(color ? { color: nominal(color) } : {}) },
+  };
+  const errorBar = errorField && {
+    mark: { type: 'errorbar' as const, color: 'black' },
+    encoding: { ...position, y: quantitative(y), yError: { field: errorField } },
+  };
+  const panel = errorBar ? { ...PANEL, layer: [bar, errorBar] } : { ...PANEL, ...bar };
+  if (!facet) return { title, data: { values: data }, ...panel };
+  return { title, data: { values: data }, facet: { column: nominal(facet) }, spec: panel };
+}
+
+function quantitative(axis: AxisField) {
+  return { field: axis.field, type: 'quantitative' as const, title: axis.title, scale: { type: axis.scale ?? 'linear' } };
+}
+
+function nominal(group: GroupField) {
+  return { field: group.field, type: 'nominal' as const, title: group.title };
+}
+
+/** Rejects a spec whose named fields are missing from the first row, naming the field. */
+function requireFields(who: string, data: Record<string, unknown>[], fields: (string | undefined)[]): void {
+  if (data.length === 0) return;
+  for (const field of fields) {
+    if (field !== undefined && !(field in data[0])) {
+      throw new Error(`${who}: field '${field}' is not in the data (first row has ${Object.keys(data[0]).join(', ')})`);
+    }
+  }
+}
