@@ -71,7 +71,7 @@ function makeStrategy(kind: StrategyKind, label: string, n: number | null, optio
     return n ?? size;
   };
   const strategy: Strategy = {
-    kind, label, shuffle, dropLast, microBatch,
+    kind, label: microBatch === undefined ? label : `${label}/micro:${microBatch}`, shuffle, dropLast, microBatch,
     batchSize,
     updatesPerEpoch: (size) => batchCount(size, batchSize(size), dropLast),
     batches: (size, epoch, seed) => groupIntoBatches(epochOrder(size, epoch, seed, shuffle), batchSize(size), dropLast),
@@ -99,17 +99,25 @@ function checkPositiveInteger(what: string, value: number): void {
 }
 
 /**
- * Parses the CLI form: `full`, `sgd` or `mini:<n>` (also `mini-<n>` and a bare number).
+ * Parses the CLI form: `full`, `sgd` or `mini:<n>` (also `mini-<n>` and a bare number), optionally
+ * followed by `/micro:<m>` for gradient accumulation.
  * @example parseStrategy('mini:128').updatesPerEpoch(60000) -> 469
  */
 export function parseStrategy(text: string, options: MiniBatchOptions = {}): Strategy {
-  const value = text.trim().toLowerCase();
-  if (value === 'full') return fullBatch(options);
-  if (value === 'sgd') return sgd({ shuffle: options.shuffle });
-  const match = /^(?:mini[:-]?)?([0-9]+)$/.exec(value);
+  const [base, ...suffixes] = text.trim().toLowerCase().split('/');
+  const micro = suffixes.length === 1 ? /^micro:([0-9]+)$/.exec(suffixes[0]) : null;
+  if (suffixes.length > 0 && !micro) {
+    throw new Error(`strategy "${text}": the only suffix is /micro:<m> (m a positive integer)`);
+  }
+  const withMicro = micro ? { ...options, microBatch: Number(micro[1]) } : options;
+  if (base === 'full') return fullBatch(withMicro);
+  if (base === 'sgd') {
+    if (micro) throw new Error(`strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`);
+    return sgd({ shuffle: options.shuffle });
+  }
+  const match = /^(?:mini[:-]?)?([0-9]+)$/.exec(base);
   if (!match) {
     throw new Error(`strategy "${text}" is not one of full, sgd, mini:<n> (n a positive integer)`);
   }
-  const n = Number(match[1]);
-  return miniBatch(n, options);
+  return miniBatch(Number(match[1]), withMicro);
 }

@@ -5,6 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compareOptions, runCompare } from './compare-command';
 import { runDoctor } from './doctor-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
@@ -14,12 +15,14 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('batchlab')
     .usage('$0 <command> [options]')
     .command('train', 'train one model with one batching strategy', trainOptions, (args) => runTrain(args))
+    .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) => runCompare(args))
     .command('doctor', 'list every backend, whether it starts here, and why not', (y) => y, () => runDoctor())
-    .demandCommand(1, 'name a command: train or doctor')
+    .demandCommand(1, 'name a command: train, compare or doctor')
     .strictCommands()
     .strictOptions()
     .example('$0 train --model mlp --bn --strategy mini:128 --epochs 3', 'train on the embedded Fashion-MNIST subset')
     .example('$0 train --data fashion-mnist --model cnn --bn --strategy mini:64', 'full Fashion-MNIST, convolutional')
+    .example('$0 compare', 'full batch, SGD, mini:32, mini:128 x BN on/off on the embedded data')
     .help()
     .version()
     .fail((message, error) => {

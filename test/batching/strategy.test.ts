@@ -110,3 +110,16 @@ describe('batching', () => {
     });
   });
 });
+
+describe('parseStrategy with micro-batches', () => {
+  it('reads /micro:<m> into the strategy and its label', () => {
+    const s = parseStrategy('full/micro:1000');
+    expect([s.kind, s.microBatch, s.label]).to.deep.equal(['full', 1000, 'full/micro:1000']);
+    expect(parseStrategy('mini:256/micro:64').microBatch).to.equal(64);
+  });
+  it('rejects micro-batches for sgd and unknown suffixes', () => {
+    expect(() => parseStrategy('sgd/micro:4')).to.throw(/sgd has one sample per update/);
+    expect(() => parseStrategy('full/chunks:4')).to.throw(/the only suffix is \/micro:<m>/);
+    expect(() => parseStrategy('full/micro:0')).to.throw(/microBatch must be a positive integer, got 0/);
+  });
+});

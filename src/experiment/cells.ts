@@ -1,0 +1,61 @@
+/**
+ * An experiment's cells: the cartesian product of its factors (strategy x BN x seed x optimizer x
+ * learning rate x model), each with a stable id that results files and --resume key on. Owns the
+ * product and the learning-rate rule across batch sizes; running a cell is run-cell.ts's job.
+ */
+import { parseStrategy } from '../batching';
+import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
+
+export type ModelName = 'mlp' | 'cnn' | 'logistic';
+
+/** How the learning rate follows the batch size (Goyal et al. 2017's linear scaling rule). */
+export type LrRule = { kind: 'fixed' } | { kind: 'linear'; referenceBatch: number };
+
+export interface Factors {
+  strategies: string[];
+  bn: boolean[];
+  seeds: number[];
+  optimizers: OptimizerName[];
+  /** Base learning rates; null for each optimizer's default. */
+  learningRates: number[] | null;
+  models: ModelName[];
+}
+
+export interface Cell {
+  /** Stable id, e.g. `mlp/mini:32/bn/adam/lr0.001/seed0`. */
+  id: string;
+  /** The id without the seed: cells that differ only in seed are repeats of one configuration. */
+  group: string;
+  model: ModelName;
+  strategy: string;
+  bn: boolean;
+  seed: number;
+  optimizer: OptimizerName;
+  /** The learning rate named in the spec, before the rule. */
+  baseLearningRate: number;
+  /** The learning rate this cell trains with. */
+  learningRate: number;
+}
+
+/**
+ * Every combination of the factors, in a fixed order (model, strategy, BN, optimizer, learning rate,
+ * seed), with learning rates set by `rule` for a training set of `trainSize` samples.
+ */
+export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
+  const cells: Cell[] = [];
+  for (const model of factors.models) for (const strategy of factors.strategies) for (const bn of factors.bn) {
+    for (const optimizer of factors.optimizers) for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
+      const learningRate = scaledLearningRate(rule, baseLearningRate, parseStrategy(strategy).batchSize(trainSize));
+      const group = `${model}/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+      for (const seed of factors.seeds) {
+        cells.push({ id: `${group}/seed${seed}`, group, model, strategy, bn, seed, optimizer, baseLearningRate, learningRate });
+      }
+    }
+  }
+  return cells;
+}
+
+/** `fixed`: the base rate. `linear`: base * batchSize / referenceBatch. */
+export function scaledLearningRate(rule: LrRule, base: number, batchSize: number): number {
+  return rule.kind === 'fixed' ? base : (base * batchSize) / rule.referenceBatch;
+}

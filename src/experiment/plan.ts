@@ -1,0 +1,41 @@
+/**
+ * From a validated spec to what the runner needs: the cells (with the spec's micro-batch folded
+ * into each strategy), the per-cell settings, and the checkpoint schedule.
+ */
+import { parseStrategy } from '../batching';
+import type { OptimizerName } from '../training';
+import { Cell, ModelName, expandCells } from './cells';
+import type { CellSettings } from './run-cell';
+import type { ExperimentSpec } from './spec';
+
+export interface Plan {
+  cells: Cell[];
+  settings: CellSettings;
+}
+
+export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
+  const seeds = typeof spec.seeds === 'number' ? Array.from({ length: spec.seeds }, (_, i) => i) : spec.seeds;
+  const bn = spec.bn === 'both' ? [false, true] : [spec.bn === 'on'];
+  const strategies = spec.strategies.map((s) => withMicroBatch(s, spec.microBatch));
+  const cells = expandCells({
+    strategies, bn, seeds, optimizers: spec.optimizers as OptimizerName[],
+    learningRates: spec.learningRates ?? null, models: spec.models as ModelName[],
+  }, spec.lrRule, trainSize);
+  const checkpointEpochs = spec.budget.kind === 'epochs' ? checkpointSchedule(spec.budget.epochs, spec.checkpoints) : [1];
+  return {
+    cells,
+    settings: { budget: spec.budget, target: spec.target, checkpointEpochs, allowBatchNormBatchOfOne: spec.allowBnBatchOfOne },
+  };
+}
+
+/** `full` with micro-batch 1000 is written `full/micro:1000`, so results keep the distinction. */
+function withMicroBatch(strategy: string, microBatch: number | undefined): string {
+  const kind = parseStrategy(strategy).kind;
+  return microBatch === undefined || kind === 'sgd' ? strategy : `${strategy}/micro:${microBatch}`;
+}
+
+/** `count` epochs spread evenly over 1..epochs, always including the last: 10 epochs, 3 -> [3, 7, 10]. */
+export function checkpointSchedule(epochs: number, count: number): number[] {
+  const picks = Array.from({ length: Math.min(count, epochs) }, (_, i) => Math.round(((i + 1) * epochs) / Math.min(count, epochs)));
+  return [...new Set(picks)];
+}

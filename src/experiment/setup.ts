@@ -1,0 +1,27 @@
+/** Starts the spec's backend and loads its data: the same in the parent and in every worker. */
+import { useBackend, BackendChoice, BackendInfo } from '../backend';
+import { loadDataset } from '../data/catalog';
+import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import type { ExperimentSpec } from './spec';
+
+export interface ExperimentData {
+  train: Dataset;
+  /** The data set's test split, or a seeded fifth of the training data when it has none. */
+  test: Dataset;
+  description: string;
+  backend: BackendInfo;
+}
+
+export async function prepareExperiment(spec: ExperimentSpec): Promise<ExperimentData> {
+  const backend = await useBackend(spec.backend as BackendChoice);
+  const loaded = await loadDataset(spec.data, { dataDir: spec.dataDir, limit: spec.limit });
+  if (loaded.test) return { train: loaded.train, test: loaded.test, description: loaded.description, backend };
+  const { train, validation } = splitDataset(loaded.train, 0.2, 0);
+  disposeDataset(loaded.train);
+  return { train, test: validation, description: `${loaded.description} (test: a seeded 20% split)`, backend };
+}
+
+export function disposeExperimentData(data: ExperimentData): void {
+  disposeDataset(data.train);
+  disposeDataset(data.test);
+}

@@ -1,0 +1,115 @@
+/**
+ * The experiment specification: which factors to cross, on what data, under which budget, as
+ * given on the command line or in a JSON/YAML file. Owns validation (with zod, so a bad file gets an
+ * error naming the field), defaults and presets; expanding into cells is cells.ts's job.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseStrategy } from '../batching';
+import { BACKEND_CHOICES } from '../backend';
+import { OPTIMIZER_NAMES } from '../training';
+import { parseBudget } from './budget';
+
+const strategyText = z.string().superRefine((text, ctx) => {
+  try {
+    parseStrategy(text);
+  } catch (error) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+  }
+});
+
+const budget = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  try {
+    return parseBudget(String(value));
+  } catch (error) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const lrRule = z.union([
+  z.literal('fixed').transform(() => ({ kind: 'fixed' as const })),
+  z.object({ linear: z.object({ referenceBatch: z.number().int().positive() }).strict() }).strict()
+    .transform((v) => ({ kind: 'linear' as const, referenceBatch: v.linear.referenceBatch })),
+]);
+
+export const experimentSpecSchema = z.object({
+  /** Shown in the report. */
+  name: z.string().min(1).default('batchlab experiment'),
+  data: z.string().min(1).default('fashion-mnist-small'),
+  dataDir: z.string().optional(),
+  /** Use only the first n training samples. */
+  limit: z.number().int().positive().optional(),
+  models: z.array(z.enum(['mlp', 'cnn', 'logistic'])).nonempty().default(['mlp']),
+  strategies: z.array(strategyText).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
+  bn: z.enum(['on', 'off', 'both']).default('both'),
+  /** A number of seeds (0..n-1) or the seeds themselves. */
+  seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
+  optimizers: z.array(z.enum(OPTIMIZER_NAMES as [string, ...string[]])).nonempty().default(['adam']),
+  /** Base learning rates; default: each optimizer's own default. */
+  learningRates: z.array(z.number().positive()).nonempty().optional(),
+  /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. */
+  budget: budget.default(3),
+  /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
+  lrRule: lrRule.default('fixed'),
+  /** Gradient-accumulation chunk for full and mini-batch strategies. */
+  microBatch: z.number().int().positive().optional(),
+  /** Accuracy whose time to reach is reported. */
+  target: z.number().gt(0).lte(1).optional(),
+  /** Checkpoints (gradient noise, layer statistics) besides the initial weights. */
+  checkpoints: z.number().int().min(0).max(20).default(3),
+  /** Train dense BN with one-sample batches (to watch it collapse) instead of recording a refusal. */
+  allowBnBatchOfOne: z.boolean().default(false),
+  backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
+}).strict();
+
+export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
+export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+
+/** Validates a spec, naming each bad field as `where: field.path: problem`. */
+export function resolveSpec(input: unknown, where = 'spec'): ExperimentSpec {
+  const result = experimentSpecSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${where}: ${formatPath(issue.path)}: ${issue.message}`);
+  throw new Error(problems.join('\n'));
+}
+
+function formatPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${p}`)).join('') || '(top level)';
+}
+
+/**
+ * Reads a JSON or YAML spec file (by extension; .yml/.yaml are YAML), validates it (errors name the
+ * file and the field) and returns it as written, for flags to override before resolving.
+ */
+export async function readSpecFile(path: string): Promise<ExperimentSpecInput> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${path}: cannot read the spec file (${error.code ?? error.message})`);
+  });
+  const yaml = /\.ya?ml$/i.test(path);
+  let parsed: unknown;
+  try {
+    parsed = yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  resolveSpec(parsed, path);
+  return parsed as ExperimentSpecInput;
+}
+
+export const PRESETS: Record<string, ExperimentSpecInput> = {
+  /**
+   * The classic scenario on full Fashion-MNIST: mini-batch 100 (600 updates per epoch) against the
+   * powers of two around it, full batch and SGD, with and without BN.
+   */
+  'fashion-mnist': {
+    name: 'Fashion-MNIST: batch sizes 32/64/100/128, full batch, SGD, BN on/off',
+    data: 'fashion-mnist',
+    strategies: ['full', 'sgd', 'mini:32', 'mini:64', 'mini:100', 'mini:128'],
+    bn: 'both',
+    budget: 'epochs:3',
+    microBatch: 10000,
+    target: 0.85,
+  },
+};

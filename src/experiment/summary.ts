@@ -1,0 +1,118 @@
+/**
+ * Aggregates finished runs per configuration (cells that differ only in seed): mean and standard
+ * deviation over seeds of the numbers a comparison is about, as rows for summary.csv and the
+ * terminal table.
+ */
+import type { RunResult } from './run-cell';
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface SummaryRow {
+  group: string;
+  model: string;
+  strategy: string;
+  bn: boolean;
+  optimizer: string;
+  learningRate: number;
+  runs: number;
+  failed: number;
+  testAccuracy: Stat | null;
+  testLoss: Stat | null;
+  trainLoss: Stat | null;
+  updatesPerEpoch: number | null;
+  firstEpochSeconds: Stat | null;
+  steadyEpochSeconds: Stat | null;
+  samplesPerSecond: Stat | null;
+  gradientNoise: Stat | null;
+  peakMB: Stat | null;
+  /** Seconds to the target accuracy over the runs that reached it, and how many did. */
+  targetSeconds: Stat | null;
+  targetReached: string | null;
+  error: string | null;
+}
+
+/** Mean and sample standard deviation (n - 1; 0 for one value); null for no values. */
+export function stat(values: number[]): Stat | null {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return null;
+  const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+  const variance = finite.length > 1 ? finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1) : 0;
+  return { mean, std: Math.sqrt(variance), n: finite.length };
+}
+
+export function summarize(results: RunResult[]): SummaryRow[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of results) groups.set(r.cell.group, [...(groups.get(r.cell.group) ?? []), r]);
+  return [...groups.values()].map((runs) => summarizeGroup(runs));
+}
+
+function summarizeGroup(runs: RunResult[]): SummaryRow {
+  const { cell } = runs[0];
+  const ok = runs.filter((r) => r.status === 'ok');
+  const pick = (f: (r: RunResult) => number | null | undefined): Stat | null =>
+    stat(ok.map(f).filter((v): v is number => typeof v === 'number'));
+  const lastEpoch = (r: RunResult) => r.history?.epochs[r.history.epochs.length - 1];
+  const targets = ok.filter((r) => r.target);
+  return {
+    group: cell.group, model: cell.model, strategy: cell.strategy, bn: cell.bn, optimizer: cell.optimizer,
+    learningRate: cell.learningRate, runs: runs.length, failed: runs.length - ok.length,
+    testAccuracy: pick((r) => r.test?.accuracy),
+    testLoss: pick((r) => r.test?.loss),
+    trainLoss: pick((r) => lastEpoch(r)?.loss),
+    updatesPerEpoch: ok[0]?.timing?.updatesPerEpoch ?? null,
+    firstEpochSeconds: pick((r) => r.timing?.firstEpochSeconds),
+    steadyEpochSeconds: pick((r) => r.timing?.steadyEpochSeconds),
+    samplesPerSecond: pick((r) => r.timing?.samplesPerSecond),
+    gradientNoise: pick((r) => r.checkpoints?.[r.checkpoints.length - 1]?.gradientNoise.relativeVariance),
+    peakMB: pick((r) => (r.memory ? r.memory.peakBytes / 2 ** 20 : null)),
+    targetSeconds: pick((r) => r.target?.seconds),
+    targetReached: targets.length > 0 ? `${targets.filter((r) => r.target?.reached).length}/${targets.length}` : null,
+    error: runs.find((r) => r.status === 'failed')?.error ?? null,
+  };
+}
+
+const CSV_COLUMNS: [string, (r: SummaryRow) => unknown][] = [
+  ['model', (r) => r.model], ['strategy', (r) => r.strategy], ['bn', (r) => r.bn], ['optimizer', (r) => r.optimizer],
+  ['learning_rate', (r) => r.learningRate], ['runs', (r) => r.runs], ['failed', (r) => r.failed],
+  ...statColumns('test_accuracy', (r) => r.testAccuracy), ...statColumns('test_loss', (r) => r.testLoss),
+  ...statColumns('train_loss', (r) => r.trainLoss), ['updates_per_epoch', (r) => r.updatesPerEpoch],
+  ...statColumns('first_epoch_seconds', (r) => r.firstEpochSeconds), ...statColumns('epoch_seconds', (r) => r.steadyEpochSeconds),
+  ...statColumns('samples_per_second', (r) => r.samplesPerSecond), ...statColumns('gradient_noise', (r) => r.gradientNoise),
+  ...statColumns('peak_mb', (r) => r.peakMB), ...statColumns('target_seconds', (r) => r.targetSeconds),
+  ['target_reached', (r) => r.targetReached], ['error', (r) => r.error],
+];
+
+function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => unknown][] {
+  return [[`${name}_mean`, (r) => get(r)?.mean], [`${name}_std`, (r) => get(r)?.std]];
+}
+
+/** RFC 4180 CSV: a header and one row per configuration; empty cells for missing values. */
+export function summaryCsv(rows: SummaryRow[]): string {
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    const text = String(v);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [CSV_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => CSV_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\n') + '\n';
+}
+
+/** A fixed-width terminal table of the main numbers, mean ± std over seeds. */
+export function summaryTable(rows: SummaryRow[]): string {
+  const pm = (s: Stat | null, digits: number, scale = 1): string =>
+    s === null ? '-' : s.n > 1 ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}` : (s.mean * scale).toFixed(digits);
+  const header = ['model', 'strategy', 'BN', 'runs', 'test acc %', 'train loss', 'updates/ep', 's/epoch', 'samples/s', 'grad noise', 'target'];
+  const body = rows.map((r) => [
+    r.model, r.strategy, r.bn ? 'on' : 'off', r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
+    pm(r.testAccuracy, 2, 100), pm(r.trainLoss, 4), r.updatesPerEpoch === null ? '-' : String(r.updatesPerEpoch),
+    pm(r.steadyEpochSeconds ?? r.firstEpochSeconds, 2), pm(r.samplesPerSecond, 0), pm(r.gradientNoise, 3),
+    r.targetReached === null ? '-' : `${r.targetReached}${r.targetSeconds ? ` in ${pm(r.targetSeconds, 1)}s` : ''}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const failures = rows.filter((r) => r.error).map((r) => `  ${r.group}: ${r.error}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(failures.length ? ['failed runs:', ...failures] : [])].join('\n');
+}

@@ -1,0 +1,20 @@
+/** Writes one finished run as TensorBoard scalars: per-update loss by update, epoch metrics by epoch. */
+import { join } from 'node:path';
+import { openEventFile } from '../io/tensorboard';
+import type { RunResult } from './run-cell';
+
+export async function writeRunEvents(logRoot: string, result: RunResult): Promise<string | null> {
+  if (result.status !== 'ok' || !result.history) return null;
+  const writer = await openEventFile(join(logRoot, result.id.replace(/[^A-Za-z0-9_.:-]+/g, '_')));
+  for (const u of result.history.updates) writer.scalar('loss/per_update', u.loss, u.update);
+  for (const e of result.history.epochs) {
+    writer.scalar('epoch/train_loss', e.loss, e.epoch + 1);
+    if (e.accuracy !== null) writer.scalar('epoch/train_accuracy', e.accuracy, e.epoch + 1);
+    if (e.valLoss !== null) writer.scalar('epoch/test_loss', e.valLoss, e.epoch + 1);
+    if (e.valAccuracy !== null) writer.scalar('epoch/test_accuracy', e.valAccuracy, e.epoch + 1);
+    writer.scalar('epoch/seconds', e.seconds, e.epoch + 1);
+  }
+  for (const c of result.checkpoints ?? []) writer.scalar('probe/gradient_noise', c.gradientNoise.relativeVariance, c.updates);
+  await writer.close();
+  return writer.path;
+}

@@ -1,0 +1,83 @@
+/**
+ * Turns run results into the flat rows the charts plot: per-epoch, per-update and per-checkpoint
+ * series averaged over seeds, labelled by strategy (plus whatever else varies) and BN on/off.
+ */
+import type { RunResult } from '../experiment/run-cell';
+
+export type Row = Record<string, string | number>;
+
+/** Series label: the strategy, plus model / optimizer / learning rate when those vary too. */
+export function seriesLabeller(results: RunResult[]): (r: RunResult) => string {
+  const varies = (f: (r: RunResult) => unknown): boolean => new Set(results.map(f)).size > 1;
+  const parts: ((r: RunResult) => string)[] = [];
+  if (varies((r) => r.cell.model)) parts.push((r) => r.cell.model);
+  parts.push((r) => r.cell.strategy);
+  if (varies((r) => r.cell.optimizer)) parts.push((r) => r.cell.optimizer);
+  if (varies((r) => r.cell.baseLearningRate)) parts.push((r) => `lr ${r.cell.baseLearningRate}`);
+  return (r) => parts.map((p) => p(r)).join(' ');
+}
+
+export const bnLabel = (r: RunResult): string => (r.cell.bn ? 'BN on' : 'BN off');
+
+/** Averages `y` fields of rows sharing (series, bn, x) over seeds. */
+function meanOverSeeds(rows: Row[], x: string, ys: string[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = `${row.series}|${row.bn}|${row[x]}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((group) => {
+    const out: Row = { series: group[0].series, bn: group[0].bn, [x]: group[0][x] };
+    for (const y of ys) {
+      const values = group.map((r) => r[y]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      if (values.length > 0) out[y] = values.reduce((a, b) => a + b, 0) / values.length;
+    }
+    return out;
+  });
+}
+
+export function epochRows(results: RunResult[]): Row[] {
+  const label = seriesLabeller(results);
+  const rows: Row[] = [];
+  for (const r of results) {
+    let seconds = 0;
+    let updates = 0;
+    for (const e of r.history?.epochs ?? []) {
+      seconds += e.seconds;
+      updates += e.updates;
+      const row: Row = { series: label(r), bn: bnLabel(r), epoch: e.epoch + 1, trainLoss: e.loss, seconds, updates, epochSeconds: e.seconds };
+      if (e.valLoss !== null) row.testLoss = e.valLoss;
+      if (e.valAccuracy !== null) row.testAccuracy = e.valAccuracy;
+      rows.push(row);
+    }
+  }
+  return meanOverSeeds(rows, 'epoch', ['trainLoss', 'testLoss', 'testAccuracy', 'seconds', 'updates', 'epochSeconds']);
+}
+
+export function updateRows(results: RunResult[]): Row[] {
+  const label = seriesLabeller(results);
+  const rows = results.flatMap((r) => (r.history?.updates ?? []).map((u) => ({ series: label(r), bn: bnLabel(r), update: u.update + 1, loss: u.loss })));
+  return meanOverSeeds(rows, 'update', ['loss']).filter((row) => typeof row.loss === 'number' && (row.loss as number) > 0);
+}
+
+export function checkpointRows(results: RunResult[]): Row[] {
+  const label = seriesLabeller(results);
+  const rows = results.flatMap((r) => (r.checkpoints ?? []).map((c) => ({
+    series: label(r), bn: bnLabel(r), epoch: c.epoch, batchSize: c.gradientNoise.batchSize, noise: c.gradientNoise.relativeVariance,
+  })));
+  return meanOverSeeds(rows, 'epoch', ['noise', 'batchSize']).filter((row) => typeof row.noise === 'number' && (row.noise as number) > 0);
+}
+
+/** Activation mean/std and kernel-gradient norm per layer at each checkpoint, for the runs of one series. */
+export function layerRows(results: RunResult[], series: string): { activations: Row[]; gradients: Row[] } {
+  const label = seriesLabeller(results);
+  const activations: Row[] = [];
+  const gradients: Row[] = [];
+  for (const r of results.filter((x) => label(x) === series)) {
+    for (const c of r.checkpoints ?? []) {
+      for (const a of c.activations) activations.push({ series: a.layer, bn: bnLabel(r), epoch: c.epoch, mean: a.mean, std: a.std });
+      for (const g of c.gradientNorms) gradients.push({ series: g.layer, bn: bnLabel(r), epoch: c.epoch, norm: g.norm });
+    }
+  }
+  return { activations: meanOverSeeds(activations, 'epoch', ['mean', 'std']), gradients: meanOverSeeds(gradients, 'epoch', ['norm']) };
+}

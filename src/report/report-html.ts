@@ -1,0 +1,51 @@
+/** report.html: one self-contained page (inline SVG charts, no scripts, no external files). */
+import type { RunResult } from '../experiment/run-cell';
+import { SummaryRow, summaryTable } from '../experiment/summary';
+import type { RenderedChart } from './report';
+
+export interface ReportPage {
+  title: string;
+  charts: RenderedChart[];
+  summary: SummaryRow[];
+  results: RunResult[];
+  spec: unknown;
+}
+
+const escape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function reportHtml(page: ReportPage): string {
+  const failed = page.results.filter((r) => r.status === 'failed');
+  const charts = page.charts.map((c) => `
+<section class="chart" id="${escape(c.name)}">
+  <h2>${escape(c.title)}</h2>
+  ${c.svg}
+  <p>${escape(c.caption)}</p>
+</section>`).join('\n');
+  const failures = failed.length === 0 ? '' : `
+<h2>Runs that did not finish</h2>
+<ul>${failed.map((r) => `<li><code>${escape(r.id)}</code>: ${escape(r.error ?? 'unknown error')}</li>`).join('')}</ul>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escape(page.title)}</title>
+<style>
+  body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+  pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; }
+  section.chart { margin: 2em 0; }
+  section.chart svg { max-width: 100%; height: auto; }
+</style>
+</head>
+<body>
+<h1>${escape(page.title)}</h1>
+<p>${page.results.length} runs (${failed.length} failed). Mean ± standard deviation over seeds.</p>
+<pre>${escape(summaryTable(page.summary))}</pre>
+${failures}
+${charts}
+<h2>Specification</h2>
+<pre>${escape(JSON.stringify(page.spec, null, 2))}</pre>
+</body>
+</html>
+`;
+}
