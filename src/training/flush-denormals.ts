@@ -26,7 +26,7 @@ function flush(slots: (SlotVariable | undefined)[]): void {
 export class FlushingAdam extends tf.AdamOptimizer {
   private updates = 0;
 
-  override applyGradients(gradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+  override applyGradients(gradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     super.applyGradients(gradients);
     if (++this.updates % FLUSH_EVERY !== 0) return;
     // The moment slots are private in tfjs; they are plain arrays of {originalName, variable}.
@@ -38,7 +38,7 @@ export class FlushingAdam extends tf.AdamOptimizer {
 export class FlushingMomentum extends tf.MomentumOptimizer {
   private updates = 0;
 
-  override applyGradients(gradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+  override applyGradients(gradients: Parameters<tf.MomentumOptimizer['applyGradients']>[0]): void {
     super.applyGradients(gradients);
     if (++this.updates % FLUSH_EVERY !== 0) return;
     flush((this as unknown as { accumulations: SlotVariable[] }).accumulations);
