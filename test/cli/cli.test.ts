@@ -92,3 +92,34 @@ describe('scripts/library-example.js', function () {
     expect(result.stdout).to.match(/^mini:128 {2}47 updates, test accuracy \d+\.\d\d%$/m);
   });
 });
+
+describe('batchlab compare CLI', function () {
+  this.timeout(120000);
+  const cases: [string[], RegExp][] = [
+    [['compare', '--strategies', 'full,mini:0'], /--strategies\[1\]: miniBatch: batch size n must be a positive integer, got 0/],
+    [['compare', '--budget', 'weeks:2'], /--budget: budget "weeks:2" is not one of/],
+    [['compare', '--lr-rule', 'square'], /--lr-rule must be fixed or linear:<reference batch size>, got square/],
+    [['compare', '--resume'], /--resume needs --out/],
+    [['compare', '--seeds', '0'], /--seeds must be a positive integer, got 0/],
+    [['compare', '--spec', '/nonexistent/spec.yaml'], /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/],
+  ];
+  for (const [args, pattern] of cases) {
+    it(`exits with a message naming the problem for: ${args.join(' ')}`, () => {
+      const { status, stderr } = batchlab(...args);
+      expect(stderr).to.match(pattern);
+      expect(status).to.be.oneOf([1, 2]);
+    });
+  }
+
+  it('runs a small experiment and prints the table and the report path', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'batchlab-cli-compare-')), 'exp');
+    const { status, stdout, stderr } = batchlab('compare', '--data', 'blobs', '--limit', '200', '--strategies', 'full,mini:50',
+      '--bn', 'off', '--budget', 'epochs:1', '--checkpoints', '0', '--out', out);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.match(/^model +strategy +BN/m);
+    expect(stdout).to.match(/^mlp +mini:50 +off +1 /m);
+    expect(stdout).to.include(`report:  ${join(out, 'report.html')}`);
+    expect(existsSync(join(out, 'plots', 'loss-vs-epoch.png'))).to.equal(true);
+    rmSync(out, { recursive: true, force: true });
+  });
+});
