@@ -49,8 +49,8 @@ export const experimentSpecSchema = z.object({
   optimizers: z.array(z.enum(OPTIMIZER_NAMES as [string, ...string[]])).nonempty().default(['adam']),
   /** Base learning rates; default: each optimizer's own default. */
   learningRates: z.array(z.number().positive()).nonempty().optional(),
-  /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. */
-  budget: budget.default(3),
+  /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. Default: 2 epochs (the default experiment's SGD runs make 6000 updates an epoch). */
+  budget: budget.default(2),
   /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
   lrRule: lrRule.default('fixed'),
   /** Gradient-accumulation chunk for full and mini-batch strategies. */

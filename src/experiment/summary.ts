@@ -113,6 +113,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const failures = rows.filter((r) => r.error).map((r) => `  ${r.group}: ${r.error}`);
+  // The first sentence of each error; the whole text is in results.jsonl and report.html.
+  const failures = rows.filter((r) => r.error).map((r) => `  ${r.group}: ${(r.error ?? '').split(/(?<=\.) /)[0]}`);
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(failures.length ? ['failed runs:', ...failures] : [])].join('\n');
 }

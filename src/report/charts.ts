@@ -22,12 +22,16 @@ export interface AxisField {
   title: string;
   /** Default 'linear'; 'log' needs positive values. */
   scale?: 'linear' | 'log';
+  /** Order of categories on a bar chart's x axis. Default: alphabetical. */
+  sort?: string[];
 }
 
 /** A grouping field shown as a legend (colour) or as side-by-side panels (facet). */
 export interface GroupField {
   field: string;
   title: string;
+  /** Order of the values in legends and panels. Default: alphabetical. */
+  sort?: string[];
 }
 
 export interface LineChartOptions {
@@ -117,7 +121,7 @@ export function lineChart(options: LineChartOptions): ChartSpec {
     title,
     data: { values: data },
     ...PANEL,
-    mark: { type: 'line', point: true },
+    mark: { type: 'line', point: data.length <= 400 },
     encoding: {
       x: quantitative(x),
       y: { ...quantitative(y), scale: y.scale === 'log' ? { type: 'log' } : { type: 'linear', zero: false } },
@@ -156,8 +160,8 @@ function quantitative(axis: AxisField) {
   return { field: axis.field, type: 'quantitative' as const, title: axis.title, scale: { type: axis.scale ?? 'linear' } };
 }
 
-function nominal(group: GroupField) {
-  return { field: group.field, type: 'nominal' as const, title: group.title };
+function nominal(group: GroupField | AxisField) {
+  return { field: group.field, type: 'nominal' as const, title: group.title, ...(group.sort ? { sort: group.sort } : {}) };
 }
 
 /** Rejects a spec whose named fields are missing from the first row, naming the field. */

@@ -54,10 +54,20 @@ export function epochRows(results: RunResult[]): Row[] {
   return meanOverSeeds(rows, 'epoch', ['trainLoss', 'testLoss', 'testAccuracy', 'seconds', 'updates', 'epochSeconds']);
 }
 
+/** Log-spaced bins per decade for per-update losses: enough to see trends, few enough to read. */
+const BINS_PER_DECADE = 12;
+
+/**
+ * Per-update losses averaged over seeds and then over log-spaced bins of the update count, so that
+ * one curve per strategy shows the trend through SGD's single-sample noise.
+ */
 export function updateRows(results: RunResult[]): Row[] {
   const label = seriesLabeller(results);
   const rows = results.flatMap((r) => (r.history?.updates ?? []).map((u) => ({ series: label(r), bn: bnLabel(r), update: u.update + 1, loss: u.loss })));
-  return meanOverSeeds(rows, 'update', ['loss']).filter((row) => typeof row.loss === 'number' && (row.loss as number) > 0);
+  const binned = rows.map((row) => ({ ...row, bin: Math.floor(Math.log10(row.update) * BINS_PER_DECADE) }));
+  return meanOverSeeds(binned, 'bin', ['update', 'loss'])
+    .filter((row) => typeof row.loss === 'number' && (row.loss as number) > 0)
+    .map(({ bin: _bin, ...row }) => row);
 }
 
 export function checkpointRows(results: RunResult[]): Row[] {

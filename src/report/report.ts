@@ -19,26 +19,28 @@ export interface RenderedChart {
   svg: string;
 }
 
-const series = { field: 'series', title: 'Strategy' };
-const bnFacet = { field: 'bn', title: 'BatchNorm' };
+const bnFacet = { field: 'bn', title: 'BatchNorm', sort: ['BN off', 'BN on'] };
 
 /** The chart specs for these results (charts without data are left out). */
 export function reportCharts(results: RunResult[], summary: SummaryRow[]): { name: string; caption: string; spec: ChartSpec }[] {
   const ok = results.filter((r) => r.status === 'ok');
+  const label = seriesLabeller(results);
+  // Legends in the order the experiment lists its cells (full, sgd, mini:32, ...), not alphabetically.
+  const series = { field: 'series', title: 'Strategy', sort: [...new Set(results.map(label))] };
   const epochs = epochRows(ok);
   const charts: { name: string; caption: string; spec: ChartSpec | null }[] = [
     { name: 'loss-vs-epoch', caption: 'Training loss per epoch (mean over seeds).',
       spec: lineChart({ title: 'Training loss vs epoch', x: { field: 'epoch', title: 'Epoch' }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
     { name: 'accuracy-vs-epoch', caption: 'Test accuracy after each epoch.',
       spec: epochs.some((r) => 'testAccuracy' in r) ? lineChart({ title: 'Test accuracy vs epoch', x: { field: 'epoch', title: 'Epoch' }, y: { field: 'testAccuracy', title: 'Test accuracy' }, color: series, facet: bnFacet, data: epochs.filter((r) => 'testAccuracy' in r) }) : null },
-    { name: 'loss-vs-updates', caption: 'Training loss of single updates (sampled), against the number of weight updates: SGD makes many cheap noisy steps, full batch few exact ones.',
+    { name: 'loss-vs-updates', caption: 'Training loss of the batches of single updates (sampled, averaged over log-spaced ranges of updates), against the number of weight updates: SGD makes many cheap noisy steps, full batch few exact ones.',
       spec: lineChart({ title: 'Training loss vs weight updates', x: { field: 'update', title: 'Weight updates', scale: 'log' }, y: { field: 'loss', title: 'Loss of the update\'s batch', scale: 'log' }, color: series, facet: bnFacet, data: updateRows(ok) }) },
     { name: 'loss-vs-seconds', caption: 'Training loss at the end of each epoch against wall-clock training time.',
       spec: lineChart({ title: 'Training loss vs seconds', x: { field: 'seconds', title: 'Training seconds' }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
     { name: 'final-accuracy', caption: 'Final test accuracy, mean ± standard deviation over seeds.',
-      spec: barFromSummary(summary, 'testAccuracy', 'Final test accuracy', 'Test accuracy') },
+      spec: barFromSummary(summary, series.sort, 'testAccuracy', 'Final test accuracy', 'Test accuracy') },
     { name: 'seconds-per-epoch', caption: 'Seconds per epoch after the first (warm-up excluded; the first epoch when there is only one).',
-      spec: barFromSummary(summary, 'epochSeconds', 'Seconds per epoch', 'Seconds') },
+      spec: barFromSummary(summary, series.sort, 'epochSeconds', 'Seconds per epoch', 'Seconds') },
     { name: 'gradient-noise', caption: 'Gradient noise: E||g_batch - g||² / ||g||² on a probe set at each checkpoint. Smaller batches, noisier gradients; full batch is 0 and not drawn.',
       spec: nonEmpty(checkpointRows(ok), (data) => lineChart({ title: 'Gradient noise vs epoch', x: { field: 'epoch', title: 'Epoch (0 = initial weights)' }, y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' }, color: series, facet: bnFacet, data })) },
     ...layerCharts(ok),
@@ -50,12 +52,12 @@ function nonEmpty(data: Record<string, unknown>[], make: (data: Record<string, u
   return data.length > 0 ? make(data) : null;
 }
 
-function barFromSummary(summary: SummaryRow[], what: 'testAccuracy' | 'epochSeconds', title: string, yTitle: string): ChartSpec | null {
+function barFromSummary(summary: SummaryRow[], order: string[], what: 'testAccuracy' | 'epochSeconds', title: string, yTitle: string): ChartSpec | null {
   const data = summary.flatMap((row) => {
     const s = what === 'testAccuracy' ? row.testAccuracy : row.steadyEpochSeconds ?? row.firstEpochSeconds;
     return s ? [{ series: row.strategy, bn: row.bn ? 'BN on' : 'BN off', value: s.mean, std: s.std }] : [];
   });
-  return nonEmpty(data, (d) => barChart({ title, x: { field: 'series', title: 'Strategy' }, y: { field: 'value', title: yTitle }, color: bnFacet, errorField: 'std', data: d }));
+  return nonEmpty(data, (d) => barChart({ title, x: { field: 'series', title: 'Strategy', sort: order }, y: { field: 'value', title: yTitle }, color: bnFacet, errorField: 'std', data: d }));
 }
 
 /** Layer statistics for one representative series (the first mini-batch strategy, else the first). */

@@ -12,7 +12,7 @@ describe('experiment spec', () => {
     const spec = resolveSpec({});
     expect(spec.strategies).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
     expect(spec.bn).to.equal('both');
-    expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 3 });
+    expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
     expect(spec.data).to.equal('fashion-mnist-small');
   });
@@ -67,7 +67,7 @@ describe('experiment spec', () => {
       'mlp/mini:32/nobn/adam/lr0.001/seed0', 'mlp/mini:32/nobn/adam/lr0.001/seed1',
       'mlp/mini:32/bn/adam/lr0.001/seed0', 'mlp/mini:32/bn/adam/lr0.001/seed1',
     ]);
-    expect(plan.settings.checkpointEpochs).to.deep.equal([1, 2, 3]);
+    expect(plan.settings.checkpointEpochs).to.deep.equal([1, 2]);
     expect(planExperiment(resolveSpec({ strategies: ['full', 'sgd'], microBatch: 500 }), 6000).cells.map((c) => c.strategy))
       .to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd']);
   });
