@@ -24,6 +24,8 @@ export interface AxisField {
   scale?: 'linear' | 'log';
   /** Order of categories on a bar chart's x axis. Default: alphabetical. */
   sort?: string[];
+  /** Whole-number ticks only (epochs). Default: false. */
+  integer?: boolean;
 }
 
 /** A grouping field shown as a legend (colour) or as side-by-side panels (facet). */
@@ -157,7 +159,10 @@ export function barChart(options: BarChartOptions): ChartSpec {
 }
 
 function quantitative(axis: AxisField) {
-  return { field: axis.field, type: 'quantitative' as const, title: axis.title, scale: { type: axis.scale ?? 'linear' } };
+  return {
+    field: axis.field, type: 'quantitative' as const, title: axis.title, scale: { type: axis.scale ?? 'linear' },
+    ...(axis.integer ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+  };
 }
 
 function nominal(group: GroupField | AxisField) {

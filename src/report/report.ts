@@ -30,9 +30,9 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): { nam
   const epochs = epochRows(ok);
   const charts: { name: string; caption: string; spec: ChartSpec | null }[] = [
     { name: 'loss-vs-epoch', caption: 'Training loss per epoch (mean over seeds).',
-      spec: lineChart({ title: 'Training loss vs epoch', x: { field: 'epoch', title: 'Epoch' }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
+      spec: lineChart({ title: 'Training loss vs epoch', x: { field: 'epoch', title: 'Epoch', integer: true }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
     { name: 'accuracy-vs-epoch', caption: 'Test accuracy after each epoch.',
-      spec: epochs.some((r) => 'testAccuracy' in r) ? lineChart({ title: 'Test accuracy vs epoch', x: { field: 'epoch', title: 'Epoch' }, y: { field: 'testAccuracy', title: 'Test accuracy' }, color: series, facet: bnFacet, data: epochs.filter((r) => 'testAccuracy' in r) }) : null },
+      spec: epochs.some((r) => 'testAccuracy' in r) ? lineChart({ title: 'Test accuracy vs epoch', x: { field: 'epoch', title: 'Epoch', integer: true }, y: { field: 'testAccuracy', title: 'Test accuracy' }, color: series, facet: bnFacet, data: epochs.filter((r) => 'testAccuracy' in r) }) : null },
     { name: 'loss-vs-updates', caption: 'Training loss of the batches of single updates (sampled, averaged over log-spaced ranges of updates), against the number of weight updates: SGD makes many cheap noisy steps, full batch few exact ones.',
       spec: lineChart({ title: 'Training loss vs weight updates', x: { field: 'update', title: 'Weight updates', scale: 'log' }, y: { field: 'loss', title: 'Loss of the update\'s batch', scale: 'log' }, color: series, facet: bnFacet, data: updateRows(ok) }) },
     { name: 'loss-vs-seconds', caption: 'Training loss at the end of each epoch against wall-clock training time.',
@@ -42,7 +42,7 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): { nam
     { name: 'seconds-per-epoch', caption: 'Seconds per epoch after the first (warm-up excluded; the first epoch when there is only one).',
       spec: barFromSummary(summary, series.sort, 'epochSeconds', 'Seconds per epoch', 'Seconds') },
     { name: 'gradient-noise', caption: 'Gradient noise: E||g_batch - g||² / ||g||² on a probe set at each checkpoint. Smaller batches, noisier gradients; full batch is 0 and not drawn.',
-      spec: nonEmpty(checkpointRows(ok), (data) => lineChart({ title: 'Gradient noise vs epoch', x: { field: 'epoch', title: 'Epoch (0 = initial weights)' }, y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' }, color: series, facet: bnFacet, data })) },
+      spec: nonEmpty(checkpointRows(ok), (data) => lineChart({ title: 'Gradient noise vs epoch', x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true }, y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' }, color: series, facet: bnFacet, data })) },
     ...layerCharts(ok),
   ];
   return charts.filter((c): c is { name: string; caption: string; spec: ChartSpec } => c.spec !== null);
@@ -69,11 +69,11 @@ function layerCharts(ok: RunResult[]): { name: string; caption: string; spec: Ch
   const layer = { field: 'series', title: 'Layer' };
   return [
     { name: 'activation-std', caption: `Standard deviation of each hidden layer's output at the checkpoints (${chosen}): with BN the scale stays put while the weights change.`,
-      spec: nonEmpty(activations, (data) => lineChart({ title: `Hidden-layer output std (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)' }, y: { field: 'std', title: 'Output std' }, color: layer, facet: bnFacet, data })) },
+      spec: nonEmpty(activations, (data) => lineChart({ title: `Hidden-layer output std (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true }, y: { field: 'std', title: 'Output std' }, color: layer, facet: bnFacet, data })) },
     { name: 'activation-mean', caption: `Mean of each hidden layer's output at the checkpoints (${chosen}).`,
-      spec: nonEmpty(activations, (data) => lineChart({ title: `Hidden-layer output mean (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)' }, y: { field: 'mean', title: 'Output mean' }, color: layer, facet: bnFacet, data })) },
+      spec: nonEmpty(activations, (data) => lineChart({ title: `Hidden-layer output mean (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true }, y: { field: 'mean', title: 'Output mean' }, color: layer, facet: bnFacet, data })) },
     { name: 'gradient-norms', caption: `Norm of each layer's kernel gradient on the probe set (${chosen}): vanishing or exploding gradients show as lines far apart.`,
-      spec: nonEmpty(gradients, (data) => lineChart({ title: `Kernel gradient norm per layer (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)' }, y: { field: 'norm', title: 'Gradient norm', scale: 'log' }, color: layer, facet: bnFacet, data })) },
+      spec: nonEmpty(gradients, (data) => lineChart({ title: `Kernel gradient norm per layer (${chosen})`, x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true }, y: { field: 'norm', title: 'Gradient norm', scale: 'log' }, color: layer, facet: bnFacet, data })) },
   ];
 }
 

@@ -78,3 +78,11 @@ describe('experiment spec', () => {
     expect(checkpointSchedule(5, 0)).to.deep.equal([]);
   });
 });
+
+describe('example experiment files', () => {
+  it('scripts/equal-updates.yaml is a valid spec', async () => {
+    const spec = resolveSpec(await readSpecFile(join(__dirname, '..', '..', 'scripts', 'equal-updates.yaml')));
+    expect(spec.budget).to.deep.equal({ kind: 'updates', updates: 300 });
+    expect(spec.lrRule).to.deep.equal({ kind: 'linear', referenceBatch: 32 });
+  });
+});

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Opens a generated report.html in headless Chromium (Debian's package) and checks that every
 // chart rendered: a visible SVG with drawn marks and text. CI installs chromium; elsewhere the
 // test is skipped when /usr/bin/chromium is absent.
