@@ -7,7 +7,7 @@ import { BACKEND_CHOICES } from '../backend';
 import { compare } from '../experiment/compare';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../experiment/summary';
-import { OPTIMIZER_NAMES } from '../training';
+import { OPTIMIZER_NAMES, progressBar } from '../training';
 import { UsageError, integer, numberIn, positiveInteger } from './parse';
 
 /** Spec fields and the flags that set them, for error messages. */
@@ -89,7 +89,8 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  const result = await compare(spec, { outDir: args.out, resume: args.resume, jobs: args.jobs, tensorboard: args.tensorboard, log });
+  const callbacks = args.quiet ? [] : [progressBar()];
+  const result = await compare(spec, { outDir: args.out, resume: args.resume, jobs: args.jobs, tensorboard: args.tensorboard, log, callbacks });
   process.stdout.write(`${summaryTable(result.summary)}\n\n`);
   process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
   if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { writeReport } from '../report/report';
+import type { Cell } from './cells';
 import { planExperiment } from './plan';
 import { appendResult, ensureTrailingNewline, finishedIds, readResults } from './results-file';
 import type { RunResult } from './run-cell';
@@ -17,6 +18,7 @@ import { disposeExperimentData, prepareExperiment } from './setup';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from './spec';
 import { SummaryRow, summarize, summaryCsv } from './summary';
 import { writeRunEvents } from './tensorboard-run';
+import type { Callback } from '../training';
 
 export interface CompareOptions {
   /** Output directory. Default: runs/compare-<time>. */
@@ -31,6 +33,8 @@ export interface CompareOptions {
   report?: boolean;
   /** Progress lines. Default: none. */
   log?: (line: string) => void;
+  /** Extra training callbacks for every run, e.g. progressBar(); only with jobs 1. Default: none. */
+  callbacks?: Callback[];
 }
 
 export interface CompareResult {
@@ -56,31 +60,34 @@ export async function compare(specInput: ExperimentSpecInput | ExperimentSpec, o
   const done = finishedIds(earlier);
   const data = await prepareExperiment(spec);
   const runners: CellRunner[] = [];
+  const plan = planExperiment(spec, data.train.size);
   let ran = 0;
   try {
-    const plan = planExperiment(spec, data.train.size);
     const todo = plan.cells.filter((c) => !done.has(c.id));
     log(`${spec.name}: ${plan.cells.length} runs (${plan.cells.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`);
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
     await ensureTrailingNewline(resultsPath);
     if (jobs === 1) runners.push(inProcessRunner(data));
     else runners.push(...(await Promise.all(Array.from({ length: Math.min(jobs, Math.max(todo.length, 1)) }, () => workerRunner(spec)))));
-    await runPool(runners, todo, plan.settings, async (result) => {
+    const settings = jobs === 1 ? { ...plan.settings, callbacks: options.callbacks } : plan.settings;
+    await runPool(runners, todo, settings, async (result) => {
       await appendResult(resultsPath, result);
       if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
       ran++;
       log(`[${ran}/${todo.length}] ${describeResult(result)}`);
-    });
+    }, (cell) => log(`running ${cell.id}`));
   } finally {
     await Promise.all(runners.map((r) => r.close()));
     disposeExperimentData(data);
   }
-  return finish(outDir, spec, resultsPath, ran, options);
+  return finish(outDir, spec, plan.cells, resultsPath, ran, options);
 }
 
-async function finish(outDir: string, spec: ExperimentSpec, resultsPath: string, ran: number, options: CompareOptions): Promise<CompareResult> {
+async function finish(
+  outDir: string, spec: ExperimentSpec, cells: Cell[], resultsPath: string, ran: number, options: CompareOptions,
+): Promise<CompareResult> {
   const { results: all } = await readResults(resultsPath);
-  const order = new Map(planExperiment(spec, Number.MAX_SAFE_INTEGER).cells.map((c, i) => [c.id, i]));
+  const order = new Map(cells.map((c, i) => [c.id, i]));
   const results = all.filter((r) => order.has(r.id)).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const latest = [...new Map(results.map((r) => [r.id, r])).values()];
   const summary = summarize(latest);

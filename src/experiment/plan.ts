@@ -16,7 +16,7 @@ export interface Plan {
 export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
   const seeds = typeof spec.seeds === 'number' ? Array.from({ length: spec.seeds }, (_, i) => i) : spec.seeds;
   const bn = spec.bn === 'both' ? [false, true] : [spec.bn === 'on'];
-  const strategies = spec.strategies.map((s) => withMicroBatch(s, spec.microBatch));
+  const strategies = spec.strategies.map((s) => withMicroBatch(s, spec.microBatch, trainSize));
   const cells = expandCells({
     strategies, bn, seeds, optimizers: spec.optimizers as OptimizerName[],
     learningRates: spec.learningRates ?? null, models: spec.models as ModelName[],
@@ -28,10 +28,14 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
   };
 }
 
-/** `full` with micro-batch 1000 is written `full/micro:1000`, so results keep the distinction. */
-function withMicroBatch(strategy: string, microBatch: number | undefined): string {
-  const kind = parseStrategy(strategy).kind;
-  return microBatch === undefined || kind === 'sgd' ? strategy : `${strategy}/micro:${microBatch}`;
+/**
+ * `full` with micro-batch 1000 is written `full/micro:1000`, so results keep the distinction; a
+ * micro-batch no smaller than the batch changes nothing and is left out.
+ */
+function withMicroBatch(strategy: string, microBatch: number | undefined, trainSize: number): string {
+  const parsed = parseStrategy(strategy);
+  if (microBatch === undefined || parsed.kind === 'sgd' || parsed.microBatch !== undefined) return strategy;
+  return microBatch < Math.min(parsed.batchSize(Math.max(trainSize, 1)), trainSize) ? `${strategy}/micro:${microBatch}` : strategy;
 }
 
 /** `count` epochs spread evenly over 1..epochs, always including the last: 10 epochs, 3 -> [3, 7, 10]. */

@@ -64,11 +64,13 @@ function forkWorker(): ChildProcess {
 /** Runs `cells` on `runners`, each taking the next cell when free; calls `onResult` as each ends. */
 export async function runPool(
   runners: CellRunner[], cells: Cell[], settings: CellSettings, onResult: (result: RunResult) => Promise<void>,
+  onStart: (cell: Cell) => void = () => undefined,
 ): Promise<void> {
   let next = 0;
   await Promise.all(runners.map(async (runner) => {
     while (next < cells.length) {
       const cell = cells[next++];
+      onStart(cell);
       await onResult(await runner.run(cell, settings));
     }
   }));

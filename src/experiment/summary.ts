@@ -100,6 +100,12 @@ export function summaryCsv(rows: SummaryRow[]): string {
   return [CSV_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => CSV_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\n') + '\n';
 }
 
+function targetCell(r: SummaryRow, pm: (s: Stat | null, digits: number) => string): string {
+  if (r.targetReached === null) return '-';
+  if (r.targetReached.startsWith('0/')) return 'not reached';
+  return `${r.targetReached} in ${pm(r.targetSeconds, 1)}s`;
+}
+
 /** A fixed-width terminal table of the main numbers, mean ± std over seeds. */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm = (s: Stat | null, digits: number, scale = 1): string =>
@@ -109,7 +115,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     r.model, r.strategy, r.bn ? 'on' : 'off', r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
     pm(r.testAccuracy, 2, 100), pm(r.trainLoss, 4), r.updatesPerEpoch === null ? '-' : String(r.updatesPerEpoch),
     pm(r.steadyEpochSeconds ?? r.firstEpochSeconds, 2), pm(r.samplesPerSecond, 0), pm(r.gradientNoise, 3),
-    r.targetReached === null ? '-' : `${r.targetReached}${r.targetSeconds ? ` in ${pm(r.targetSeconds, 1)}s` : ''}`,
+    targetCell(r, pm),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

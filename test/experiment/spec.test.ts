@@ -68,8 +68,9 @@ describe('experiment spec', () => {
       'mlp/mini:32/bn/adam/lr0.001/seed0', 'mlp/mini:32/bn/adam/lr0.001/seed1',
     ]);
     expect(plan.settings.checkpointEpochs).to.deep.equal([1, 2]);
-    expect(planExperiment(resolveSpec({ strategies: ['full', 'sgd'], microBatch: 500 }), 6000).cells.map((c) => c.strategy))
-      .to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd']);
+    expect(planExperiment(resolveSpec({ strategies: ['full', 'sgd', 'mini:32'], microBatch: 500 }), 6000).cells.map((c) => c.strategy))
+      .to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd', 'mini:32', 'mini:32']);
+    expect(planExperiment(resolveSpec({ strategies: ['full'], microBatch: 500 }), 400).cells[0].strategy).to.equal('full');
   });
 
   it('spreads checkpoints over the epochs', () => {
