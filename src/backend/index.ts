@@ -1,4 +1,5 @@
-export { useBackend, BACKEND_CHOICES } from './use-backend';
+export { useBackend, BACKEND_CHOICES, AUTO_ORDER } from './use-backend';
+export { releaseWebGpu } from './webgpu';
 export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from './use-backend';
 export { probeBackends, formatProbes } from './doctor';
 export type { BackendProbe } from './doctor';

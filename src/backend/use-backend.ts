@@ -6,10 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { NATIVE_PACKAGES, NativeCandidate, NativeNotInstalledError, checkSharedCore, findNativePackage, loadNativePackage, nativeUsesGpu } from './native';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** The order 'auto' tries; webgpu only counts there on a hardware adapter (software Vulkan is slower than wasm). */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
@@ -38,9 +42,9 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
   }
   if (choice !== 'auto') return start(choice, options);
   const notes: string[] = [];
-  for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
+  for (const name of AUTO_ORDER) {
     try {
-      const info = await start(name, options);
+      const info = await start(name, { ...options, hardwareOnly: true });
       return { ...info, notes: [...notes, ...info.notes] };
     } catch (error) {
       const why = error instanceof NativeNotInstalledError ? 'not installed (batchlab doctor says how to add it)' : String(error instanceof Error ? error.message : error);
@@ -50,8 +54,9 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
   throw new Error(`no backend could start:\n${notes.join('\n')}`);
 }
 
-async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
+async function start(name: BackendName, options: UseBackendOptions & { hardwareOnly?: boolean }): Promise<BackendInfo> {
   if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
+  if (name === 'webgpu') return startWebGpu(options.hardwareOnly ?? false);
   if (name === 'wasm') return startWasm(options.wasmKernels ?? true);
   await activate('cpu');
   return { name, device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes: [] };
@@ -70,6 +75,21 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
   return {
     name: 'tensorflow', device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)', gpu,
     versions: { ...coreVersions(), [pkg.name.replace('@tensorflow/', '')]: pkg.version }, threads: null, notes,
+  };
+}
+
+async function startWebGpu(hardwareOnly: boolean): Promise<BackendInfo> {
+  const adapter = await installNavigatorGpu();
+  if (hardwareOnly && adapter.software) {
+    releaseWebGpu();
+    throw new Error(`the WebGPU adapter is a software one (${adapter.vendor} ${adapter.architecture}), slower than wasm; ask for --backend webgpu to use it anyway`);
+  }
+  await activateWebGpu();
+  const { version } = require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
+  return {
+    name: 'webgpu', device: `${adapter.software ? 'software GPU' : 'GPU'} (WebGPU on ${adapter.vendor} ${adapter.architecture}${adapter.description ? `, ${adapter.description}` : ''})`,
+    gpu: !adapter.software, versions: { ...coreVersions(), 'tfjs-backend-webgpu': version }, threads: null,
+    notes: ['every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit'],
   };
 }
 

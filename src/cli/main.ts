@@ -9,6 +9,7 @@ import { compareOptions, runCompare } from './compare-command';
 import { runDoctor } from './doctor-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
+import { releaseWebGpu } from '../backend';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -35,8 +36,11 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  main(hideBin(process.argv)).catch((error: unknown) => {
-    process.stderr.write(`batchlab: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  main(hideBin(process.argv))
+    .catch((error: unknown) => {
+      process.stderr.write(`batchlab: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    // Dawn keeps the event loop alive while navigator.gpu exists.
+    .finally(releaseWebGpu);
 }

@@ -1,0 +1,146 @@
+/**
+ * npm run bench: samples per second of batchlab's trainer against tfjs-layers' model.fit on the
+ * same backend, model and batch size (and against stock tfjs-wasm, without batchlab's kernel
+ * pack), for SGD, mini-batch 32 and 128 and full batch, MLP-BN and CNN-BN, on every backend asked
+ * for; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
+ * Numbers, not asserts: warm-up passes excluded, medians of repeats, all in one run.
+ *
+ *   npm run bench -- [--backends wasm,cpu] [--repeats 3] [--quick] [--json bench.json]
+ */
+import { existsSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import * as tf from '@tensorflow/tfjs';
+import { Strategy, fullBatch, miniBatch, sgd } from '../src/batching';
+import { BackendName, registerWasmTrainingKernels, unregisterWasmTrainingKernels, useBackend } from '../src/backend';
+import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../src/data/catalog';
+import { Dataset, disposeDataset, subset } from '../src/data/dataset';
+import { writeJsonAtomic } from '../src/io/atomic-write';
+import { cnn, mlp, ModelBuilder } from '../models';
+import { Timing, peakBytesOfStep, timeFit, timeTrainer } from './bench/measure';
+
+interface Case {
+  model: 'MLP-BN' | 'CNN-BN';
+  strategy: Strategy;
+  batch: number;
+  samples: number;
+}
+
+interface Row {
+  backend: string;
+  model: string;
+  strategy: string;
+  batch: number;
+  samples: number;
+  batchlab: number | null;
+  fit: number | null;
+  stockFit: number | null;
+  note?: string;
+}
+
+const builders: Record<Case['model'], () => ModelBuilder> = {
+  'MLP-BN': () => mlp({ batchNorm: true }),
+  'CNN-BN': () => cnn({ batchNorm: true }),
+};
+
+/** Sample counts keep each pass to a second or two on wasm; the cpu backend gets an eighth. */
+function cases(backend: BackendName, quick: boolean): Case[] {
+  const scale = (backend === 'cpu' ? 1 / 8 : 1) * (quick ? 1 / 4 : 1);
+  const n = (count: number): number => Math.max(32, Math.round(count * scale));
+  const list: Case[] = [];
+  for (const model of ['MLP-BN', 'CNN-BN'] as const) {
+    const cnnScale = model === 'CNN-BN' ? 1 / 8 : 1;
+    list.push({ model, strategy: sgd(), batch: 1, samples: n(256 * cnnScale) });
+    list.push({ model, strategy: miniBatch(32), batch: 32, samples: n(2048 * cnnScale) });
+    list.push({ model, strategy: miniBatch(128), batch: 128, samples: n(4096 * cnnScale) });
+    const full = n(2048 * cnnScale);
+    list.push({ model, strategy: fullBatch(), batch: full, samples: full });
+  }
+  return list;
+}
+
+async function measure(backend: BackendName, data: Dataset, c: Case, repeats: number): Promise<Row> {
+  const part = subset(data, Int32Array.from({ length: c.samples }, (_, i) => i));
+  const row: Row = { backend, model: c.model, strategy: c.strategy.label, batch: c.batch, samples: c.samples, batchlab: null, fit: null, stockFit: null };
+  try {
+    row.batchlab = (await timeTrainer(builders[c.model](), part, c.strategy, repeats)).samplesPerSecond;
+    row.fit = (await attempt(() => timeFit(builders[c.model](), part, c.batch, repeats), row))?.samplesPerSecond ?? null;
+    if (backend === 'wasm') {
+      unregisterWasmTrainingKernels();
+      try {
+        row.stockFit = (await attempt(() => timeFit(builders[c.model](), part, c.batch, repeats), row))?.samplesPerSecond ?? null;
+      } finally {
+        registerWasmTrainingKernels();
+      }
+    }
+  } finally {
+    disposeDataset(part);
+  }
+  return row;
+}
+
+async function attempt(run: () => Promise<Timing>, row: Row): Promise<Timing | null> {
+  try {
+    return await run();
+  } catch (error) {
+    row.note = (error as Error).message.split('\n')[0].slice(0, 80);
+    return null;
+  }
+}
+
+const fmt = (v: number | null, digits = 0): string => (v === null ? 'n/a' : v.toFixed(digits));
+const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? 'n/a' : `${(a / b).toFixed(2)}x`);
+
+function table(rows: Row[]): string {
+  const header = ['backend', 'model', 'strategy', 'batch', 'batchlab samples/s', 'model.fit samples/s', 'ratio', 'stock wasm fit', 'vs stock'];
+  const body = rows.map((r) => [r.backend, r.model, r.strategy, String(r.batch), fmt(r.batchlab), fmt(r.fit), ratio(r.batchlab, r.fit),
+    r.backend === 'wasm' ? fmt(r.stockFit) : '-', r.backend === 'wasm' ? ratio(r.batchlab, r.stockFit) : '-']);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const notes = rows.filter((r) => r.note).map((r) => `  ${r.backend} ${r.model} ${r.strategy}: ${r.note}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(notes.length ? ['n/a because:', ...notes] : [])].join('\n');
+}
+
+async function memoryRows(): Promise<string[]> {
+  if (!existsSync(DEBIAN_FASHION_MNIST_DIR)) return [`full-batch memory: skipped, ${DEBIAN_FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist)`];
+  const data = await loadDataset('fashion-mnist');
+  const lines = ['full batch over 60000 Fashion-MNIST samples, MLP-BN, peak tensor memory of one update:'];
+  try {
+    for (const microBatch of [undefined, 10000, 1000]) {
+      const peak = await peakBytesOfStep(builders['MLP-BN'](), data.train, fullBatch({ microBatch }));
+      lines.push(`  ${microBatch === undefined ? 'one pass    ' : `micro ${String(microBatch).padEnd(6)}`}  ${(peak / 2 ** 20).toFixed(0).padStart(5)} MB`);
+    }
+  } finally {
+    disposeLoaded(data);
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const args = await yargs(hideBin(process.argv))
+    .option('backends', { type: 'string', default: 'wasm,cpu', describe: 'comma-separated backends to measure' })
+    .option('repeats', { type: 'number', default: 3, describe: 'timed passes per measurement (median)' })
+    .option('quick', { type: 'boolean', default: false, describe: 'a quarter of the samples' })
+    .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
+    .strict().parseAsync();
+  const rows: Row[] = [];
+  for (const backend of args.backends.split(',') as BackendName[]) {
+    const info = await useBackend(backend);
+    process.stderr.write(`${backend}: ${info.device}\n`);
+    const { train: data } = await loadDataset('fashion-mnist-small');
+    for (const c of cases(backend, args.quick)) {
+      rows.push(await measure(backend, data, c, args.repeats));
+      process.stderr.write(`  ${c.model} ${c.strategy.label}: ${fmt(rows[rows.length - 1].batchlab)} samples/s\n`);
+    }
+    disposeDataset(data);
+  }
+  await useBackend('wasm');
+  const memory = await memoryRows();
+  process.stdout.write(`${table(rows)}\n\n${memory.join('\n')}\n`);
+  if (args.json) await writeJsonAtomic(args.json, { rows, memory, tfjs: tf.version_core });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+/**
+ * The WebGPU backend in Node: Dawn's Node binding (npm `webgpu`, optional, ~130 MB with every
+ * platform's binary) provides navigator.gpu, and @tensorflow/tfjs-backend-webgpu runs on it. Works
+ * on any Vulkan device, software ones (Mesa lavapipe) included. Owns the start-up order that Node
+ * needs: navigator.gpu before the backend module is imported, an adapter check (tf.setBackend only
+ * returns false without one), and removing navigator.gpu at the end so the process can exit.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 (Dawn for Node)';
+
+export const VULKAN_HINT =
+  'Dawn found no Vulkan adapter: install your GPU\'s Vulkan driver (NVIDIA, AMD, Intel), or Mesa\'s software driver ' +
+  'lavapipe (Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers; bookworm\'s own 22.x is too old for Dawn)';
+
+interface Dawn {
+  create(options: string[]): DawnGpu;
+  globals: Record<string, unknown>;
+}
+
+interface DawnAdapter {
+  info?: { vendor?: string; architecture?: string; description?: string };
+}
+
+interface DawnGpu {
+  requestAdapter(): Promise<DawnAdapter | null>;
+}
+
+export interface WebGpuAdapter {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** Mesa lavapipe and other CPU implementations. */
+  software: boolean;
+}
+
+// TypeScript compiles import() to require() for CommonJS; `webgpu` is an ES module, so keep a real import().
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Dawn>;
+
+/** globalThis seen without the DOM's Navigator type (which @webgpu/types extends). */
+type GlobalWithNavigator = { navigator?: { gpu?: DawnGpu } };
+
+const globals = (): GlobalWithNavigator => globalThis as unknown as GlobalWithNavigator;
+
+/**
+ * Installs navigator.gpu from Dawn and returns the adapter Dawn picks, or throws saying what is
+ * missing. `dawnPackage` is the npm package providing Dawn (tests name a missing one).
+ */
+export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGpuAdapter> {
+  const dawn = await importModule(dawnPackage).catch((error: Error) => {
+    throw new Error(`the webgpu backend needs the npm package webgpu (${error.message.split('\n')[0]}): ${WEBGPU_INSTALL_HINT}`);
+  });
+  Object.assign(globalThis, dawn.globals);
+  const global = globals();
+  global.navigator = { ...(global.navigator ?? {}), gpu: dawn.create([]) };
+  const adapter = await global.navigator.gpu?.requestAdapter();
+  if (!adapter) {
+    releaseWebGpu();
+    throw new Error(VULKAN_HINT);
+  }
+  const { vendor = 'unknown', architecture = 'unknown', description = '' } = adapter.info ?? {};
+  return { vendor, architecture, description, software: /software|cpu|llvmpipe|lavapipe/i.test(`${architecture} ${description}`) };
+}
+
+/** Starts tfjs' webgpu backend on an installed navigator.gpu. */
+export async function activateWebGpu(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) {
+    releaseWebGpu();
+    throw new Error(`tf.setBackend('webgpu') failed although an adapter exists; ${VULKAN_HINT}`);
+  }
+  await tf.ready();
+}
+
+/** Removes navigator.gpu; Dawn keeps the event loop alive while it exists. Safe to call any time. */
+export function releaseWebGpu(): void {
+  const navigator = globals().navigator;
+  if (navigator?.gpu) delete navigator.gpu;
+}
