@@ -2,11 +2,15 @@
 // users start it, so batchlab's wasm training kernels are registered; the cpu backend is the
 // reference for kernel checks.
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/backend';
+import { releaseWebGpu, useBackend } from '../src/backend';
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
     await useBackend('wasm');
     await tf.ready();
+  },
+  // Tests that start webgpu leave Dawn's navigator.gpu in place until the very end (see webgpu.ts).
+  afterAll(): void {
+    releaseWebGpu();
   },
 };

@@ -72,7 +72,11 @@ export async function activateWebGpu(): Promise<void> {
   await tf.ready();
 }
 
-/** Removes navigator.gpu; Dawn keeps the event loop alive while it exists. Safe to call any time. */
+/**
+ * Removes navigator.gpu; Dawn keeps the event loop alive while it exists. Call it once, at the end
+ * of the program: once the GPU object is collected Dawn tears down the device that tfjs' webgpu
+ * backend still holds, which aborts the process if anything runs afterwards.
+ */
 export function releaseWebGpu(): void {
   const navigator = globals().navigator;
   if (navigator?.gpu) delete navigator.gpu;

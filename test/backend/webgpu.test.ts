@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { miniBatch } from '../../src/batching';
-import { releaseWebGpu, useBackend } from '../../src/backend';
+import { useBackend } from '../../src/backend';
 import { installNavigatorGpu } from '../../src/backend/webgpu';
 import { disposeDataset } from '../../src/data/dataset';
 import { cnn, mlp, ModelBuilder } from '../../models';
@@ -27,7 +27,6 @@ describe('webgpu backend', function () {
   this.timeout(180000);
   after(async () => {
     await useBackend('wasm');
-    releaseWebGpu();
   });
 
   it('names the package to install when Dawn is missing', async () => {

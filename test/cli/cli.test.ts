@@ -24,7 +24,7 @@ describe('batchlab CLI', function () {
     [['train', '--epochs', '-3'], /--epochs must be a positive integer, got -3/],
     [['train', '--lr', 'fast'], /--lr must be a number in \(0, 10\], got fast/],
     [['train', '--hidden', '64,0'], /--hidden must be comma-separated positive integers, got 64,0/],
-    [['train', '--backend', 'gpu'], /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "wasm", "cpu"/],
+    [['train', '--backend', 'gpu'], /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "webgpu", "wasm", "cpu"/],
     [['train', '--data', 'imagenet'], /--data must be one of fashion-mnist-small, .*got imagenet/],
     [['train', '--bogus'], /Unknown argument: bogus/],
     [['frobnicate'], /Unknown command: frobnicate/],

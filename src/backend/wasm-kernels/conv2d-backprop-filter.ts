@@ -1,20 +1,21 @@
 /**
  * Conv2DBackpropFilter for the wasm backend, written in TypeScript: the gradient of conv2d with
  * respect to its filter, dW[r, c, i, o] = sum over (b, y, x) of input[b, y*s + r - pad, ...i] *
- * dy[b, y, x, ...o]. Owns the arithmetic and reads/writes the wasm heap directly; shape and padding
- * rules come from tf.backend_util.computeConv2DInfo, registration from ./index.
+ * dy[b, y, x, ...o]. Shape and padding rules come from tf.backend_util.computeConv2DInfo,
+ * registration from ./index.
  *
- * Loop order: for each (batch, output pixel) the dy channel vector is gathered into a contiguous
- * buffer, then every filter tap that lands inside the input adds the outer product
- * x[inChannels] x dy[outChannels] to its slice of a Float64 accumulator, outChannels innermost.
+ * Channels-last (every Keras layer): one matrix product, dW[k, o] = sum over m of colsT[k, m] *
+ * dy[m, o], with the input gathered into columns by ./columns and the product done by BatchMatMul.
+ * Channels-first falls back to a direct loop: for each (batch, output pixel) the dy channel vector
+ * is gathered into a contiguous buffer, then every filter tap that lands inside the input adds the
+ * outer product x[inChannels] x dy[outChannels] to its slice of a Float64 accumulator.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fillColumnsT } from './columns';
+import { WasmHeapBackend } from './heap-backend';
+import { batchMatMul, viewAs } from './mat-mul-call';
 
-/** The two BackendWasm methods this kernel uses; the class itself is not part of the public API. */
-interface WasmHeapBackend {
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+type ConvInfo = tf.backend_util.Conv2DInfo;
 
 interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -22,7 +23,7 @@ interface KernelArgs {
   attrs: tf.Conv2DBackpropFilterAttrs;
 }
 
-/** Element strides of one 4-D activation tensor, whichever its data format. */
+/** Element strides of one NCHW activation tensor. */
 interface ActivationStrides {
   batch: number;
   row: number;
@@ -30,15 +31,8 @@ interface ActivationStrides {
   channel: number;
 }
 
-function activationStrides(
-  height: number,
-  width: number,
-  channels: number,
-  channelsLast: boolean,
-): ActivationStrides {
-  return channelsLast
-    ? { batch: height * width * channels, row: width * channels, col: channels, channel: 1 }
-    : { batch: channels * height * width, row: width, col: 1, channel: height * width };
+function nchwStrides(height: number, width: number, channels: number): ActivationStrides {
+  return { batch: channels * height * width, row: width, col: 1, channel: height * width };
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -57,14 +51,33 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
+  return info.dataFormat === 'channelsLast' ? byMatMul(x, dy, info, backend) : byLoop(x, dy, info, backend);
+}
+
+/** colsT [1, K, M] x dy [1, M, outChannels] = dW [1, K, outChannels], the filter's own layout. */
+function byMatMul(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: WasmHeapBackend): tf.TensorInfo {
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const colsT = backend.makeOutput([1, k, m], 'float32');
+  try {
+    // Views taken after the allocation, which may have grown (and detached) the heap.
+    fillColumnsT(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(colsT), info);
+    const dW = batchMatMul(backend, colsT, viewAs(dy, [1, m, info.outChannels]), false);
+    return { ...dW, shape: info.filterShape };
+  } finally {
+    backend.disposeData(colsT.dataId);
+  }
+}
+
+/** The direct loop, for channels-first data. */
+function byLoop(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: WasmHeapBackend): tf.TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const channelsLast = info.dataFormat === 'channelsLast';
-  const xs = activationStrides(inHeight, inWidth, inChannels, channelsLast);
-  const ys = activationStrides(outHeight, outWidth, outChannels, channelsLast);
+  const xs = nchwStrides(inHeight, inWidth, inChannels);
+  const ys = nchwStrides(outHeight, outWidth, outChannels);
 
   // Allocate before taking heap views: malloc may grow the heap and detach earlier views.
-  const out = backend.makeOutput(filterShape, 'float32');
+  const out = backend.makeOutput(info.filterShape, 'float32');
   const xVals = backend.typedArrayFromHeap(x);
   const dyVals = backend.typedArrayFromHeap(dy);
   const acc = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);

@@ -8,8 +8,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { transposingBatchMatMul } from './batch-mat-mul';
+import { matMulConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
 import { blockTile } from './tile';
+import { argMaxPoolGrad } from './max-pool-grad';
+import { leadingMean, leadingSum } from './leading-reduce';
 
 const WASM = 'wasm';
 
@@ -20,6 +23,10 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
   GatherV2: rowGather,
   Tile: blockTile,
+  MaxPoolGrad: argMaxPoolGrad,
+  Sum: leadingSum,
+  Mean: leadingMean,
+  Conv2DBackpropInput: matMulConv2DBackpropInput,
 };
 
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
