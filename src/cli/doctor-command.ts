@@ -9,7 +9,8 @@ import { NATIVE_PACKAGES, findNativePackage } from '../backend/native';
 export async function runDoctor(): Promise<void> {
   const probes = await probeBackends();
   process.stdout.write(`${formatProbes(probes)}\n`);
-  const best = probes.find((p) => p.available);
+  // As 'auto' decides: webgpu counts only on a hardware adapter.
+  const best = probes.find((p) => p.available && !(p.name === 'webgpu' && !p.info?.gpu));
   process.stdout.write(`auto picks: ${best ? best.name : 'none'}\n`);
   const gpuPackage = findNativePackage(NATIVE_PACKAGES.filter((p) => p.name.endsWith('-gpu')));
   if (gpuPackage) {
