@@ -106,3 +106,23 @@ describe('wasm kernel pack', () => {
     });
   });
 });
+
+describe('Identity on wasm', () => {
+  it('shares the buffer: a clone adds no data buffer and outlives its source', async () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const copy = tf.clone(x);
+    expect(tf.memory().numDataBuffers).to.equal(buffers);
+    x.dispose();
+    expect(Array.from(await copy.data())).to.deep.equal([1, 2, 3]);
+    copy.dispose();
+  });
+
+  it('keeps gradients right when the tape clones saved inputs', async () => {
+    const { wasm, cpu } = await onBoth(() => tf.tidy(() => {
+      const x = tf.tensor2d([[1, -2], [3, 4]]);
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), tf.relu(v))))(x);
+    }));
+    expect(wasm).to.deep.equal(cpu);
+  });
+});

@@ -11,6 +11,7 @@ import { transposingBatchMatMul } from './batch-mat-mul';
 import { matMulConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
 import { blockTile } from './tile';
+import { sharingIdentity } from './identity';
 import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
 
@@ -27,6 +28,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Sum: leadingSum,
   Mean: leadingMean,
   Conv2DBackpropInput: matMulConv2DBackpropInput,
+  Identity: sharingIdentity,
 };
 
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
