@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { cnn } from '../../models/cnn';
 import { toDataset } from '../../src/data/dataset';
 import { singleStep } from '../../src/training/step';
-import { createRng, deriveSeed, gaussian } from '../../src/util/random';
+import { deriveSeed } from '../../src/util/random';
+import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -22,33 +23,6 @@ interface ConvCase {
 interface Grads {
   dx: Float32Array;
   dW: Float32Array;
-}
-
-function seededValues(size: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: size }, () => gaussian(rng));
-}
-
-/** max |actual - expected| / max |expected|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).to.equal(expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / maxRef;
-}
-
-/** Runs `fn` on `backend`, always switching back to wasm afterwards. */
-async function onBackend<T>(backend: string, fn: () => T): Promise<T> {
-  await tf.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    await tf.setBackend('wasm');
-  }
 }
 
 function outShape(c: ConvCase, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): Shape4 {

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cnn, mlp } from '../../models';
 import { fullBatch, miniBatch, sgd } from '../../src/batching';
 import { accumulationWarning, checkBatchNormBatchSize } from '../../src/training/batchnorm-guard';
+import { leakCheck } from '../helpers/leak-check';
 
 const MOMENTUM = 0.5;
 const EPSILON = 1e-3;
@@ -67,32 +68,6 @@ function setWeights(layer: tf.layers.Layer, values: tf.TensorLike[]): void {
   const tensors = values.map((v) => tf.tensor(v));
   layer.setWeights(tensors);
   tf.dispose(tensors);
-}
-
-/**
- * Per-test tensor bookkeeping: `track` registers a model, `finish` (the last line of each test)
- * disposes the registered models and asserts the tensor count is back where the test started. A
- * failing test's models are disposed in afterEach, so one failure does not cascade into leak reports.
- */
-function leakCheck(): { track: (model: tf.LayersModel) => tf.LayersModel; finish: () => void } {
-  const models: tf.LayersModel[] = [];
-  let start = 0;
-  beforeEach(() => {
-    start = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    models.splice(0).forEach((model) => model.dispose());
-  });
-  return {
-    track: (model) => {
-      models.push(model);
-      return model;
-    },
-    finish: () => {
-      models.splice(0).forEach((model) => model.dispose());
-      expect(tf.memory().numTensors, 'tensors left after disposing the models').to.equal(start);
-    },
-  };
 }
 
 // ---- the tiny model ---------------------------------------------------------------------------

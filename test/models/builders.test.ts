@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { cnn, logistic, mlp } from '../../models';
 import type { BnPosition, ModelBuilder } from '../../models';
+import { leakCheck } from '../helpers/leak-check';
 
 const IMAGE = { inputShape: [28, 28, 1], outputs: 10 };
 
@@ -16,28 +17,6 @@ const BUILDERS: Record<string, () => ModelBuilder> = {
   cnn: () => cnn({ filters: [4], dense: 8 }),
   logistic: () => logistic(),
 };
-
-/** See batchnorm.test.ts: `track` registers a model, `finish` disposes it and checks the tensor count. */
-function leakCheck(): { track: (model: tf.LayersModel) => tf.LayersModel; finish: () => void } {
-  const models: tf.LayersModel[] = [];
-  let start = 0;
-  beforeEach(() => {
-    start = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    models.splice(0).forEach((model) => model.dispose());
-  });
-  return {
-    track: (model) => {
-      models.push(model);
-      return model;
-    },
-    finish: () => {
-      models.splice(0).forEach((model) => model.dispose());
-      expect(tf.memory().numTensors, 'tensors left after disposing the models').to.equal(start);
-    },
-  };
-}
 
 /** Every weight of the model as plain numbers, keyed by layer class, index and weight shape. */
 function weightValues(model: tf.LayersModel): { where: string; values: number[] }[] {

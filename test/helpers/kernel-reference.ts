@@ -1,0 +1,31 @@
+// Helpers for comparing kernels on wasm with the cpu backend's reference results.
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, gaussian } from '../../src/util/random';
+
+export function seededValues(size: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: size }, () => gaussian(rng));
+}
+
+/** max |actual - expected| / max |expected|. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).to.equal(expected.length);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  return maxDiff / maxRef;
+}
+
+/** Runs `fn` on `backend`, always switching back to wasm afterwards. */
+export async function onBackend<T>(backend: string, fn: () => T): Promise<T> {
+  await tf.setBackend(backend);
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend('wasm');
+  }
+}
