@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NATIVE_PACKAGES, NativeCandidate, NativeNotInstalledError, checkSharedCore, findNativePackage, loadNativePackage, nativeUsesGpu } from './native';
-import { registerWasmTrainingKernels } from './wasm-kernels';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
 import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -29,7 +29,7 @@ export interface BackendInfo {
 }
 
 export interface UseBackendOptions {
-  /** Register batchlab's wasm kernels (needed to train CNNs on wasm). Default: true. */
+  /** Use batchlab's wasm kernels (needed to train CNNs on wasm); false restores the stock ones. Default: true. */
   wasmKernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
   nativePackages?: readonly NativeCandidate[];
@@ -95,6 +95,7 @@ async function startWebGpu(hardwareOnly: boolean): Promise<BackendInfo> {
 
 async function startWasm(kernels: boolean): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!kernels) unregisterWasmTrainingKernels();
   const registered = kernels ? registerWasmTrainingKernels() : [];
   await activate('wasm');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
