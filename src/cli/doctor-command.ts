@@ -2,11 +2,17 @@
  * `batchlab doctor`: every backend, available or not, and why; for an installed tfjs-node-gpu,
  * the CUDA and cuDNN libraries its libtensorflow needs and which of them the loader cannot find.
  */
+import type { Argv } from 'yargs';
 import { formatProbes, probeBackends } from '../backend';
+import { checkParity, formatParity } from '../backend/parity';
 import { checkCudaSetup, formatCudaReport } from '../backend/cuda-requirements';
 import { NATIVE_PACKAGES, findNativePackage } from '../backend/native';
 
-export async function runDoctor(): Promise<void> {
+export function doctorOptions(yargs: Argv) {
+  return yargs.option('parity', { type: 'boolean', default: false, describe: 'also train a BN MLP and a BN CNN a few steps on every available backend and compare the losses with cpu' });
+}
+
+export async function runDoctor(args: { parity: boolean }): Promise<void> {
   const probes = await probeBackends();
   process.stdout.write(`${formatProbes(probes)}\n`);
   // As 'auto' decides: webgpu counts only on a hardware adapter.
@@ -16,5 +22,9 @@ export async function runDoctor(): Promise<void> {
   if (gpuPackage) {
     const lines = formatCudaReport(checkCudaSetup(gpuPackage.dir));
     process.stdout.write(`\n${gpuPackage.name} ${gpuPackage.version} (${gpuPackage.dir}):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  }
+  if (args.parity) {
+    const available = probes.filter((p) => p.available).map((p) => p.name);
+    process.stdout.write(`\nparity (a few SGD steps from identical weights, against cpu):\n${formatParity(await checkParity(available))}\n`);
   }
 }

@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
-import { runDoctor } from './doctor-command';
+import { doctorOptions, runDoctor } from './doctor-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { releaseWebGpu } from '../backend';
@@ -17,7 +17,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]')
     .command('train', 'train one model with one batching strategy', trainOptions, (args) => runTrain(args))
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) => runCompare(args))
-    .command('doctor', 'list every backend, whether it starts here, and why not', (y) => y, () => runDoctor())
+    .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) => runDoctor(args))
     .demandCommand(1, 'name a command: train, compare or doctor')
     .strictCommands()
     .strictOptions()

@@ -186,3 +186,17 @@ function checkNonNegative(name: string, value: number): void {
     throw new Error(`${name} must be a finite number >= 0, got ${value}`);
   }
 }
+
+/**
+ * Tiny two-class images for quick CNN checks: 8x8x1, class 0 bright in the top half, class 1 in the
+ * bottom half, the other half a fixed pattern in [0, 0.4]. Deterministic; sample i has class i % 2.
+ */
+export function twoHalvesImages(samples: number): RawData {
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be an integer >= 1, got ${samples}`);
+  const features = new Float32Array(samples * 64);
+  const targets = Int32Array.from({ length: samples }, (_, i) => i % 2);
+  for (let i = 0; i < samples; i++) {
+    for (let p = 0; p < 64; p++) features[i * 64 + p] = (p < 32) === (i % 2 === 0) ? 1 : ((p * 7 + i) % 5) / 10;
+  }
+  return { features, inputShape: [8, 8, 1], targets };
+}

@@ -1,7 +1,7 @@
 // Small data sets and models shared by the training tests.
 import * as tf from '@tensorflow/tfjs';
 import { Dataset, toDataset } from '../../src/data/dataset';
-import { gaussianBlobs, linearRegression } from '../../src/data/synthetic';
+import { gaussianBlobs, linearRegression, twoHalvesImages } from '../../src/data/synthetic';
 
 export function blobs(samples = 64, seed = 1): Dataset {
   return toDataset(gaussianBlobs({ samples, seed }), { name: 'blobs', task: 'classification', numClasses: 3 });
@@ -13,13 +13,7 @@ export function linear(samples = 64): Dataset {
 
 /** Tiny images (8x8x1, 2 classes: bright top half or bright bottom half) for CNN tests. */
 export function tinyImages(samples = 16): Dataset {
-  const features = new Float32Array(samples * 64);
-  const targets = new Int32Array(samples);
-  for (let i = 0; i < samples; i++) {
-    targets[i] = i % 2;
-    for (let p = 0; p < 64; p++) features[i * 64 + p] = (p < 32) === (i % 2 === 0) ? 1 : ((p * 7 + i) % 5) / 10;
-  }
-  return toDataset({ features, inputShape: [8, 8, 1], targets }, { name: 'tiny-images', task: 'classification', numClasses: 2 });
+  return toDataset(twoHalvesImages(samples), { name: 'tiny-images', task: 'classification', numClasses: 2 });
 }
 
 export async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
