@@ -52,7 +52,9 @@ export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGp
   });
   Object.assign(globalThis, dawn.globals);
   const global = globals();
-  global.navigator = { ...(global.navigator ?? {}), gpu: dawn.create([]) };
+  // One Dawn instance per process: replacing it would let the first be collected while tfjs'
+  // webgpu backend still holds a device made from it, which crashes the process.
+  if (!global.navigator?.gpu) global.navigator = { ...(global.navigator ?? {}), gpu: dawn.create([]) };
   const adapter = await global.navigator.gpu?.requestAdapter();
   if (!adapter) {
     releaseWebGpu();
