@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds gpu-bundle/: scripts/gpu-check.ts with every dependency it needs, for a machine with a GPU
+# but no internet and no npm. Run it here after `npm install`, copy gpu-bundle/ over, and there run
+#   bash gpu-bundle/run.sh
+# It holds a single JavaScript file (esbuild), tfjs' wasm binaries, Dawn for linux-x64, the
+# embedded data, and this machine's node binary compressed with xz (used when the GPU machine has
+# no node of its own).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=gpu-bundle
+rm -rf "$out"
+mkdir -p "$out/node_modules/webgpu/dist" "$out/data"
+npx esbuild scripts/gpu-check.ts --bundle --platform=node --target=node18 --format=cjs --minify \
+  --external:webgpu --log-level=warning --outfile="$out/gpu-check.js"
+# tfjs-backend-wasm loads its binaries from the directory of the code that loads them.
+cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$out/"
+# Dawn: its loader and the linux-x64 binary only (the package carries every platform's).
+cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
+cp -r node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
+# The embedded data set, found through a package.json named batchlab above the code.
+cp -r data/fashion-mnist-small "$out/data/"
+echo '{ "name": "batchlab", "private": true }' > "$out/package.json"
+xz -9 -T0 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
+cat > "$out/run.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs the GPU check with the machine's node (18 or newer), else with the bundled one.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+node_bin="$(command -v node || true)"
+if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+  node_bin="${TMPDIR:-/tmp}/batchlab-node"
+  xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
+fi
+exec "$node_bin" "$here/gpu-check.js" "$@"
+RUN
+chmod +x "$out/run.sh"
+du -sh "$out"
