@@ -96,9 +96,10 @@ async function runEpoch(
     for (const cb of callbacks) await cb.onLosses?.(records, control);
   };
   const start = performance.now();
+  const updatesBefore = history.epochs.reduce((n, e) => n + e.updates, 0);
   let steps = 0;
   for (const batch of batches) {
-    const update = history.epochs.reduce((n, e) => n + e.updates, 0) + steps;
+    const update = updatesBefore + steps;
     const result = runStep(ctx, batch, wholeInOrder, opts.strategy.microBatch);
     recorder.record(epoch, steps, update, result.loss);
     totals.add(result.loss, result.correct, batch.length);
