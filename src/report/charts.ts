@@ -142,7 +142,8 @@ export function barChart(options: BarChartOptions): ChartSpec {
   const { title, x, y, color, facet, errorField, data } = options;
   requireFields('barChart', data, [x.field, y.field, color?.field, facet?.field, errorField]);
   const position = {
-    x: { ...nominal(x), axis: { labelAngle: 0 } },
+    // Long category names (strategy plus optimizer and learning rate) are slanted so they do not overlap.
+    x: { ...nominal(x), axis: { labelAngle: data.some((row) => String(row[x.field]).length > 10) ? -30 : 0 } },
     ...(color ? { xOffset: nominal(color) } : {}),
   };
   const bar = {

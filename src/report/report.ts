@@ -28,6 +28,8 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): { nam
   // Legends in the order the experiment lists its cells (full, sgd, mini:32, ...), not alphabetically.
   const series = { field: 'series', title: 'Strategy', sort: [...new Set(results.map(label))] };
   const epochs = epochRows(ok);
+  // A summary row is one configuration; its bar is labelled like that configuration's curves.
+  const groupLabels = new Map(results.map((r) => [r.cell.group, label(r)]));
   const charts: { name: string; caption: string; spec: ChartSpec | null }[] = [
     { name: 'loss-vs-epoch', caption: 'Training loss per epoch (mean over seeds).',
       spec: lineChart({ title: 'Training loss vs epoch', x: { field: 'epoch', title: 'Epoch', integer: true }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
@@ -38,9 +40,9 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): { nam
     { name: 'loss-vs-seconds', caption: 'Training loss at the end of each epoch against wall-clock training time.',
       spec: lineChart({ title: 'Training loss vs seconds', x: { field: 'seconds', title: 'Training seconds' }, y: { field: 'trainLoss', title: 'Training loss', scale: 'log' }, color: series, facet: bnFacet, data: epochs }) },
     { name: 'final-accuracy', caption: 'Final test accuracy, mean ± standard deviation over seeds.',
-      spec: barFromSummary(summary, series.sort, 'testAccuracy', 'Final test accuracy', 'Test accuracy') },
+      spec: barFromSummary(summary, groupLabels, series.sort, 'testAccuracy', 'Final test accuracy', 'Test accuracy') },
     { name: 'seconds-per-epoch', caption: 'Seconds per epoch after the first (warm-up excluded; the first epoch when there is only one).',
-      spec: barFromSummary(summary, series.sort, 'epochSeconds', 'Seconds per epoch', 'Seconds') },
+      spec: barFromSummary(summary, groupLabels, series.sort, 'epochSeconds', 'Seconds per epoch', 'Seconds') },
     { name: 'gradient-noise', caption: 'Gradient noise: E||g_batch - g||² / ||g||² on a probe set at each checkpoint. Smaller batches, noisier gradients; full batch is 0 and not drawn.',
       spec: nonEmpty(checkpointRows(ok), (data) => lineChart({ title: 'Gradient noise vs epoch', x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true }, y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' }, color: series, facet: bnFacet, data })) },
     ...layerCharts(ok),
@@ -52,10 +54,12 @@ function nonEmpty(data: Record<string, unknown>[], make: (data: Record<string, u
   return data.length > 0 ? make(data) : null;
 }
 
-function barFromSummary(summary: SummaryRow[], order: string[], what: 'testAccuracy' | 'epochSeconds', title: string, yTitle: string): ChartSpec | null {
+function barFromSummary(
+  summary: SummaryRow[], labels: Map<string, string>, order: string[], what: 'testAccuracy' | 'epochSeconds', title: string, yTitle: string,
+): ChartSpec | null {
   const data = summary.flatMap((row) => {
     const s = what === 'testAccuracy' ? row.testAccuracy : row.steadyEpochSeconds ?? row.firstEpochSeconds;
-    return s ? [{ series: row.strategy, bn: row.bn ? 'BN on' : 'BN off', value: s.mean, std: s.std }] : [];
+    return s ? [{ series: labels.get(row.group) ?? row.strategy, bn: row.bn ? 'BN on' : 'BN off', value: s.mean, std: s.std }] : [];
   });
   return nonEmpty(data, (d) => barChart({ title, x: { field: 'series', title: 'Strategy', sort: order }, y: { field: 'value', title: yTitle }, color: bnFacet, errorField: 'std', data: d }));
 }
