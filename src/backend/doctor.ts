@@ -3,7 +3,7 @@
  * not. Starting a backend to probe it leaves the previously active backend active again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AUTO_ORDER, BackendInfo, BackendName, UseBackendOptions, useBackend } from './use-backend';
+import { ALL_BACKENDS, BackendInfo, BackendName, UseBackendOptions, useBackend } from './use-backend';
 
 export interface BackendProbe {
   name: BackendName;
@@ -16,7 +16,7 @@ export interface BackendProbe {
 export async function probeBackends(options: UseBackendOptions = {}): Promise<BackendProbe[]> {
   const previous = tf.getBackend();
   const probes: BackendProbe[] = [];
-  for (const name of AUTO_ORDER) {
+  for (const name of ALL_BACKENDS) {
     try {
       probes.push({ name, available: true, info: await useBackend(name, options), reason: null });
     } catch (error) {

@@ -1,4 +1,4 @@
-export { useBackend, BACKEND_CHOICES, AUTO_ORDER } from './use-backend';
+export { useBackend, BACKEND_CHOICES, AUTO_ORDER, ALL_BACKENDS } from './use-backend';
 export { releaseWebGpu } from './webgpu';
 export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from './use-backend';
 export { probeBackends, formatProbes } from './doctor';

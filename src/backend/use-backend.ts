@@ -12,8 +12,14 @@ export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** The order 'auto' tries; webgpu only counts there on a hardware adapter (software Vulkan is slower than wasm). */
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/**
+ * The order 'auto' tries. WebGPU is not in it: starting Dawn to look for an adapter is slow and
+ * noisy where there is none, and on software Vulkan it is slower than wasm; ask for it by name.
+ */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Every backend batchlab knows, in the order doctor reports them. */
+export const ALL_BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
@@ -44,7 +50,7 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
   const notes: string[] = [];
   for (const name of AUTO_ORDER) {
     try {
-      const info = await start(name, { ...options, hardwareOnly: true });
+      const info = await start(name, options);
       return { ...info, notes: [...notes, ...info.notes] };
     } catch (error) {
       const why = error instanceof NativeNotInstalledError ? 'not installed (batchlab doctor says how to add it)' : String(error instanceof Error ? error.message : error);
@@ -54,9 +60,9 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
   throw new Error(`no backend could start:\n${notes.join('\n')}`);
 }
 
-async function start(name: BackendName, options: UseBackendOptions & { hardwareOnly?: boolean }): Promise<BackendInfo> {
+async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
   if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
-  if (name === 'webgpu') return startWebGpu(options.hardwareOnly ?? false);
+  if (name === 'webgpu') return startWebGpu();
   if (name === 'wasm') return startWasm(options.wasmKernels ?? true);
   await activate('cpu');
   return { name, device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes: [] };
@@ -78,12 +84,8 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
   };
 }
 
-async function startWebGpu(hardwareOnly: boolean): Promise<BackendInfo> {
+async function startWebGpu(): Promise<BackendInfo> {
   const adapter = await installNavigatorGpu();
-  if (hardwareOnly && adapter.software) {
-    releaseWebGpu();
-    throw new Error(`the WebGPU adapter is a software one (${adapter.vendor} ${adapter.architecture}), slower than wasm; ask for --backend webgpu to use it anyway`);
-  }
   await activateWebGpu();
   const { version } = require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
   return {
@@ -100,7 +102,7 @@ async function startWasm(kernels: boolean): Promise<BackendInfo> {
   await activate('wasm');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const notes = kernels ? [] : ['training kernel pack off: CNNs cannot train on wasm'];
-  if (registered.length > 0) notes.push(`training kernels added: ${registered.join(', ')}`);
+  if (registered.length > 0) notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
   return {
     name: 'wasm', device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`, gpu: false,
     versions: { ...coreVersions(), 'tfjs-backend-wasm': wasm.version_wasm },

@@ -3,7 +3,7 @@
  * the CUDA and cuDNN libraries its libtensorflow needs and which of them the loader cannot find.
  */
 import type { Argv } from 'yargs';
-import { formatProbes, probeBackends } from '../backend';
+import { AUTO_ORDER, formatProbes, probeBackends } from '../backend';
 import { checkParity, formatParity } from '../backend/parity';
 import { checkCudaSetup, formatCudaReport } from '../backend/cuda-requirements';
 import { NATIVE_PACKAGES, findNativePackage } from '../backend/native';
@@ -15,8 +15,7 @@ export function doctorOptions(yargs: Argv) {
 export async function runDoctor(args: { parity: boolean }): Promise<void> {
   const probes = await probeBackends();
   process.stdout.write(`${formatProbes(probes)}\n`);
-  // As 'auto' decides: webgpu counts only on a hardware adapter.
-  const best = probes.find((p) => p.available && !(p.name === 'webgpu' && !p.info?.gpu));
+  const best = probes.find((p) => p.available && AUTO_ORDER.includes(p.name));
   process.stdout.write(`auto picks: ${best ? best.name : 'none'}\n`);
   const gpuPackage = findNativePackage(NATIVE_PACKAGES.filter((p) => p.name.endsWith('-gpu')));
   if (gpuPackage) {
