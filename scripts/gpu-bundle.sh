@@ -23,11 +23,11 @@ echo '{ "name": "batchlab", "private": true }' > "$out/package.json"
 xz -9 -T0 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Runs the GPU check with the machine's node (18 or newer), else with the bundled one.
+# Runs the GPU check with the machine's node (20 or newer), else with the bundled one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 node_bin="$(command -v node || true)"
-if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
   node_bin="${TMPDIR:-/tmp}/batchlab-node"
   xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
 fi
