@@ -3,7 +3,8 @@
  * same backend, model and batch size (and against stock tfjs-wasm, without batchlab's kernel
  * pack), for SGD, mini-batch 32 and 128 and full batch, MLP-BN and CNN-BN, on every backend asked
  * for; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
- * Numbers, not asserts: warm-up passes excluded, medians of repeats, all in one run.
+ * Numbers, not asserts: warm-up passes excluded, the trainer's and model.fit's passes interleaved
+ * (so drift in the machine's speed affects both alike), medians of repeats, all in one run.
  *
  *   npm run bench -- [--backends wasm,cpu] [--repeats 3] [--quick] [--json bench.json]
  */
@@ -17,7 +18,7 @@ import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../src/dat
 import { Dataset, disposeDataset, subset } from '../src/data/dataset';
 import { writeJsonAtomic } from '../src/io/atomic-write';
 import { cnn, mlp, ModelBuilder } from '../models';
-import { Timing, peakBytesOfStep, timeFit, timeTrainer } from './bench/measure';
+import { fitPass, peakBytesOfStep, timeInterleaved, trainerPass } from './bench/measure';
 
 interface Case {
   model: 'MLP-BN' | 'CNN-BN';
@@ -68,29 +69,35 @@ function cases(backend: BackendName, quick: boolean): Case[] {
 async function measure(backend: BackendName, data: Dataset, c: Case, repeats: number): Promise<Row> {
   const part = subset(data, Int32Array.from({ length: c.samples }, (_, i) => i));
   const row: Row = { backend, model: c.model, strategy: c.strategy.label, batch: c.batch, samples: c.samples, batchlab: null, fit: null, stockFit: null };
+  const shape = { inputShape: part.inputShape, outputs: part.numClasses };
+  const models = [0, 1].map(() => builders[c.model]().build(shape, 0));
   try {
-    row.batchlab = (await timeTrainer(builders[c.model](), part, c.strategy, repeats)).samplesPerSecond;
-    row.fit = (await attempt(() => timeFit(builders[c.model](), part, c.batch, repeats), row))?.samplesPerSecond ?? null;
-    if (backend === 'wasm') {
-      unregisterWasmTrainingKernels();
-      try {
-        row.stockFit = (await attempt(() => timeFit(builders[c.model](), part, c.batch, repeats), row))?.samplesPerSecond ?? null;
-      } finally {
-        registerWasmTrainingKernels();
-      }
-    }
+    const [trainer, fit] = await timeInterleaved([trainerPass(models[0], part, c.strategy), fitPass(models[1], part, c.batch)], c.samples, repeats);
+    row.batchlab = trainer?.samplesPerSecond ?? null;
+    row.fit = fit?.samplesPerSecond ?? null;
+    if (backend === 'wasm') row.stockFit = await stockFit(builders[c.model](), part, c, repeats, row);
+  } catch (error) {
+    row.note = (error as Error).message.split('\n')[0].slice(0, 80);
   } finally {
+    models.forEach((m) => m.dispose());
     disposeDataset(part);
   }
   return row;
 }
 
-async function attempt(run: () => Promise<Timing>, row: Row): Promise<Timing | null> {
+/** model.fit on wasm without batchlab's kernels (null, with the reason, where it cannot train). */
+async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: number, row: Row): Promise<number | null> {
+  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
+  unregisterWasmTrainingKernels();
   try {
-    return await run();
+    const [timing] = await timeInterleaved([fitPass(model, data, c.batch)], c.samples, repeats);
+    return timing?.samplesPerSecond ?? null;
   } catch (error) {
     row.note = (error as Error).message.split('\n')[0].slice(0, 80);
     return null;
+  } finally {
+    registerWasmTrainingKernels();
+    model.dispose();
   }
 }
 

@@ -11,7 +11,7 @@ import { checkParity, formatParity } from '../src/backend/parity';
 import { loadDataset } from '../src/data/catalog';
 import { disposeDataset, subset } from '../src/data/dataset';
 import { cnn, mlp } from '../models';
-import { timeTrainer } from './bench/measure';
+import { timeInterleaved, trainerPass } from './bench/measure';
 
 async function samplesPerSecond(backend: BackendName, model: 'MLP-BN' | 'CNN-BN', samples: number): Promise<number> {
   await useBackend(backend);
@@ -19,7 +19,13 @@ async function samplesPerSecond(backend: BackendName, model: 'MLP-BN' | 'CNN-BN'
   const part = subset(train, Int32Array.from({ length: Math.min(samples, train.size) }, (_, i) => i));
   try {
     const builder = model === 'MLP-BN' ? mlp({ batchNorm: true }) : cnn({ batchNorm: true });
-    return (await timeTrainer(builder, part, miniBatch(128), 3)).samplesPerSecond;
+    const built = builder.build({ inputShape: part.inputShape, outputs: part.numClasses }, 0);
+    try {
+      const [timing] = await timeInterleaved([trainerPass(built, part, miniBatch(128))], part.size, 3);
+      return timing?.samplesPerSecond ?? 0;
+    } finally {
+      built.dispose();
+    }
   } finally {
     [train, part, ...(test ? [test] : [])].forEach(disposeDataset);
   }

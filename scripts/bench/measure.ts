@@ -22,40 +22,47 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** One timed pass: seconds for an epoch over the data. */
+type Pass = () => Promise<number>;
+
 /** batchlab's trainer: one epoch of `strategy` over `data` per pass (the epoch's own timer). */
-export async function timeTrainer(builder: ModelBuilder, data: Dataset, strategy: Strategy, repeats: number): Promise<Timing> {
-  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
-  try {
-    const passes: number[] = [];
-    for (let pass = -1; pass < repeats; pass++) {
-      const { history } = await train(model, data, {
-        strategy, epochs: 1, seed: pass + 1, allowBatchNormBatchOfOne: true, warn: () => undefined,
-      });
-      if (pass >= 0) passes.push(history.epochs[0].seconds);
-    }
-    return { samplesPerSecond: data.size / median(passes), passes };
-  } finally {
-    model.dispose();
-  }
+export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Strategy): Pass {
+  let seed = 0;
+  return async () => {
+    const { history } = await train(model, data, {
+      strategy, epochs: 1, seed: ++seed, allowBatchNormBatchOfOne: true, warn: () => undefined,
+    });
+    return history.epochs[0].seconds;
+  };
 }
 
 /** model.fit with the same loss (softmax cross-entropy on logits) and optimizer (Adam 0.001). */
-export async function timeFit(builder: ModelBuilder, data: Dataset, batchSize: number, repeats: number): Promise<Timing> {
-  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
+export function fitPass(model: tf.LayersModel, data: Dataset, batchSize: number): Pass {
   model.compile({ optimizer: makeOptimizer('adam'), loss: (y: tf.Tensor, p: tf.Tensor) => meanLoss('classification', y, p) });
-  try {
-    const passes: number[] = [];
-    for (let pass = -1; pass < repeats; pass++) {
-      const start = performance.now();
-      const history = await model.fit(data.x, data.y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
-      // fit reads its loss at every batch end; one more read makes sure all work has finished.
-      await tf.tensor(history.history.loss as number[]).data();
-      if (pass >= 0) passes.push((performance.now() - start) / 1000);
+  return async () => {
+    const start = performance.now();
+    const history = await model.fit(data.x, data.y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+    // fit reads its loss at every batch end; one more read makes sure all work has finished.
+    await tf.tensor(history.history.loss as number[]).data();
+    return (performance.now() - start) / 1000;
+  };
+}
+
+/**
+ * Times several passes side by side: one warm-up pass each, then `repeats` rounds in which every
+ * pass runs once, so that drift in the machine's speed affects all of them alike. Returns the
+ * samples/s of each pass's median (null for a pass that failed, with its error).
+ */
+export async function timeInterleaved(passes: (Pass | null)[], samples: number, repeats: number): Promise<(Timing | null)[]> {
+  const seconds: number[][] = passes.map(() => []);
+  for (let round = -1; round < repeats; round++) {
+    for (const [i, pass] of passes.entries()) {
+      if (!pass) continue;
+      const s = await pass();
+      if (round >= 0) seconds[i].push(s);
     }
-    return { samplesPerSecond: data.size / median(passes), passes };
-  } finally {
-    model.dispose();
   }
+  return passes.map((pass, i) => (pass ? { samplesPerSecond: samples / median(seconds[i]), passes: seconds[i] } : null));
 }
 
 /** Peak tensor bytes of one full-batch update, measured by tf.profile. */
