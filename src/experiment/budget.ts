@@ -33,11 +33,6 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
   };
 }
 
-export function describeBudget(budget: Budget): string {
-  if (budget.kind === 'epochs') return `${budget.epochs} epochs`;
-  return budget.kind === 'updates' ? `${budget.updates} updates` : `${budget.seconds} seconds`;
-}
-
 /** Parses `epochs:5`, `updates:600`, `seconds:30` (or a bare number of epochs). */
 export function parseBudget(text: string): Budget {
   const match = /^(?:(epochs|updates|seconds):)?([0-9]+(?:\.[0-9]+)?)$/.exec(text.trim());
