@@ -80,8 +80,9 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   try {
     log(`data: ${data.description}`);
     log(`model: ${builder.describe()}`);
-    log(`strategy: ${strategy.label} (${strategy.updatesPerEpoch(data.train.size - Math.round(data.train.size * (args.validation ?? 0)))} updates/epoch), optimizer ${args.optimizer}`);
-    const callbacks: Callback[] = args.quiet ? [] : [progressBar()];
+    // The trainer knows the size of the training part once any validation split is made.
+    const describeRun: Callback = { onTrainBegin: (info) => log(`strategy: ${info.strategy} (${info.updatesPerEpoch} updates/epoch), optimizer ${args.optimizer}`) };
+    const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
     if (args.patience !== undefined) callbacks.push(earlyStopping({ patience: args.patience, monitor: args.validation ? 'valLoss' : 'loss' }));
     const { model, history } = await train(builder, data.train, {

@@ -97,6 +97,7 @@ async function runEpoch(
   };
   const start = performance.now();
   const updatesBefore = history.epochs.reduce((n, e) => n + e.updates, 0);
+  const stepCallbacks = callbacks.filter((cb) => cb.onStep);
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
@@ -105,7 +106,10 @@ async function runEpoch(
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
     steps++;
-    for (const cb of callbacks) cb.onStep?.({ epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 }, control);
+    if (stepCallbacks.length > 0) {
+      const progress = { epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 };
+      for (const cb of stepCallbacks) cb.onStep?.(progress, control);
+    }
     if (recorder.pending >= FLUSH_EVERY) await flush();
     if (control.stopReason) break;
   }

@@ -7,10 +7,7 @@ import { cnn } from '../../models/cnn';
 import { toDataset } from '../../src/data/dataset';
 import { singleStep } from '../../src/training/step';
 import { deriveSeed } from '../../src/util/random';
-import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
-
-type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
 interface ConvCase {
   name: string;

@@ -3,25 +3,9 @@
 // locally and fails in CI.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { miniBatch } from '../../src/batching';
 import { useBackend } from '../../src/backend';
+import { checkParity } from '../../src/backend/parity';
 import { installNavigatorGpu } from '../../src/backend/webgpu';
-import { disposeDataset } from '../../src/data/dataset';
-import { cnn, mlp, ModelBuilder } from '../../models';
-import { train } from '../../src/training';
-import { blobs, tinyImages } from '../training/helpers';
-
-async function losses(backend: 'cpu' | 'webgpu', builder: ModelBuilder, images: boolean): Promise<number[]> {
-  await useBackend(backend);
-  const data = images ? tinyImages(16) : blobs(48);
-  try {
-    const { model, history } = await train(builder, data, { strategy: miniBatch(8), epochs: 2, updateLossEvery: 1, optimizer: 'sgd', learningRate: 0.05 });
-    model.dispose();
-    return history.updates.map((u) => u.loss);
-  } finally {
-    disposeDataset(data);
-  }
-}
 
 describe('webgpu backend', function () {
   this.timeout(180000);
@@ -42,11 +26,9 @@ describe('webgpu backend', function () {
       this.skip();
     }
     expect(tf.getBackend()).to.equal('webgpu');
-    for (const [builder, images] of [[mlp({ hidden: [16, 8], batchNorm: true }), false], [cnn({ filters: [4], dense: 8, batchNorm: true }), true]] as const) {
-      const reference = await losses('cpu', builder, images);
-      const gpu = await losses('webgpu', builder, images);
-      expect(gpu).to.have.length(reference.length);
-      gpu.forEach((loss, i) => expect(Math.abs(loss - reference[i]), `update ${i}`).to.be.at.most(1e-4));
-    }
+    // The same BN MLP and BN CNN, weights and batches as `batchlab doctor --parity`.
+    const rows = await checkParity(['webgpu']);
+    expect(rows.map((r) => r.model)).to.deep.equal(['BN MLP', 'BN CNN']);
+    for (const row of rows) expect(row.maxLossDifference, `${row.model}: ${row.error ?? ''}`).to.be.at.most(1e-4);
   });
 });

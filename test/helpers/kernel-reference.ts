@@ -3,6 +3,10 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, gaussian } from '../../src/util/random';
 
+/** A 4-D shape, as conv2d's input, filter and output have. */
+export type Shape4 = [number, number, number, number];
+export type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+
 export function seededValues(size: number, seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: size }, () => gaussian(rng));

@@ -6,10 +6,7 @@
  * flags, and releases the copy. The arithmetic is the stock kernel's; only the data layout changes.
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface WasmBackend {
-  disposeData(dataId: tf.DataId): boolean;
-}
+import type { WasmHeapBackend } from './heap-backend';
 
 /** A replacement kernel config built on the backend's original (kept for unregistering). */
 export function transposingBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
@@ -31,7 +28,7 @@ export function transposingBatchMatMul(original: tf.KernelConfig, transpose: tf.
         attrs: { ...attrs, transposeA: false, transposeB: false },
       }) as tf.TensorInfo;
     } finally {
-      for (const copy of copies) (backend as unknown as WasmBackend).disposeData(copy.dataId);
+      for (const copy of copies) (backend as unknown as WasmHeapBackend).disposeData(copy.dataId);
     }
   };
   return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
