@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../src/util/random';
+import { batchNormalization } from './batch-norm-layer';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 export type BnPosition = 'before' | 'after';
@@ -59,7 +60,7 @@ export function withBatchNorm(
   makeLayer: (useBias: boolean) => tf.layers.Layer,
   options: BlockOptions,
 ): tf.SymbolicTensor {
-  const bn = (): tf.layers.Layer => tf.layers.batchNormalization({ momentum: options.momentum, epsilon: options.epsilon });
+  const bn = (): tf.layers.Layer => batchNormalization({ momentum: options.momentum, epsilon: options.epsilon });
   const act = (): tf.layers.Layer => tf.layers.activation({ activation: options.activation });
   if (!options.batchNorm) return act().apply(makeLayer(true).apply(x)) as tf.SymbolicTensor;
   if (options.bnPosition === 'before') {

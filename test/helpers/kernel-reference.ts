@@ -25,10 +25,10 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 /** Runs `fn` on `backend`, always switching back to wasm afterwards. */
-export async function onBackend<T>(backend: string, fn: () => T): Promise<T> {
+export async function onBackend<T>(backend: string, fn: () => T | Promise<T>): Promise<T> {
   await tf.setBackend(backend);
   try {
-    return fn();
+    return await fn();
   } finally {
     await tf.setBackend('wasm');
   }

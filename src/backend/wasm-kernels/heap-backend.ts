@@ -16,6 +16,6 @@ export interface KernelCall<Inputs> {
 }
 
 /** Wraps a typed kernel function as the untyped one tfjs registers. */
-export function asKernelFunc<Inputs>(fn: (call: KernelCall<Inputs>) => tf.TensorInfo): tf.KernelFunc {
+export function asKernelFunc<Inputs>(fn: (call: KernelCall<Inputs>) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelFunc {
   return fn as unknown as tf.KernelFunc;
 }

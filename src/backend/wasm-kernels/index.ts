@@ -14,10 +14,11 @@ import { blockTile } from './tile';
 import { sharingIdentity } from './identity';
 import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
+import { batchNormTrainingConfigs } from './batch-norm-training';
 
 const WASM = 'wasm';
 
-const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, ...batchNormTrainingConfigs];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
 const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {

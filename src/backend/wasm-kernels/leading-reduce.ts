@@ -50,7 +50,7 @@ export function leadingAxisCount(axis: number | number[] | null | undefined, sha
  * are summed four columns at a time into locals, then added to the totals: about 3x faster in V8
  * than adding each element to its total directly.
  */
-function sumRows(x: Float32Array, rows: number, rowSize: number): Float64Array {
+export function sumRows(x: Float32Array, rows: number, rowSize: number): Float64Array {
   const totals = new Float64Array(rowSize);
   const blockRows = Math.max(1, Math.floor(8192 / rowSize));
   const quads = rowSize - (rowSize % 4);

@@ -1,0 +1,51 @@
+/**
+ * batchlab's SIMD kernels (./kernels.wat), instantiated on the wasm backend's own memory so that
+ * they work on tensors in place. Owns finding that memory and caching one instance per memory.
+ * Returns null where the kernels cannot run (no SIMD in this runtime, or a backend build that
+ * does not expose its memory); callers then use their TypeScript loops.
+ */
+import type { WasmHeapBackend } from '../heap-backend';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm';
+
+/** The exports of kernels.wat; pointers are byte offsets, see the .wat for each contract. */
+export interface SimdKernels {
+  colSums(x: number, rows: number, c: number, acc: number): void;
+  colCentredSquares(x: number, rows: number, c: number, mean: number, acc: number): void;
+  colGradSums(dy: number, x: number, rows: number, c: number, mean: number, accDy: number, accDyXc: number): void;
+  normalize(x: number, rows: number, c: number, mean: number, scale: number, shift: number, y: number): void;
+  normalizeGrad(dy: number, x: number, rows: number, c: number, mean: number, k: number, e: number, g: number, dx: number): void;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+let compiled: WebAssembly.Module | null | undefined;
+
+/** tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`, whose `asm` are the exports. */
+function backendMemory(backend: WasmHeapBackend): WebAssembly.Memory | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+function compile(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+export function simdKernels(backend: WasmHeapBackend): SimdKernels | null {
+  const memory = backendMemory(backend);
+  const module = memory && compile();
+  if (!memory || !module) return null;
+  let kernels = instances.get(memory);
+  if (!kernels) {
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** A tensor's address in the backend's memory. */
+export function heapAddress(backend: WasmHeapBackend, info: Parameters<WasmHeapBackend['typedArrayFromHeap']>[0]): number {
+  return backend.typedArrayFromHeap(info).byteOffset;
+}

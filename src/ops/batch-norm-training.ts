@@ -1,0 +1,71 @@
+/**
+ * BatchNorm in training mode as one kernel each way, for backends that provide it (batchlab's wasm
+ * kernel pack does). tfjs-layers composes the same maths from about a dozen ops (moments, then
+ * FusedBatchNorm, whose gradient tiles and multiplies [C]-shaped operands up to the activation's
+ * shape); two passes over the activation forward and two backward do the same work.
+ *
+ * Owns the kernels' names and contract, the gradient (registered once, for every backend) and the
+ * op that picks the fused kernel when the active backend has it. The kernels themselves live with
+ * their backend; the layer that calls the op is models/batch-norm-layer.ts.
+ *
+ * Contract, for x of shape [..., C] (channels last) reduced over every leading axis, M rows of C:
+ *   forward  BatchlabBatchNormTraining {x, gamma, beta} {epsilon} -> [y, mean, variance]
+ *            mean and (biased, as tf.moments) variance per channel; y = (x - mean) * gamma /
+ *            sqrt(variance + epsilon) + beta.
+ *   backward BatchlabBatchNormTrainingGrad {dy, x, mean, variance, gamma, dMean, dVariance}
+ *            {epsilon} -> [dx, dGamma, dBeta], the exact gradient including the paths through the
+ *            mean and variance outputs (which the layer only feeds to its moving averages).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const BATCH_NORM_TRAINING = 'BatchlabBatchNormTraining';
+export const BATCH_NORM_TRAINING_GRAD = 'BatchlabBatchNormTrainingGrad';
+
+export interface BatchNormTrainingAttrs {
+  epsilon: number;
+}
+
+export interface BatchNormTrainingResult {
+  y: tf.Tensor;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+let gradientRegistered = false;
+
+/** Registers the forward kernel's gradient; safe to call more than once. */
+export function registerBatchNormTrainingGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAINING,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [dy, dMean, dVariance] = dys as tf.Tensor[];
+      const [x, gamma, mean, variance] = saved;
+      // One kernel yields all three gradients, so it runs here, not in the lazy closures below:
+      // tfjs calls each closure inside its own tidy, which would dispose the other two results.
+      const [dx, dGamma, dBeta] = tf.engine().runKernel(
+        BATCH_NORM_TRAINING_GRAD, { dy, x, mean, variance, gamma, dMean, dVariance }, attrs,
+      ) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
+    },
+  });
+}
+
+/** Whether the active backend has the fused kernels. */
+export function hasFusedBatchNormTraining(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(BATCH_NORM_TRAINING, backend) !== undefined && tf.getKernel(BATCH_NORM_TRAINING_GRAD, backend) !== undefined;
+}
+
+/** Normalizes `x` ([..., C]) with its own batch statistics; needs hasFusedBatchNormTraining(). */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  registerBatchNormTrainingGradient();
+  const attrs: BatchNormTrainingAttrs = { epsilon };
+  const [y, mean, variance] = tf.engine().runKernel(
+    BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor[];
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
