@@ -3,18 +3,21 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/util/random';
 import { leadingAxisCount } from '../../src/backend/wasm-kernels/leading-reduce';
 
-/** Runs `make` on the cpu backend (the reference) and on wasm with batchlab's kernels; returns both results. */
-async function onBoth(make: () => tf.Tensor): Promise<{ wasm: number[]; cpu: number[]; shape: number[]; dtype: string }> {
+/** Runs `make` on the cpu backend (the reference) and on wasm with batchlab's kernels; returns both results, read by `read`. */
+async function onBoth(
+  make: () => tf.Tensor,
+  read: (t: tf.Tensor) => Promise<number[]> = async (t) => Array.from(await t.data()),
+): Promise<{ wasm: number[]; cpu: number[]; shape: number[]; dtype: string }> {
   const wasmResult = make();
   const { shape, dtype } = wasmResult;
-  const wasm = Array.from(await wasmResult.data());
+  const wasm = await read(wasmResult);
   wasmResult.dispose();
   await tf.setBackend('cpu');
   try {
     const cpuResult = make();
     expect(cpuResult.shape).to.deep.equal(shape);
     expect(cpuResult.dtype).to.equal(dtype);
-    const cpu = Array.from(await cpuResult.data());
+    const cpu = await read(cpuResult);
     cpuResult.dispose();
     return { wasm, cpu, shape, dtype };
   } finally {
@@ -44,6 +47,51 @@ function maxPoolDx(values: Float32Array, filter: number, stride: number, pad: 'v
   });
 }
 
+/** Bit patterns of two NaNs the arg-max must skip: the usual quiet NaN and one with the sign bit set. */
+const NAN_BITS = [0x7fc00000, 0xffc00001 | 0];
+
+/**
+ * Seeded values on a 0.5 grid (so that windows hold ties) with about a third replaced by the
+ * values the tie rule must treat exactly: +0, -0, +-Infinity and NaNs of both signs.
+ */
+function withSpecials(shape: number[], seed: number): Float32Array {
+  const values = seeded(shape, seed, 0.5);
+  const bits = new Int32Array(values.buffer);
+  const rng = createRng(seed + 1000);
+  const specials = [0, -0, Infinity, -Infinity];
+  for (let i = 0; i < values.length; i++) {
+    if (rng() >= 0.3) continue;
+    const pick = Math.floor(rng() * (specials.length + NAN_BITS.length));
+    if (pick < specials.length) values[i] = specials[pick];
+    else bits[i] = NAN_BITS[pick - specials.length];
+  }
+  return values;
+}
+
+/**
+ * A float32 tensor's values as bit patterns, so that -0 and NaN payloads count (a number[] would
+ * lose NaN signs: V8 canonicalises NaNs in double arrays).
+ */
+async function float32Bits(t: tf.Tensor): Promise<number[]> {
+  const values = (await t.data()) as Float32Array;
+  return Array.from(new Int32Array(values.buffer, values.byteOffset, values.length));
+}
+
+/** MaxPoolGrad through runKernel, with dy given (any values, -0 and NaN included). */
+function runMaxPoolGrad(values: Float32Array, shape: number[], dyValues: (size: number) => Float32Array, pool: PoolCase): tf.Tensor {
+  return tf.tidy(() => {
+    const [filterSize, strides, pad] = pool;
+    const x = tf.tensor4d(values, shape as [number, number, number, number]);
+    const dimRoundingMode = typeof pad === 'number' ? 'floor' : undefined;
+    const y = tf.maxPool(x, filterSize, strides, pad, dimRoundingMode);
+    const dy = tf.tensor(dyValues(y.size), y.shape);
+    const attrs = { filterSize, strides, pad, dimRoundingMode };
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
+}
+
+type PoolCase = [number, number, 'valid' | 'same' | number];
+
 describe('wasm reductions and max-pool gradient', () => {
   beforeEach(() => expect(tf.getBackend()).to.equal('wasm'));
 
@@ -68,6 +116,43 @@ describe('wasm reductions and max-pool gradient', () => {
         });
       }
     }
+
+    // Strides below, equal to and above the window; padding valid, same and explicit; 1x1 and 2x2
+    // windows (the unrolled path) next to 3x3 ones; shapes with odd sides, batch > 1, 1 and 16 channels.
+    const morePools: PoolCase[] = [
+      [1, 1, 'valid'], [2, 1, 'valid'], [2, 2, 'valid'], [2, 2, 'same'], [2, 3, 'valid'], [2, 3, 'same'],
+      [3, 1, 'same'], [3, 2, 'same'], [3, 3, 'same'], [3, 4, 'same'], [3, 2, 1],
+    ];
+    const shapes = [[3, 7, 5, 3], [2, 6, 9, 16], [1, 5, 4, 1], [2, 2, 2, 2]];
+    for (const pool of morePools) {
+      it(`equals cpu bit for bit with NaN, +-Infinity and -0 in x and dy: ${pool[0]}x${pool[0]} pool, stride ${pool[1]}, pad ${pool[2]}`, async () => {
+        for (const [i, shape] of shapes.entries()) {
+          const dyValues = (size: number): Float32Array => withSpecials([size], 50 + i).map((v, j) => (j % 7 === 0 ? -0 : v));
+          const { wasm, cpu } = await onBoth(() => runMaxPoolGrad(withSpecials(shape, 20 + i), shape, dyValues, pool), float32Bits);
+          expect(wasm, JSON.stringify(shape)).to.deep.equal(cpu);
+        }
+      });
+    }
+
+    it('routes each 2x2 window like cpu for every order of tied, signed-zero and special values', async () => {
+      // All 4^4 windows over {-0, +0, 1, NaN} and over {-Infinity, 1, +Infinity, NaN} side by side.
+      const windows = (alphabet: number[]): number[] =>
+        Array.from({ length: 256 }, (_, w) => [0, 1, 2, 3].map((k) => alphabet[(w >> (2 * k)) & 3])).flat();
+      const grid = (values: number[]): number[] => {
+        // Window w occupies rows 2*floor(w/16)..+1 and columns 2*(w%16)..+1 of a 32x32 image.
+        const image = new Array<number>(32 * 32);
+        for (let i = 0; i < values.length; i++) {
+          const w = Math.floor(i / 4);
+          const k = i % 4;
+          image[(2 * Math.floor(w / 16) + (k >> 1)) * 32 + 2 * (w % 16) + (k & 1)] = values[i];
+        }
+        return image;
+      };
+      const x = Float32Array.from([...grid(windows([-0, 0, 1, NaN])), ...grid(windows([-Infinity, 1, Infinity, NaN]))]);
+      const ones = (size: number): Float32Array => new Float32Array(size).fill(1);
+      const { wasm, cpu } = await onBoth(() => runMaxPoolGrad(x, [2, 32, 32, 1], ones, [2, 2, 'valid']), float32Bits);
+      expect(wasm).to.deep.equal(cpu);
+    });
 
     it('sends every tie to the window\'s first pixel in row-major order, as cpu does', async () => {
       const { wasm, cpu } = await onBoth(() => tf.tidy(() => {
