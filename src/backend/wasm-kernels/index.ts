@@ -15,10 +15,11 @@ import { sharingIdentity } from './identity';
 import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
 import { batchNormTrainingConfigs } from './batch-norm-training';
+import { adamUpdateConfig } from './adam-update';
 
 const WASM = 'wasm';
 
-const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, ...batchNormTrainingConfigs];
+const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
 const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {

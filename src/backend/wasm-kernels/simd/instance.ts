@@ -14,6 +14,8 @@ export interface SimdKernels {
   colGradSums(dy: number, x: number, rows: number, c: number, mean: number, accDy: number, accDyXc: number): void;
   normalize(x: number, rows: number, c: number, mean: number, scale: number, shift: number, y: number): void;
   normalizeGrad(dy: number, x: number, rows: number, c: number, mean: number, k: number, e: number, g: number, dx: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, pOut: number, mOut: number, vOut: number,
+    b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();

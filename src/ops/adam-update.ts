@@ -1,0 +1,39 @@
+/**
+ * One Adam update of one weight as a single kernel, for backends that provide it (batchlab's wasm
+ * kernel pack does). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update; at batch
+ * size 1 these dominate a step. Owns the kernel's name and contract; the kernel lives with its
+ * backend, the optimizer that calls it in src/training/flush-denormals.ts.
+ *
+ * BatchlabAdamUpdate {value, gradient, m, v, accBeta1, accBeta2} {learningRate, beta1, beta2,
+ * epsilon} -> [value', m', v'], computed in float32 op for op as tfjs' AdamOptimizer (accBeta1 and
+ * accBeta2 are its beta^t scalars), except that moments below 1e-30 in magnitude become 0.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const ADAM_UPDATE = 'BatchlabAdamUpdate';
+
+export interface AdamUpdateAttrs {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export interface AdamState {
+  value: tf.Tensor;
+  gradient: tf.Tensor;
+  m: tf.Tensor;
+  v: tf.Tensor;
+  accBeta1: tf.Scalar;
+  accBeta2: tf.Scalar;
+}
+
+export function hasFusedAdamUpdate(): boolean {
+  return tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
+}
+
+/** The updated weight and moments, as new tensors. */
+export function adamUpdate(state: AdamState, attrs: AdamUpdateAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const inputs = { ...state } as unknown as tf.NamedTensorMap;
+  return tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
