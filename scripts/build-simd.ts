@@ -16,7 +16,7 @@ const MODULE_FILE = path.join(SIMD_DIR, 'kernels-wasm.ts');
 /** The binary module of the .wat source. */
 export async function compileKernels(): Promise<Uint8Array> {
   const wabt = await (await import('wabt')).default();
-  const parsed = wabt.parseWat(WAT_FILE, readFileSync(WAT_FILE, 'utf8'), { simd: true });
+  const parsed = wabt.parseWat(WAT_FILE, readFileSync(WAT_FILE, 'utf8'), { simd: true, bulk_memory: true });
   try {
     parsed.validate();
     return parsed.toBinary({}).buffer;

@@ -16,6 +16,8 @@ export interface SimdKernels {
   normalizeGrad(dy: number, x: number, rows: number, c: number, mean: number, k: number, e: number, g: number, dx: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, pOut: number, mOut: number, vOut: number,
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
+  im2colT(x: number, cols: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
