@@ -16,6 +16,7 @@ import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
 import { batchNormTrainingConfigs } from './batch-norm-training';
 import { adamUpdateConfig } from './adam-update';
+import { streamingFusedMatMul } from './streaming-mat-mul';
 
 const WASM = 'wasm';
 
@@ -31,6 +32,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Mean: leadingMean,
   Conv2DBackpropInput: matMulConv2DBackpropInput,
   Identity: sharingIdentity,
+  _FusedMatMul: streamingFusedMatMul,
 };
 
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */

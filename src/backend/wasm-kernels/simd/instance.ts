@@ -18,21 +18,37 @@ export interface SimdKernels {
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   im2colT(x: number, cols: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  matMulRows(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
+  matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
-let compiled: WebAssembly.Module | null | undefined;
+/**
+ * The part of the WebAssembly global used here. Node has it, but its types live in TypeScript's DOM
+ * library, which this package does not compile against.
+ */
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmModule { readonly kind?: never }
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+let compiled: WasmModule | null | undefined;
 
 /** tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`, whose `asm` are the exports. */
-function backendMemory(backend: WasmHeapBackend): WebAssembly.Memory | null {
+function backendMemory(backend: WasmHeapBackend): WasmMemory | null {
   const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
+  return memory instanceof wasmApi.Memory ? memory : null;
 }
 
-function compile(): WebAssembly.Module | null {
+function compile(): WasmModule | null {
   if (compiled === undefined) {
     const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
   }
   return compiled;
 }
@@ -43,7 +59,7 @@ export function simdKernels(backend: WasmHeapBackend): SimdKernels | null {
   if (!memory || !module) return null;
   let kernels = instances.get(memory);
   if (!kernels) {
-    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    kernels = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
     instances.set(memory, kernels);
   }
   return kernels;

@@ -260,4 +260,91 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $rLoop (i32.lt_u (local.get $r) (local.get $fh))))
   )
+  ;; c[i, :] = sum over k of A(i, k) * b[k, :], for c [m, n] and b [kk, n] row-major and A(i, k) at
+  ;; a + 4 * (i * aRow + k * aCol), so a plain or a transposed left operand. Accumulates each row of
+  ;; c in place over k, streaming b once per row: meant for few rows or a short k (batch size 1),
+  ;; where packing b for a blocked product costs more than the product.
+  (func (export "matMulRows") (param $a i32) (param $b i32) (param $c i32)
+    (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32)
+    (local $i i32) (local $k i32) (local $j i32) (local $s f32) (local $sv v128) (local $rowBytes i32)
+    (local $vecBytes i32) (local $cRow i32) (local $bRow i32) (local $aAt i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecBytes (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $iDone
+      (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $cRow (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (memory.fill (local.get $cRow) (i32.const 0) (local.get $rowBytes))
+        (local.set $k (i32.const 0))
+        (block $kDone
+          (loop $kLoop
+            (br_if $kDone (i32.ge_u (local.get $k) (local.get $kk)))
+            (local.set $aAt (i32.add (local.get $a) (i32.shl
+              (i32.add (i32.mul (local.get $i) (local.get $aRow)) (i32.mul (local.get $k) (local.get $aCol))) (i32.const 2))))
+            (local.set $s (f32.load (local.get $aAt)))
+            (local.set $sv (f32x4.splat (local.get $s)))
+            (local.set $bRow (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $rowBytes))))
+            (local.set $j (i32.const 0))
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vecBytes)))
+                (v128.store (i32.add (local.get $cRow) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (local.get $cRow) (local.get $j)))
+                    (f32x4.mul (local.get $sv) (v128.load (i32.add (local.get $bRow) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $vec)))
+            (block $tailDone
+              (loop $tail
+                (br_if $tailDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+                (f32.store (i32.add (local.get $cRow) (local.get $j))
+                  (f32.add (f32.load (i32.add (local.get $cRow) (local.get $j)))
+                    (f32.mul (local.get $s) (f32.load (i32.add (local.get $bRow) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $tail)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop))))
+
+  ;; c[i, j] = sum over k of a[i, k] * b[j, k], for a [m, kk], b [n, kk] and c [m, n] row-major: the
+  ;; product with a transposed right operand as dot products, streaming b once per row of a.
+  (func (export "matMulDots") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $kk i32) (param $n i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $acc v128) (local $sum f32) (local $aRow i32) (local $bRow i32)
+    (local $rowBytes i32) (local $vecBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $kk) (i32.const 2)))
+    (local.set $vecBytes (i32.shl (i32.and (local.get $kk) (i32.const -4)) (i32.const 2)))
+    (block $iDone
+      (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $aRow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $bRow (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $rowBytes))))
+            (local.set $acc (v128.const f32x4 0 0 0 0))
+            (local.set $k (i32.const 0))
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.ge_u (local.get $k) (local.get $vecBytes)))
+                (local.set $acc (f32x4.add (local.get $acc)
+                  (f32x4.mul (v128.load (i32.add (local.get $aRow) (local.get $k))) (v128.load (i32.add (local.get $bRow) (local.get $k))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $vec)))
+            (local.set $sum (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+            (block $tailDone
+              (loop $tail
+                (br_if $tailDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
+                (local.set $sum (f32.add (local.get $sum)
+                  (f32.mul (f32.load (i32.add (local.get $aRow) (local.get $k))) (f32.load (i32.add (local.get $bRow) (local.get $k))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $tail)))
+            (f32.store (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
+              (local.get $sum))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop))))
 )

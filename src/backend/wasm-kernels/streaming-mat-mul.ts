@@ -1,0 +1,64 @@
+/**
+ * Matrix products with few rows or a short inner dimension (what batch size 1 gives every dense
+ * layer: x [1, K] W, dy W^T, x^T dy) by batchlab's SIMD module, which streams the right operand
+ * once per row. XNNPACK packs the right operand before every product, and weights change at every
+ * update, so at batch 1 the packing costs several times the product itself. Used by the BatchMatMul
+ * and _FusedMatMul overrides; anything else (batched products, both operands transposed, no SIMD)
+ * returns null for the caller's usual path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { KernelCall, WasmHeapBackend, asKernelFunc } from './heap-backend';
+import { simdKernels } from './simd/instance';
+
+/** Rows (or inner length, for the untransposed right operand) up to which streaming wins. */
+export const STREAMING_MAX = 4;
+
+/** op(a) op(b) as a new tensor, or null where the streaming products do not apply. */
+export function streamingMatMul(
+  backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean,
+): tf.TensorInfo | null {
+  const leading = (t: tf.TensorInfo) => t.shape.slice(0, -2);
+  const single = (t: tf.TensorInfo) => t.shape.length >= 2 && leading(t).every((d) => d === 1);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !single(a) || !single(b) || (transposeA && transposeB)) return null;
+  const [ar, ac] = a.shape.slice(-2);
+  const m = transposeA ? ac : ar;
+  const k = transposeA ? ar : ac;
+  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const small = transposeB ? m <= STREAMING_MAX : m <= STREAMING_MAX || k <= STREAMING_MAX;
+  const simd = small && m * k * n > 0 ? simdKernels(backend) : null;
+  if (!simd) return null;
+  const batchShape = a.shape.length >= b.shape.length ? leading(a) : leading(b);
+  const out = backend.makeOutput([...batchShape, m, n], 'float32');
+  // Addresses read after the allocation, which may have grown the heap (offsets stay valid).
+  const [pa, pb, pc] = [a, b, out].map((t) => backend.typedArrayFromHeap(t).byteOffset);
+  if (transposeB) simd.matMulDots(pa, pb, pc, m, k, n);
+  else simd.matMulRows(pa, pb, pc, m, k, n, transposeA ? 1 : k, transposeA ? m : 1);
+  return out;
+}
+
+type FusedInputs = { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+
+/**
+ * _FusedMatMul with few rows: the streaming product, then the bias and a linear or ReLU activation
+ * over its (small) output. Other activations, PReLU weights and other shapes go to `original`.
+ */
+export function streamingFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
+  const kernelFunc = (call: KernelCall<FusedInputs>): tf.TensorInfo => {
+    const { a, b, bias, preluActivationWeights } = call.inputs;
+    const { transposeA, transposeB, activation } = call.attrs as unknown as tf.BatchMatMulAttrs & { activation: string };
+    const rows = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+    const plain = (activation === 'linear' || activation === 'relu') && preluActivationWeights == null
+      && (bias == null || (bias.shape.length === 1 && bias.dtype === 'float32'));
+    const out = plain && rows <= STREAMING_MAX ? streamingMatMul(call.backend, a, b, transposeA, transposeB) : null;
+    if (!out) return original.kernelFunc(call as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    const values = call.backend.typedArrayFromHeap(out) as Float32Array;
+    const biasValues = bias ? (call.backend.typedArrayFromHeap(bias) as Float32Array) : null;
+    const n = out.shape[out.shape.length - 1];
+    for (let i = 0; i < values.length; i++) {
+      const v = biasValues ? values[i] + biasValues[biasValues.length === 1 ? 0 : i % n] : values[i];
+      values[i] = activation === 'relu' && v < 0 ? 0 : v;
+    }
+    return out;
+  };
+  return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
+}
