@@ -7,6 +7,7 @@ import {
   Activation, BatchNormOptions, ModelBuilder, describeBatchNorm, outputLayer, resolveBatchNorm,
   seededKernel, withBatchNorm,
 } from './builder';
+import { conv2d } from './conv2d-layer';
 
 export interface CnnOptions extends BatchNormOptions {
   /** Filters of each convolution block. Default: [16, 32]. */
@@ -34,7 +35,7 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
       let x: tf.SymbolicTensor = input;
       filters.forEach((f, i) => {
         const conv = (useBias: boolean) =>
-          tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias, kernelInitializer: seededKernel(seed, i) });
+          conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias, kernelInitializer: seededKernel(seed, i) });
         x = withBatchNorm(x, conv, { ...bn, activation });
         x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
       });
