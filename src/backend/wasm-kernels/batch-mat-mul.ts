@@ -3,19 +3,19 @@
  * runs XNNPACK on strided operands several times slower than on contiguous ones, and every dense
  * layer's backward pass asks for exactly that (dW = x^T dy, dx = dy W^T). This kernel transposes the
  * flagged operand with the backend's Transpose kernel, then calls the stock BatchMatMul without
- * flags, and releases the copy. Products with few rows (batch size 1) go to ./streaming-mat-mul.
+ * flags, and releases the copy. Unbatched products go first to batchlab's SIMD kernels (./simd-mat-mul).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WasmHeapBackend } from './heap-backend';
-import { streamingMatMul } from './streaming-mat-mul';
+import { simdMatMul } from './simd-mat-mul';
 
 /** A replacement kernel config built on the backend's original (kept for unregistering). */
 export function transposingBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-    const streamed = streamingMatMul(backend as unknown as WasmHeapBackend, a, b, transposeA, transposeB);
-    if (streamed) return streamed;
+    const simd = simdMatMul(backend as unknown as WasmHeapBackend, a, b, transposeA, transposeB);
+    if (simd) return simd;
     if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
     const copies: tf.TensorInfo[] = [];
     const contiguous = (t: tf.TensorInfo, flagged: boolean): tf.TensorInfo => {

@@ -16,7 +16,7 @@ import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
 import { batchNormTrainingConfigs } from './batch-norm-training';
 import { adamUpdateConfig } from './adam-update';
-import { streamingFusedMatMul } from './streaming-mat-mul';
+import { simdFusedMatMul } from './simd-mat-mul';
 
 const WASM = 'wasm';
 
@@ -32,7 +32,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Mean: leadingMean,
   Conv2DBackpropInput: matMulConv2DBackpropInput,
   Identity: sharingIdentity,
-  _FusedMatMul: streamingFusedMatMul,
+  _FusedMatMul: simdFusedMatMul,
 };
 
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */

@@ -20,6 +20,8 @@ export interface SimdKernels {
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   matMulRows(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
   matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
+  gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 
 /**

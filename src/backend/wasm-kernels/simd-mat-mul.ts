@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { KernelCall, WasmHeapBackend, asKernelFunc } from './heap-backend';
 import { simdKernels } from './simd/instance';
 
-/** Rows (or inner length, for the untransposed right operand) up to which streaming wins. */
-export const STREAMING_MAX = 4;
+/** Below this many rows the one-row-at-a-time kernels run; the tiled ones from here up. */
+const TILE_ROWS = 4;
 
-/** op(a) op(b) as a new tensor, or null where the streaming products do not apply. */
-export function streamingMatMul(
+/** op(a) op(b) as a new tensor, or null where the SIMD products do not apply. */
+export function simdMatMul(
   backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean,
 ): tf.TensorInfo | null {
   const leading = (t: tf.TensorInfo) => t.shape.slice(0, -2);
@@ -24,32 +24,31 @@ export function streamingMatMul(
   const m = transposeA ? ac : ar;
   const k = transposeA ? ar : ac;
   const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-  const small = transposeB ? m <= STREAMING_MAX : m <= STREAMING_MAX || k <= STREAMING_MAX;
-  const simd = small && m * k * n > 0 ? simdKernels(backend) : null;
+  const simd = m * k * n > 0 ? simdKernels(backend) : null;
   if (!simd) return null;
   const batchShape = a.shape.length >= b.shape.length ? leading(a) : leading(b);
   const out = backend.makeOutput([...batchShape, m, n], 'float32');
   // Addresses read after the allocation, which may have grown the heap (offsets stay valid).
   const [pa, pb, pc] = [a, b, out].map((t) => backend.typedArrayFromHeap(t).byteOffset);
-  if (transposeB) simd.matMulDots(pa, pb, pc, m, k, n);
-  else simd.matMulRows(pa, pb, pc, m, k, n, transposeA ? 1 : k, transposeA ? m : 1);
+  const [aRow, aCol] = transposeA ? [1, m] : [k, 1];
+  if (transposeB) (m < TILE_ROWS ? simd.matMulDots : simd.gemmDots)(pa, pb, pc, m, k, n);
+  else (m < TILE_ROWS ? simd.matMulRows : simd.gemm)(pa, pb, pc, m, k, n, aRow, aCol);
   return out;
 }
 
 type FusedInputs = { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
 
 /**
- * _FusedMatMul with few rows: the streaming product, then the bias and a linear or ReLU activation
- * over its (small) output. Other activations, PReLU weights and other shapes go to `original`.
+ * _FusedMatMul as the SIMD product, then the bias and a linear or ReLU activation in one pass over
+ * the output. Other activations, PReLU weights and other shapes go to `original`.
  */
-export function streamingFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
+export function simdFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<FusedInputs>): tf.TensorInfo => {
     const { a, b, bias, preluActivationWeights } = call.inputs;
     const { transposeA, transposeB, activation } = call.attrs as unknown as tf.BatchMatMulAttrs & { activation: string };
-    const rows = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
     const plain = (activation === 'linear' || activation === 'relu') && preluActivationWeights == null
       && (bias == null || (bias.shape.length === 1 && bias.dtype === 'float32'));
-    const out = plain && rows <= STREAMING_MAX ? streamingMatMul(call.backend, a, b, transposeA, transposeB) : null;
+    const out = plain ? simdMatMul(call.backend, a, b, transposeA, transposeB) : null;
     if (!out) return original.kernelFunc(call as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const values = call.backend.typedArrayFromHeap(out) as Float32Array;
     const biasValues = bias ? (call.backend.typedArrayFromHeap(bias) as Float32Array) : null;
