@@ -9,7 +9,8 @@ import { onBackend, relativeError, seededValues } from '../helpers/kernel-refere
 const tensorOf = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((p, q) => p * q, 1), seed), shape);
 
 /** [rows of op(a), inner, columns]: tiles are 4 x 8 (4 x 2 with b transposed); these straddle them. */
-const SIZES: [number, number, number][] = [[1, 7, 13], [3, 9, 6], [4, 5, 8], [5, 33, 17], [9, 1, 10], [12, 16, 1], [13, 4, 3]];
+// An inner length of 600 is three blocks of K_BLOCK (256) added into c, edge rows and columns included.
+const SIZES: [number, number, number][] = [[1, 7, 13], [3, 9, 6], [4, 5, 8], [5, 33, 17], [9, 1, 10], [12, 16, 1], [13, 4, 3], [6, 600, 11]];
 
 describe('SIMD matrix products (wasm)', () => {
   for (const [m, k, n] of SIZES) {

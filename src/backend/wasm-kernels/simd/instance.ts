@@ -18,9 +18,9 @@ export interface SimdKernels {
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   im2colT(x: number, cols: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
-  matMulRows(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
+  matMulRows(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
   matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
-  gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
   gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 

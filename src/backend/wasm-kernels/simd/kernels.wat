@@ -261,11 +261,11 @@
       (br_if $rLoop (i32.lt_u (local.get $r) (local.get $fh))))
   )
   ;; c[i, :] = sum over k of A(i, k) * b[k, :], for c [m, n] and b [kk, n] row-major and A(i, k) at
-  ;; a + 4 * (i * aRow + k * aCol), so a plain or a transposed left operand. Accumulates each row of
-  ;; c in place over k, streaming b once per row: meant for few rows or a short k (batch size 1),
+  ;; a + 4 * (i * aRow + k * aCol), so a plain or a transposed left operand; with acc set, added to
+  ;; what c holds. Accumulates each row of c in place over k, streaming b once per row: meant for few rows or a short k (batch size 1),
   ;; where packing b for a blocked product costs more than the product.
-  (func (export "matMulRows") (param $a i32) (param $b i32) (param $c i32)
-    (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32)
+  (func $matMulRows (export "matMulRows") (param $a i32) (param $b i32) (param $c i32)
+    (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32) (param $acc i32)
     (local $i i32) (local $k i32) (local $j i32) (local $s f32) (local $sv v128) (local $rowBytes i32)
     (local $vecBytes i32) (local $cRow i32) (local $bRow i32) (local $aAt i32)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
@@ -274,7 +274,7 @@
       (loop $iLoop
         (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
         (local.set $cRow (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $rowBytes))))
-        (memory.fill (local.get $cRow) (i32.const 0) (local.get $rowBytes))
+        (if (i32.eqz (local.get $acc)) (then (memory.fill (local.get $cRow) (i32.const 0) (local.get $rowBytes))))
         (local.set $k (i32.const 0))
         (block $kDone
           (loop $kLoop
@@ -353,7 +353,7 @@
   ;; every product because weights change at every update. Rows past the last full tile of 4 and
   ;; columns past the last full tile of 8 go to $gemmScalar.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32)
-    (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32)
+    (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $k i32) (local $m4 i32) (local $n8 i32)
     (local $aRowB i32) (local $aColB i32) (local $rowB i32)
     (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32) (local $pc i32)
@@ -371,14 +371,31 @@
         (block $jDone
           (loop $jLoop
             (br_if $jDone (i32.ge_u (local.get $j) (local.get $n8)))
-            (local.set $c00 (v128.const f32x4 0 0 0 0))
-            (local.set $c01 (v128.const f32x4 0 0 0 0))
-            (local.set $c10 (v128.const f32x4 0 0 0 0))
-            (local.set $c11 (v128.const f32x4 0 0 0 0))
-            (local.set $c20 (v128.const f32x4 0 0 0 0))
-            (local.set $c21 (v128.const f32x4 0 0 0 0))
-            (local.set $c30 (v128.const f32x4 0 0 0 0))
-            (local.set $c31 (v128.const f32x4 0 0 0 0))
+            (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
+            (if (local.get $acc)
+              (then
+                (local.set $c00 (v128.load (local.get $pc)))
+                (local.set $c01 (v128.load offset=16 (local.get $pc)))
+                (local.set $pc (i32.add (local.get $pc) (local.get $rowB)))
+                (local.set $c10 (v128.load (local.get $pc)))
+                (local.set $c11 (v128.load offset=16 (local.get $pc)))
+                (local.set $pc (i32.add (local.get $pc) (local.get $rowB)))
+                (local.set $c20 (v128.load (local.get $pc)))
+                (local.set $c21 (v128.load offset=16 (local.get $pc)))
+                (local.set $pc (i32.add (local.get $pc) (local.get $rowB)))
+                (local.set $c30 (v128.load (local.get $pc)))
+                (local.set $c31 (v128.load offset=16 (local.get $pc)))
+              )
+              (else
+                (local.set $c00 (v128.const f32x4 0 0 0 0))
+                (local.set $c01 (v128.const f32x4 0 0 0 0))
+                (local.set $c10 (v128.const f32x4 0 0 0 0))
+                (local.set $c11 (v128.const f32x4 0 0 0 0))
+                (local.set $c20 (v128.const f32x4 0 0 0 0))
+                (local.set $c21 (v128.const f32x4 0 0 0 0))
+                (local.set $c30 (v128.const f32x4 0 0 0 0))
+                (local.set $c31 (v128.const f32x4 0 0 0 0))
+              ))
             (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aRowB))))
             (local.set $pa1 (i32.add (local.get $pa0) (local.get $aRowB)))
             (local.set $pa2 (i32.add (local.get $pa1) (local.get $aRowB)))
@@ -426,13 +443,16 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $iLoop)))
     (call $gemmScalar (local.get $a) (local.get $b) (local.get $c) (local.get $kk) (local.get $n)
-      (local.get $aRow) (local.get $aCol) (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n))
-    (call $gemmScalar (local.get $a) (local.get $b) (local.get $c) (local.get $kk) (local.get $n)
-      (local.get $aRow) (local.get $aCol) (local.get $m4) (local.get $m) (i32.const 0) (local.get $n)))
+      (local.get $aRow) (local.get $aCol) (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n) (local.get $acc))
+    (call $matMulRows
+      (i32.add (local.get $a) (i32.mul (local.get $m4) (local.get $aRowB)))
+      (local.get $b)
+      (i32.add (local.get $c) (i32.mul (local.get $m4) (local.get $rowB)))
+      (i32.sub (local.get $m) (local.get $m4)) (local.get $kk) (local.get $n) (local.get $aRow) (local.get $aCol) (local.get $acc)))
 
   ;; c[i, j] for i in [i0, i1), j in [j0, j1) of the product above, one scalar at a time.
   (func $gemmScalar (param $a i32) (param $b i32) (param $c i32) (param $kk i32) (param $n i32)
-    (param $aRow i32) (param $aCol i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (param $aRow i32) (param $aCol i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $k i32) (local $sum f32)
     (local.set $i (local.get $i0))
     (block $iDone
@@ -442,7 +462,9 @@
         (block $jDone
           (loop $jLoop
             (br_if $jDone (i32.ge_u (local.get $j) (local.get $j1)))
-            (local.set $sum (f32.const 0))
+            (local.set $sum (if (result f32) (local.get $acc)
+              (then (f32.load (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))))
+              (else (f32.const 0))))
             (local.set $k (i32.const 0))
             (block $kDone
               (loop $kLoop
