@@ -152,6 +152,12 @@ describe('wasm reductions and max-pool gradient', () => {
       const ones = (size: number): Float32Array => new Float32Array(size).fill(1);
       const { wasm, cpu } = await onBoth(() => runMaxPoolGrad(x, [2, 32, 32, 1], ones, [2, 2, 'valid']), float32Bits);
       expect(wasm).to.deep.equal(cpu);
+      // The same windows four channels deep, which the SIMD kernel takes, with -0 and NaN in dy.
+      const image = (g: number) => x.subarray(g * 1024, (g + 1) * 1024);
+      const deep = Float32Array.from({ length: 4096 }, (_, i) => image(i % 4 === 0 || i % 4 === 3 ? 0 : 1)[i >> 2]);
+      const signs = (size: number): Float32Array => Float32Array.from({ length: size }, (_, i) => [1, -0, -2, NaN][i % 4]);
+      const both = await onBoth(() => runMaxPoolGrad(deep, [1, 32, 32, 4], signs, [2, 2, 'valid']), float32Bits);
+      expect(both.wasm).to.deep.equal(both.cpu);
     });
 
     it('sends every tie to the window\'s first pixel in row-major order, as cpu does', async () => {

@@ -13,10 +13,13 @@
  * bits and selects with masks, not branches, since `if (v > best)` on activations mispredicts about
  * half the time; a full 2x2 window, the common CNN pool, is an unrolled tournament. NaN and
  * all -Infinity windows, which keys cannot settle, go to the exact scan. dy is added into dx inside
- * the same loop: a separate positions pass and scatter measured slower.
+ * the same loop: a separate positions pass and scatter measured slower. A 2x2 pool with stride 2
+ * and channels in fours, the common CNN pool, goes to batchlab's SIMD kernel (./simd), which keeps
+ * the same rule four channels at a time.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc } from './heap-backend';
+import { simdKernels } from './simd/instance';
 
 type Inputs = { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
 
@@ -41,6 +44,14 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     const dx = call.backend.typedArrayFromHeap(out) as Float32Array;
     const x = call.backend.typedArrayFromHeap(input) as Float32Array;
     const dyVals = call.backend.typedArrayFromHeap(dy) as Float32Array;
+    if (isPlain2x2(info)) {
+      const simd = simdKernels(call.backend);
+      if (simd) {
+        simd.maxPoolGrad2x2(x.byteOffset, dyVals.byteOffset, dx.byteOffset, info.batchSize, info.inHeight, info.inWidth,
+          info.inChannels, info.outHeight, info.outWidth);
+        return out;
+      }
+    }
     const views = { values: x, bits: new Int32Array(x.buffer, x.byteOffset, x.length) };
     const overlapping = info.strideHeight < info.effectiveFilterHeight || info.strideWidth < info.effectiveFilterWidth;
     if (overlapping) {
@@ -54,6 +65,17 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     return out;
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
+}
+
+/**
+ * A 2x2 pool with stride 2 whose every window lies inside the input (no padding on any side), with
+ * channels in fours: batchlab's SIMD kernel (./simd), which reads and writes whole windows.
+ */
+function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  return filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && dilationHeight === 1
+    && dilationWidth === 1 && padInfo.top === 0 && padInfo.left === 0 && 2 * info.outHeight <= info.inHeight
+    && 2 * info.outWidth <= info.inWidth && info.inChannels % 4 === 0;
 }
 
 /**
