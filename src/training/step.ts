@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { countCorrect, meanLoss } from './objective';
+import { lossAndCorrect } from './objective';
 
 export interface StepContext {
   model: tf.LayersModel;
@@ -51,10 +51,7 @@ function releaseBatch(data: Dataset, batch: Batch): void {
 /** Forward pass in training mode on one gathered batch. */
 function forward({ model, data }: StepContext, batch: Batch): Forward {
   const outputs = model.apply(batch.x, { training: true }) as tf.Tensor;
-  return {
-    loss: meanLoss(data.task, batch.y, outputs),
-    correct: data.task === 'classification' ? countCorrect(batch.y, outputs) : null,
-  };
+  return lossAndCorrect(data.task, batch.y, outputs);
 }
 
 /** One update on a whole batch. `indices` null means every sample in order (unshuffled full batch). */

@@ -16,11 +16,14 @@ import { argMaxPoolGrad } from './max-pool-grad';
 import { leadingMean, leadingSum } from './leading-reduce';
 import { batchNormTrainingConfigs } from './batch-norm-training';
 import { adamUpdateConfig } from './adam-update';
+import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy';
 import { simdFusedMatMul } from './simd-mat-mul';
 
 const WASM = 'wasm';
 
-const wasmTrainingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig];
+const wasmTrainingKernels: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs,
+];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
 const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
