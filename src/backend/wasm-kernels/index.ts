@@ -17,12 +17,14 @@ import { leadingMean, leadingSum } from './leading-reduce';
 import { batchNormTrainingConfigs } from './batch-norm-training';
 import { adamUpdateConfig } from './adam-update';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy';
+import { reluGradConfig } from './relu-grad';
+import { installReluGradient, uninstallReluGradient } from '../../ops/relu-grad';
 import { simdFusedMatMul } from './simd-mat-mul';
 
 const WASM = 'wasm';
 
 const wasmTrainingKernels: readonly tf.KernelConfig[] = [
-  conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs,
+  conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs, reluGradConfig,
 ];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
@@ -63,6 +65,7 @@ export function registerWasmTrainingKernels(): string[] {
     registeredByPack.add(config.kernelName);
     registered.push(config.kernelName);
   }
+  installReluGradient();
   for (const [name, makeOverride] of Object.entries(overrides)) {
     if (replacedOriginals.has(name)) continue;
     const original = requireKernel(name);
@@ -78,6 +81,7 @@ export function registerWasmTrainingKernels(): string[] {
 export function unregisterWasmTrainingKernels(): void {
   for (const name of registeredByPack) tf.unregisterKernel(name, WASM);
   registeredByPack.clear();
+  uninstallReluGradient();
   for (const [name, original] of replacedOriginals) {
     tf.unregisterKernel(name, WASM);
     tf.registerKernel(original);

@@ -22,6 +22,7 @@ export interface SimdKernels {
   matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
   gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  reluGrad(dy: number, x: number, dx: number, n: number): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number): void;
 }
 
