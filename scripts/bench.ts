@@ -6,7 +6,7 @@
  * Numbers, not asserts: warm-up passes excluded, the trainer's and model.fit's passes interleaved
  * (so drift in the machine's speed affects both alike), medians of repeats, all in one run.
  *
- *   npm run bench -- [--backends wasm,cpu] [--repeats 3] [--quick] [--json bench.json]
+ *   npm run bench -- [--backends wasm,cpu] [--repeats 5] [--quick] [--json bench.json]
  */
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
@@ -25,6 +25,8 @@ interface Case {
   strategy: Strategy;
   batch: number;
   samples: number;
+  /** Epochs per timed pass: full batch runs several, so that a pass is more than one update. */
+  epochs: number;
 }
 
 interface Row {
@@ -45,23 +47,23 @@ const builders: Record<Case['model'], () => ModelBuilder> = {
 };
 
 /**
- * Sample counts keep each pass to a second or two on wasm; the cpu backend gets an eighth, and of
- * the CNN only mini-batch 32 (it trains at a few samples per second there).
+ * Sample counts keep each pass to a second or two on wasm (the CNN gets a quarter of the MLP's);
+ * the cpu backend gets an eighth, and of the CNN only mini-batch 32 (a few samples per second).
  */
 function cases(backend: BackendName, quick: boolean): Case[] {
   const scale = (backend === 'cpu' ? 1 / 8 : 1) * (quick ? 1 / 4 : 1);
   const list: Case[] = [];
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
-    const n = (count: number, batch: number): number => Math.max(batch, 32, Math.round(count * scale * (model === 'CNN-BN' ? 1 / 8 : 1)));
+    const n = (count: number, batch: number): number => Math.max(batch, 32, Math.round(count * scale * (model === 'CNN-BN' ? 1 / 4 : 1)));
     if (backend === 'cpu' && model === 'CNN-BN') {
-      list.push({ model, strategy: miniBatch(32), batch: 32, samples: 64 });
+      list.push({ model, strategy: miniBatch(32), batch: 32, samples: 64, epochs: 1 });
       continue;
     }
-    list.push({ model, strategy: sgd(), batch: 1, samples: n(256, 1) });
-    list.push({ model, strategy: miniBatch(32), batch: 32, samples: n(2048, 32) });
-    list.push({ model, strategy: miniBatch(128), batch: 128, samples: n(4096, 128) });
+    list.push({ model, strategy: sgd(), batch: 1, samples: n(256, 1), epochs: 1 });
+    list.push({ model, strategy: miniBatch(32), batch: 32, samples: n(2048, 32), epochs: 1 });
+    list.push({ model, strategy: miniBatch(128), batch: 128, samples: n(4096, 128), epochs: 1 });
     const full = n(2048, 1);
-    list.push({ model, strategy: fullBatch(), batch: full, samples: full });
+    list.push({ model, strategy: fullBatch(), batch: full, samples: full, epochs: 4 });
   }
   return list;
 }
@@ -72,7 +74,8 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
   const shape = { inputShape: part.inputShape, outputs: part.numClasses };
   const models = [0, 1].map(() => builders[c.model]().build(shape, 0));
   try {
-    const [trainer, fit] = await timeInterleaved([trainerPass(models[0], part, c.strategy), fitPass(models[1], part, c.batch)], c.samples, repeats);
+    const passes = [trainerPass(models[0], part, c.strategy, c.epochs), fitPass(models[1], part, c.batch, c.epochs)];
+    const [trainer, fit] = await timeInterleaved(passes, c.samples * c.epochs, repeats);
     row.batchlab = trainer?.samplesPerSecond ?? null;
     row.fit = fit?.samplesPerSecond ?? null;
     if (backend === 'wasm') row.stockFit = await stockFit(builders[c.model](), part, c, repeats, row);
@@ -90,7 +93,7 @@ async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: 
   const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
   unregisterWasmTrainingKernels();
   try {
-    const [timing] = await timeInterleaved([fitPass(model, data, c.batch)], c.samples, repeats);
+    const [timing] = await timeInterleaved([fitPass(model, data, c.batch, c.epochs)], c.samples * c.epochs, repeats);
     return timing?.samplesPerSecond ?? null;
   } catch (error) {
     row.note = (error as Error).message.split('\n')[0].slice(0, 80);
@@ -132,7 +135,7 @@ async function memoryRows(): Promise<string[]> {
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .option('backends', { type: 'string', default: 'wasm,cpu', describe: 'comma-separated backends to measure' })
-    .option('repeats', { type: 'number', default: 3, describe: 'timed passes per measurement (median)' })
+    .option('repeats', { type: 'number', default: 5, describe: 'timed passes per measurement (median)' })
     .option('quick', { type: 'boolean', default: false, describe: 'a quarter of the samples' })
     .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
     .strict().parseAsync();

@@ -25,14 +25,14 @@ export function median(values: number[]): number {
 /** One timed pass: seconds for an epoch over the data. */
 type Pass = () => Promise<number>;
 
-/** batchlab's trainer: one epoch of `strategy` over `data` per pass (the epoch's own timer). */
-export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Strategy): Pass {
+/** batchlab's trainer: `epochs` epochs of `strategy` over `data` per pass (the epochs' own timers). */
+export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Strategy, epochs = 1): Pass {
   let seed = 0;
   return async () => {
     const { history } = await train(model, data, {
-      strategy, epochs: 1, seed: ++seed, allowBatchNormBatchOfOne: true, warn: () => undefined,
+      strategy, epochs, seed: ++seed, allowBatchNormBatchOfOne: true, warn: () => undefined,
     });
-    return history.epochs[0].seconds;
+    return history.epochs.reduce((sum, e) => sum + e.seconds, 0);
   };
 }
 
@@ -41,11 +41,11 @@ export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Stra
  * Adam at 0.001, the trainer's default optimizer (batchlab's Adam, whose fused update is part of
  * what the trainer brings).
  */
-export function fitPass(model: tf.LayersModel, data: Dataset, batchSize: number): Pass {
+export function fitPass(model: tf.LayersModel, data: Dataset, batchSize: number, epochs = 1): Pass {
   model.compile({ optimizer: tf.train.adam(0.001), loss: (y: tf.Tensor, p: tf.Tensor) => meanLoss('classification', y, p) });
   return async () => {
     const start = performance.now();
-    const history = await model.fit(data.x, data.y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+    const history = await model.fit(data.x, data.y, { batchSize, epochs, shuffle: true, verbose: 0 });
     // fit reads its loss at every batch end; one more read makes sure all work has finished.
     await tf.tensor(history.history.loss as number[]).data();
     return (performance.now() - start) / 1000;

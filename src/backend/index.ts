@@ -4,3 +4,4 @@ export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from 
 export { probeBackends, formatProbes } from './doctor';
 export type { BackendProbe } from './doctor';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
+export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';

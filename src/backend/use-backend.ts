@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NATIVE_PACKAGES, NativeCandidate, NativeNotInstalledError, checkSharedCore, findNativePackage, loadNativePackage, nativeUsesGpu } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
+import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
 import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -35,8 +36,12 @@ export interface BackendInfo {
 }
 
 export interface UseBackendOptions {
-  /** Use batchlab's wasm kernels (needed to train CNNs on wasm); false restores the stock ones. Default: true. */
-  wasmKernels?: boolean;
+  /**
+   * Use batchlab's kernel packs: on wasm the training kernels (needed to train CNNs there) and on
+   * wasm and cpu the fused BatchNorm, Adam, loss and ReLU-gradient kernels; false restores tfjs'
+   * stock kernels. Default: true.
+   */
+  kernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
   nativePackages?: readonly NativeCandidate[];
 }
@@ -63,9 +68,17 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
 async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
   if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
   if (name === 'webgpu') return startWebGpu();
-  if (name === 'wasm') return startWasm(options.wasmKernels ?? true);
+  if (name === 'wasm') return startWasm(options.kernels ?? true);
+  return startCpu(options.kernels ?? true);
+}
+
+/** The cpu backend, with batchlab's fused training kernels unless the kernel packs are turned off. */
+async function startCpu(kernels: boolean): Promise<BackendInfo> {
+  if (kernels) registerCpuTrainingKernels();
+  else unregisterCpuTrainingKernels();
   await activate('cpu');
-  return { name, device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes: [] };
+  const notes = kernels ? ["batchlab's fused training kernels for cpu (README: Performance)"] : [];
+  return { name: 'cpu', device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes };
 }
 
 async function startNative(candidates: readonly NativeCandidate[]): Promise<BackendInfo> {

@@ -41,7 +41,7 @@ export function trainOptions(yargs: Argv) {
     .option('patience', { coerce: positiveInteger('patience'), describe: 'early stopping: epochs without validation-loss improvement' })
     .option('allow-bn-batch-1', { type: 'boolean', default: false, describe: 'train dense BatchNorm on 1-sample batches anyway' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'tfjs backend' })
-    .option('wasm-kernels', { type: 'boolean', default: true, describe: 'use batchlab\'s wasm training kernels (--no-wasm-kernels: stock tfjs-backend-wasm)' })
+    .option('kernels', { type: 'boolean', default: true, describe: 'use batchlab\'s training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)' })
     .option('out', { type: 'string', describe: 'output directory [default: runs/train-<time>]' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
@@ -71,7 +71,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  const backend = await useBackend(args.backend, { wasmKernels: args['wasm-kernels'] });
+  const backend = await useBackend(args.backend, { kernels: args.kernels });
   log(`backend: ${backend.name} (${backend.device})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
   const strategy = parseStrategy(args.strategy, { microBatch: args['micro-batch'], dropLast: args['drop-last'] });
   const builder = buildModel(args);

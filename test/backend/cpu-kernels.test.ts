@@ -1,0 +1,49 @@
+// batchlab's fused kernels on the cpu backend, against tfjs' own cpu ops.
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { registerCpuTrainingKernels, unregisterCpuTrainingKernels, useBackend } from '../../src/backend';
+import { FlushingAdam } from '../../src/training/flush-denormals';
+import { mlp } from '../../models';
+import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
+
+/** An MLP-BN's weights after three Adam updates on cpu, and the kernels of one update. */
+async function trainOnCpu(): Promise<{ weights: Float32Array[]; kernels: string[] }> {
+  const model = mlp({ hidden: [8, 6], batchNorm: true }).build({ inputShape: [5], outputs: 3 }, 3);
+  const x = tf.tensor2d(seededValues(30, 1), [6, 5]);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32'), 3).toFloat();
+  const optimizer = new FlushingAdam(0.01, 0.9, 0.999);
+  const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+  const profile = await tf.profile(() => {
+    step();
+  });
+  step();
+  step();
+  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return { weights, kernels: profile.kernels.map((k) => k.name) };
+}
+
+describe('fused training kernels on the cpu backend', () => {
+  it('train an MLP-BN like tfjs\' own cpu ops (to 1e-5), with the fused BatchNorm, Adam and ReLU gradient', async () => {
+    const stock = await onBackend('cpu', trainOnCpu);
+    registerCpuTrainingKernels();
+    const fused = await onBackend('cpu', trainOnCpu);
+    unregisterCpuTrainingKernels();
+    expect(fused.kernels).to.include.members(['BatchlabBatchNormTraining', 'BatchlabBatchNormTrainingGrad', 'BatchlabAdamUpdate', 'BatchlabReluGrad']);
+    expect(stock.kernels).to.not.include('BatchlabAdamUpdate');
+    fused.weights.forEach((w, i) => expect(relativeError(w, stock.weights[i]), `weight ${i}`).to.be.below(1e-5));
+  });
+
+  it('are registered by useBackend(\'cpu\') and not with kernels: false', async () => {
+    try {
+      await useBackend('cpu', { kernels: false });
+      expect(tf.getKernel('BatchlabAdamUpdate', 'cpu')).to.equal(undefined);
+      await useBackend('cpu');
+      expect(tf.getKernel('BatchlabAdamUpdate', 'cpu')).to.not.equal(undefined);
+    } finally {
+      await useBackend('wasm');
+    }
+  });
+});
