@@ -5,24 +5,16 @@ import { registerCpuTrainingKernels, unregisterCpuTrainingKernels, useBackend } 
 import { FlushingAdam } from '../../src/training/flush-denormals';
 import { mlp } from '../../models';
 import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
+import { StepsResult, trainSteps } from '../helpers/train-steps';
 
-/** An MLP-BN's weights after three Adam updates on cpu, and the kernels of one update. */
-async function trainOnCpu(): Promise<{ weights: Float32Array[]; kernels: string[] }> {
-  const model = mlp({ hidden: [8, 6], batchNorm: true }).build({ inputShape: [5], outputs: 3 }, 3);
-  const x = tf.tensor2d(seededValues(30, 1), [6, 5]);
-  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32'), 3).toFloat();
-  const optimizer = new FlushingAdam(0.01, 0.9, 0.999);
-  const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-  const profile = await tf.profile(() => {
-    step();
+/** An MLP-BN's weights after three Adam updates on cpu, and the kernels of the first. */
+function trainOnCpu(): Promise<StepsResult> {
+  return trainSteps({
+    model: mlp({ hidden: [8, 6], batchNorm: true }).build({ inputShape: [5], outputs: 3 }, 3),
+    x: tf.tensor2d(seededValues(30, 1), [6, 5]),
+    y: tf.oneHot(tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32'), 3).toFloat(),
+    optimizer: new FlushingAdam(0.01, 0.9, 0.999),
   });
-  step();
-  step();
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
-  return { weights, kernels: profile.kernels.map((k) => k.name) };
 }
 
 describe('fused training kernels on the cpu backend', () => {

@@ -9,26 +9,17 @@ import * as tf from '@tensorflow/tfjs';
 import { cnn, mlp, ModelBuilder } from '../../models';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/backend';
 import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
+import { StepsResult, trainSteps } from '../helpers/train-steps';
 
-/** Every weight (moving statistics included) after three SGD updates, and the kernels one update ran. */
-async function trainThreeSteps(builder: ModelBuilder, inputShape: number[]): Promise<{ weights: Float32Array[]; kernels: string[] }> {
-  const model = builder.build({ inputShape, outputs: 3 }, 7);
+/** Every weight (moving statistics included) after three SGD updates, and the kernels of the first. */
+function trainThreeSteps(builder: ModelBuilder, inputShape: number[]): Promise<StepsResult> {
   const batch = 6;
-  const size = batch * inputShape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(seededValues(size, 11), [batch, ...inputShape]);
-  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
-  const optimizer = tf.train.sgd(0.1);
-  const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-  const profile = await tf.profile(() => {
-    step();
+  return trainSteps({
+    model: builder.build({ inputShape, outputs: 3 }, 7),
+    x: tf.tensor(seededValues(batch * inputShape.reduce((a, b) => a * b, 1), 11), [batch, ...inputShape]),
+    y: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3),
+    optimizer: tf.train.sgd(0.1),
   });
-  step();
-  step();
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
-  return { weights, kernels: profile.kernels.map((k) => k.name) };
 }
 
 describe('BatchNormalization layer (fused training path)', () => {

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { conv2d } from '../../models/conv2d-layer';
 import { relativeError, seededValues } from '../helpers/kernel-reference';
+import { StepsResult, trainSteps } from '../helpers/train-steps';
 
 type Factory = typeof conv2d;
 
@@ -20,22 +21,13 @@ function build(makeConv: Factory): tf.LayersModel {
   return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });
 }
 
-async function trainThreeSteps(makeConv: Factory): Promise<{ weights: Float32Array[]; kernels: string[] }> {
-  const model = build(makeConv);
-  const x = tf.tensor(seededValues(3 * 6 * 5 * 2, 4), [3, 6, 5, 2]);
-  const y = tf.oneHot(tf.tensor1d([0, 1, 1], 'int32'), 2);
-  const optimizer = tf.train.sgd(0.1);
-  const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-  const profile = await tf.profile(() => {
-    step();
+function trainThreeSteps(makeConv: Factory): Promise<StepsResult> {
+  return trainSteps({
+    model: build(makeConv),
+    x: tf.tensor(seededValues(3 * 6 * 5 * 2, 4), [3, 6, 5, 2]),
+    y: tf.oneHot(tf.tensor1d([0, 1, 1], 'int32'), 2),
+    optimizer: tf.train.sgd(0.1),
   });
-  step();
-  step();
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
-  return { weights, kernels: profile.kernels.map((k) => k.name) };
 }
 
 describe('Conv2D layer (lazy input gradient)', () => {
