@@ -4,3 +4,5 @@ export { cnn } from './cnn';
 export type { CnnOptions } from './cnn';
 export { logistic } from './logistic';
 export type { ModelBuilder, ModelShape, BatchNormOptions, Activation, BnPosition } from './builder';
+export { batchNormalization as batchNormalizationLayer } from './batch-norm-layer';
+export { conv2d as conv2dLayer } from './conv2d-layer';

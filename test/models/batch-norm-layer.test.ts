@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { cnn, mlp, ModelBuilder } from '../../models';
+import * as batchlab from '../../src';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/backend';
 import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 import { StepsResult, trainSteps } from '../helpers/train-steps';
@@ -56,6 +57,11 @@ describe('BatchNormalization layer (fused training path)', () => {
     expect(profile.kernels.map((k) => k.name)).to.not.include('BatchlabBatchNormTraining');
     tf.dispose([x, profile.result as tf.Tensor]);
     model.dispose();
+  });
+
+  it('is exported for models of your own, with conv2dLayer', () => {
+    expect(batchlab.batchNormalizationLayer({ momentum: 0.5 }).getClassName()).to.equal('BatchNormalization');
+    expect(batchlab.conv2dLayer({ filters: 2, kernelSize: 3 }).getClassName()).to.equal('Conv2D');
   });
 
   it('saves as a plain BatchNormalization, which stock tfjs loads', async () => {
