@@ -7,7 +7,7 @@ import { fillColumnsT } from '../../src/backend/wasm-kernels/columns';
 import { seededValues } from '../helpers/kernel-reference';
 
 describe('SIMD kernel module', () => {
-  it('committed kernels-wasm.ts is the build of kernels.wat (run npm run build:simd after editing it)', async () => {
+  it('committed kernels-wasm.ts is the build of the .wat files (run npm run build:simd after editing one)', async () => {
     expect(committedModuleSource()).to.equal(moduleSource(await compileKernels()));
   });
 

@@ -1,13 +1,14 @@
 /**
- * batchlab's SIMD kernels (./kernels.wat), instantiated on the wasm backend's own memory so that
- * they work on tensors in place. Owns finding that memory and caching one instance per memory.
+ * batchlab's SIMD kernels (the ./*.wat modules), instantiated on the wasm backend's own memory so
+ * that they work on tensors in place. Owns finding that memory and caching one set of instances
+ * per memory, their exports merged into one object.
  * Returns null where the kernels cannot run (no SIMD in this runtime, or a backend build that
  * does not expose its memory); callers then use their TypeScript loops.
  */
 import type { WasmHeapBackend } from '../heap-backend';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm';
+import { KERNEL_MODULES_BASE64 } from './kernels-wasm';
 
-/** The exports of kernels.wat; pointers are byte offsets, see the .wat for each contract. */
+/** The exports of the .wat modules; pointers are byte offsets, see the .wat for each contract. */
 export interface SimdKernels {
   colSums(x: number, rows: number, c: number, acc: number): void;
   colCentredSquares(x: number, rows: number, c: number, mean: number, acc: number): void;
@@ -41,7 +42,7 @@ interface WebAssemblyApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 const instances = new WeakMap<WasmMemory, SimdKernels>();
-let compiled: WasmModule | null | undefined;
+let compiled: WasmModule[] | null | undefined;
 
 /** tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`, whose `asm` are the exports. */
 function backendMemory(backend: WasmHeapBackend): WasmMemory | null {
@@ -49,21 +50,23 @@ function backendMemory(backend: WasmHeapBackend): WasmMemory | null {
   return memory instanceof wasmApi.Memory ? memory : null;
 }
 
-function compile(): WasmModule | null {
+/** Every module compiled, or null where the runtime rejects one (no SIMD). */
+function compile(): WasmModule[] | null {
   if (compiled === undefined) {
-    const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
-    compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    const binaries = Object.values(KERNEL_MODULES_BASE64).map((base64) => Buffer.from(base64, 'base64'));
+    compiled = binaries.every((bytes) => wasmApi.validate(bytes)) ? binaries.map((bytes) => new wasmApi.Module(bytes)) : null;
   }
   return compiled;
 }
 
 export function simdKernels(backend: WasmHeapBackend): SimdKernels | null {
   const memory = backendMemory(backend);
-  const module = memory && compile();
-  if (!memory || !module) return null;
+  const modules = memory && compile();
+  if (!memory || !modules) return null;
   let kernels = instances.get(memory);
   if (!kernels) {
-    kernels = new wasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    const exports = modules.map((module) => new wasmApi.Instance(module, { env: { memory } }).exports as object);
+    kernels = Object.assign({}, ...exports) as SimdKernels;
     instances.set(memory, kernels);
   }
   return kernels;
