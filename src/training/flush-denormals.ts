@@ -6,11 +6,12 @@
  * optimizers set accumulator entries below 1e-30 to exactly 0 every FLUSH_EVERY updates; a moment
  * that small changes no weight (Adam divides it by sqrt(v) + 1e-7).
  *
- * Where the backend has the fused Adam kernel (src/ops/adam-update.ts: wasm with batchlab's kernel
- * pack), FlushingAdam makes each weight's update one kernel instead of 13 ops, flushing as it goes.
+ * Where the backend has the fused Adam kernel (wasm or cpu with batchlab's kernels), FlushingAdam
+ * updates through ./fused-adam instead, which flushes as it goes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamUpdate, hasFusedAdamUpdate } from '../ops/adam-update';
+import { hasFusedAdamUpdate } from '../ops/adam-update';
+import { AdamGradients, AdamInternals, applyFusedAdam } from './fused-adam';
 
 export const FLUSH_EVERY = 100;
 const TINY = 1e-30;
@@ -25,46 +26,6 @@ function flush(slots: (SlotVariable | undefined)[]): void {
       if (slot) slot.variable.assign(tf.where(tf.less(tf.abs(slot.variable), TINY), tf.zerosLike(slot.variable), slot.variable));
     }
   });
-}
-
-/** AdamOptimizer's own state, private in tfjs' types; the fused path keeps it in the same form. */
-interface AdamInternals {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable<tf.Rank.R0>;
-  accBeta2: tf.Variable<tf.Rank.R0>;
-  accumulatedFirstMoment: (SlotVariable & { originalName: string })[];
-  accumulatedSecondMoment: (SlotVariable & { originalName: string })[];
-  incrementIterations(): void;
-}
-
-type AdamGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
-
-/** tfjs' AdamOptimizer.applyGradients with each weight's arithmetic done by the fused kernel. */
-function applyFusedAdam(adam: AdamInternals, gradients: AdamGradients): void {
-  const names = Array.isArray(gradients) ? gradients.map((g) => g.name) : Object.keys(gradients);
-  const attrs = { learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon };
-  tf.tidy(() => {
-    names.forEach((name, i) => {
-      const value = tf.engine().registeredVariables[name];
-      const slot = (suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });
-      adam.accumulatedFirstMoment[i] ??= slot('m');
-      adam.accumulatedSecondMoment[i] ??= slot('v');
-      const gradient = Array.isArray(gradients) ? gradients[i].tensor : gradients[name];
-      if (gradient == null) return;
-      const m = adam.accumulatedFirstMoment[i].variable;
-      const v = adam.accumulatedSecondMoment[i].variable;
-      const [newValue, newM, newV] = adamUpdate({ value, gradient, m, v, accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 }, attrs);
-      m.assign(newM);
-      v.assign(newV);
-      value.assign(newValue);
-    });
-    adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
-    adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));
-  });
-  adam.incrementIterations();
 }
 
 export class FlushingAdam extends tf.AdamOptimizer {
