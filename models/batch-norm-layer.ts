@@ -7,7 +7,7 @@
  * stock path.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, hasFusedBatchNormTraining } from '../src/ops/batch-norm-training';
+import { batchNormTraining, hasFusedBatchNormTraining, movingAverages } from '../src/ops/batch-norm-training';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
@@ -35,14 +35,21 @@ class BatchNormalization extends StockBatchNormalization {
     if (!fused) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTraining(x, layer.gamma!.read() as tf.Tensor1D, layer.beta!.read() as tf.Tensor1D, layer.epsilon);
-      movingAverage(layer.movingMean, mean, layer.momentum);
-      movingAverage(layer.movingVariance, variance, layer.momentum);
+      const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
+      const updated = movingAverages(moving, { mean, variance }, layer.momentum);
+      if (updated) {
+        layer.movingMean.write(updated[0]);
+        layer.movingVariance.write(updated[1]);
+      } else {
+        movingAverage(layer.movingMean, mean, layer.momentum);
+        movingAverage(layer.movingVariance, variance, layer.momentum);
+      }
       return y;
     });
   }
 }
 
-/** The stock layer's update, op for op: moving -= (moving - batch) * (1 - momentum). */
+/** The stock layer's update, op for op: moving -= (moving - batch) * (1 - momentum) (3 ops). */
 function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
   tf.tidy(() => {
     const current = variable.read();

@@ -120,7 +120,8 @@ function table(rows: Row[]): string {
 async function memoryRows(): Promise<string[]> {
   if (!existsSync(DEBIAN_FASHION_MNIST_DIR)) return [`full-batch memory: skipped, ${DEBIAN_FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist)`];
   const data = await loadDataset('fashion-mnist');
-  const lines = ['full batch over 60000 Fashion-MNIST samples, MLP-BN, peak tensor memory of one update:'];
+  const dataBytes = tf.memory().numBytes;
+  const lines = [`full batch over 60000 Fashion-MNIST samples, MLP-BN: peak tensor memory an update adds to the ${(dataBytes / 2 ** 20).toFixed(0)} MB of tensors already held:`];
   try {
     for (const microBatch of [undefined, 10000, 1000]) {
       const peak = await peakBytesOfStep(builders['MLP-BN'](), data.train, fullBatch({ microBatch }));

@@ -69,14 +69,18 @@ export async function timeInterleaved(passes: (Pass | null)[], samples: number, 
   return passes.map((pass, i) => (pass ? { samplesPerSecond: samples / median(seconds[i]), passes: seconds[i] } : null));
 }
 
-/** Peak tensor bytes of one full-batch update, measured by tf.profile. */
+/**
+ * Peak tensor bytes that one epoch of `strategy` adds on top of what already lives (the data set,
+ * the model), measured by tf.profile.
+ */
 export async function peakBytesOfStep(builder: ModelBuilder, data: Dataset, strategy: Strategy): Promise<number> {
   const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
   try {
+    const before = tf.memory().numBytes;
     const info = await tf.profile(async () => {
       await train(model, data, { strategy, epochs: 1, warn: () => undefined });
     });
-    return info.peakBytes;
+    return info.peakBytes - before;
   } finally {
     model.dispose();
   }

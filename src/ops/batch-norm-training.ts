@@ -15,11 +15,19 @@
  *   backward BatchlabBatchNormTrainingGrad {dy, x, mean, variance, gamma, dMean, dVariance}
  *            {epsilon} -> [dx, dGamma, dBeta], the exact gradient including the paths through the
  *            mean and variance outputs (which the layer only feeds to its moving averages).
+ *   moving averages BatchlabMovingAverages {movingMean, movingVariance, mean, variance} {momentum}
+ *            -> [movingMean', movingVariance'], each moving - (moving - batch) * (1 - momentum) in
+ *            float32, op for op as tfjs-layers' layer updates them (three ops per statistic there).
  */
 import * as tf from '@tensorflow/tfjs';
 
 export const BATCH_NORM_TRAINING = 'BatchlabBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'BatchlabBatchNormTrainingGrad';
+export const MOVING_AVERAGES = 'BatchlabMovingAverages';
+
+export interface MovingAveragesAttrs {
+  momentum: number;
+}
 
 export interface BatchNormTrainingAttrs {
   epsilon: number;
@@ -68,4 +76,14 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
     BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap,
   ) as tf.Tensor[];
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/** The updated moving mean and variance; null where the backend lacks the kernel. */
+export function movingAverages(
+  moving: { mean: tf.Tensor; variance: tf.Tensor }, batch: { mean: tf.Tensor; variance: tf.Tensor }, momentum: number,
+): [tf.Tensor, tf.Tensor] | null {
+  if (!tf.getKernel(MOVING_AVERAGES, tf.getBackend())) return null;
+  const inputs = { movingMean: moving.mean, movingVariance: moving.variance, mean: batch.mean, variance: batch.variance };
+  const attrs: MovingAveragesAttrs = { momentum };
+  return tf.engine().runKernel(MOVING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, hasFusedBatchNormTraining } from '../../src/ops/batch-norm-training';
+import { batchNormTraining, hasFusedBatchNormTraining, movingAverages } from '../../src/ops/batch-norm-training';
 import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
 interface Results {
@@ -61,6 +61,20 @@ describe('fused BatchNorm training kernels (wasm)', () => {
     const { y, dx } = run([1, 8], true);
     expect(Array.from(y).every(Number.isFinite)).to.equal(true);
     expect(Array.from(dx).every(Number.isFinite)).to.equal(true);
+  });
+
+  it("updates the moving statistics bit for bit as tfjs-layers' three ops do, in one kernel", async () => {
+    const [movingMean, movingVariance, mean, variance] = [7, 8, 9, 10].map((seed) => tf.tensor1d(seededValues(13, seed)));
+    const momentum = 0.9;
+    const stock = (moving: tf.Tensor, batch: tf.Tensor) => tf.sub(moving, tf.mul(tf.sub(moving, batch), 1 - momentum));
+    const expected = [stock(movingMean, mean), stock(movingVariance, variance)];
+    let fused: tf.Tensor[] = [];
+    const profile = await tf.profile(() => {
+      fused = movingAverages({ mean: movingMean, variance: movingVariance }, { mean, variance }, momentum)!;
+    });
+    expect(profile.kernels.map((k) => k.name)).to.deep.equal(['BatchlabMovingAverages']);
+    fused.forEach((t, i) => expect(Array.from(t.dataSync())).to.deep.equal(Array.from(expected[i].dataSync())));
+    tf.dispose([movingMean, movingVariance, mean, variance, ...expected, ...fused]);
   });
 
   it('refuses a non-float32 input, naming it', () => {

@@ -5,7 +5,9 @@
  * on the heap, where the SIMD passes can read them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormTrainingAttrs } from '../../ops/batch-norm-training';
+import {
+  BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormTrainingAttrs, MOVING_AVERAGES, MovingAveragesAttrs,
+} from '../../ops/batch-norm-training';
 import { channelPasses } from './channel-passes';
 import { KernelCall, WasmHeapBackend, asKernelFunc } from './heap-backend';
 
@@ -96,7 +98,24 @@ function backward({ inputs, backend, attrs }: KernelCall<GradInputs>): tf.Tensor
   }
 }
 
+type MovingInputs = Record<'movingMean' | 'movingVariance' | 'mean' | 'variance', tf.TensorInfo>;
+
+/** moving - (moving - batch) * decay per channel, each step rounded to float32 as tfjs' ops round it. */
+function movingAverages({ inputs, backend, attrs }: KernelCall<MovingInputs>): tf.TensorInfo[] {
+  requireFloat32(MOVING_AVERAGES, inputs);
+  const decay = Math.fround(1 - (attrs as unknown as MovingAveragesAttrs).momentum);
+  const outputs = [inputs.movingMean, inputs.movingVariance].map((t) => backend.makeOutput(t.shape, 'float32'));
+  const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  const pairs: [tf.TensorInfo, tf.TensorInfo][] = [[inputs.movingMean, inputs.mean], [inputs.movingVariance, inputs.variance]];
+  pairs.forEach(([movingInfo, batchInfo], i) => {
+    const [moving, batch, out] = [view(movingInfo), view(batchInfo), view(outputs[i])];
+    for (let c = 0; c < out.length; c++) out[c] = Math.fround(moving[c] - Math.fround(Math.fround(moving[c] - batch[c]) * decay));
+  });
+  return outputs;
+}
+
 export const batchNormTrainingConfigs: readonly tf.KernelConfig[] = [
+  { kernelName: MOVING_AVERAGES, backendName: 'wasm', kernelFunc: asKernelFunc(movingAverages) },
   { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: asKernelFunc(forward) },
   { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: asKernelFunc(backward) },
 ];
