@@ -90,8 +90,14 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
 
 /** model.fit on wasm without batchlab's kernels (null, with the reason, where it cannot train). */
 async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: number, row: Row): Promise<number | null> {
-  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
   unregisterWasmTrainingKernels();
+  // Stock wasm has no filter gradient; a fit that throws half-way would also leave its tensors behind.
+  if (c.model === 'CNN-BN' && !tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    registerWasmTrainingKernels();
+    row.note = "stock tfjs-backend-wasm has no 'Conv2DBackpropFilter' kernel, so a CNN cannot train";
+    return null;
+  }
+  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
   try {
     const [timing] = await timeInterleaved([fitPass(model, data, c.batch, c.epochs)], c.samples * c.epochs, repeats);
     return timing?.samplesPerSecond ?? null;

@@ -38,16 +38,19 @@ export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Stra
 
 /**
  * model.fit as a tfjs user writes it: the same loss (softmax cross-entropy on logits) and tfjs' own
- * Adam at 0.001, the trainer's default optimizer (batchlab's Adam, whose fused update is part of
- * what the trainer brings).
+ * Adam at 0.001 ('adam'), the trainer's default optimizer (batchlab's Adam, whose fused update is
+ * part of what the trainer brings).
  */
 export function fitPass(model: tf.LayersModel, data: Dataset, batchSize: number, epochs = 1): Pass {
-  model.compile({ optimizer: tf.train.adam(0.001), loss: (y: tf.Tensor, p: tf.Tensor) => meanLoss('classification', y, p) });
+  // A string optimizer is owned by the model, so model.dispose() releases its moments too.
+  model.compile({ optimizer: 'adam', loss: (y: tf.Tensor, p: tf.Tensor) => meanLoss('classification', y, p) });
   return async () => {
     const start = performance.now();
     const history = await model.fit(data.x, data.y, { batchSize, epochs, shuffle: true, verbose: 0 });
     // fit reads its loss at every batch end; one more read makes sure all work has finished.
-    await tf.tensor(history.history.loss as number[]).data();
+    const losses = tf.tensor(history.history.loss as number[]);
+    await losses.data();
+    losses.dispose();
     return (performance.now() - start) / 1000;
   };
 }
