@@ -1,8 +1,10 @@
 /**
  * batchlab's own kernel pack for the wasm backend. tfjs-backend-wasm 4.22 ships inference kernels
  * but lacks some that training needs (Conv2DBackpropFilter, so a CNN's filter gradient throws
- * "Kernel ... not registered"); this pack fills those gaps, and later performance kernels for wasm
- * belong here too. Owns the list and its (un)registration; each kernel's maths lives in its own file.
+ * "Kernel ... not registered"); this pack fills those gaps, adds the fused training kernels whose
+ * contracts live in src/ops (BatchNorm, Adam, loss, ReLU gradient), and replaces stock kernels that
+ * are slow for training. Owns the list and its (un)registration, and installs the Relu gradient
+ * that uses the fused kernel; each kernel's maths lives in its own file (the SIMD ones in ./simd).
  * A kernel the installed backend already provides is left alone.
  */
 import * as tf from '@tensorflow/tfjs';
