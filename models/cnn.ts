@@ -8,6 +8,7 @@ import {
   seededKernel, withBatchNorm,
 } from './builder';
 import { conv2d } from './conv2d-layer';
+import { dense as denseLayer } from './dense-layer';
 
 export interface CnnOptions extends BatchNormOptions {
   /** Filters of each convolution block. Default: [16, 32]. */
@@ -41,7 +42,7 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
       });
       x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
       if (dense > 0) {
-        const layer = (useBias: boolean) => tf.layers.dense({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
+        const layer = (useBias: boolean) => denseLayer({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
         x = withBatchNorm(x, layer, { ...bn, activation });
       }
       return tf.model({ inputs: input, outputs: outputLayer(x, outputs, seed, filters.length + 1) });

@@ -4,6 +4,7 @@ import {
   Activation, BatchNormOptions, ModelBuilder, describeBatchNorm, flattenIfNeeded, outputLayer,
   resolveBatchNorm, seededKernel, withBatchNorm,
 } from './builder';
+import { dense as denseLayer } from './dense-layer';
 
 export interface MlpOptions extends BatchNormOptions {
   /** Units of each hidden layer. Default: [256, 128]. */
@@ -29,7 +30,7 @@ export function mlp(options: MlpOptions = {}): ModelBuilder {
       const input = tf.input({ shape: inputShape });
       let x = flattenIfNeeded(input);
       hidden.forEach((units, i) => {
-        const dense = (useBias: boolean) => tf.layers.dense({ units, useBias, kernelInitializer: seededKernel(seed, i) });
+        const dense = (useBias: boolean) => denseLayer({ units, useBias, kernelInitializer: seededKernel(seed, i) });
         x = withBatchNorm(x, dense, { ...bn, activation });
         if (dropout > 0) x = tf.layers.dropout({ rate: dropout }).apply(x) as tf.SymbolicTensor;
       });
