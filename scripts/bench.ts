@@ -88,7 +88,21 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
   return row;
 }
 
-/** model.fit on wasm without batchlab's kernels (null, with the reason, where it cannot train). */
+/**
+ * The same model made of tfjs' own layer classes: batchlab's layers save under the stock class
+ * names, so a round trip through the topology gives the stock layers; the weights are copied.
+ */
+async function withStockLayers(model: tf.LayersModel): Promise<tf.LayersModel> {
+  try {
+    const stock = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+    stock.setWeights(model.getWeights());
+    return stock;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** model.fit on wasm with tfjs' own layers and kernels (null, with the reason, where it cannot train). */
 async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: number, row: Row): Promise<number | null> {
   unregisterWasmTrainingKernels();
   // Stock wasm has no filter gradient; a fit that throws half-way would also leave its tensors behind.
@@ -97,7 +111,7 @@ async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: 
     row.note = "stock tfjs-backend-wasm has no 'Conv2DBackpropFilter' kernel, so a CNN cannot train";
     return null;
   }
-  const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
+  const model = await withStockLayers(builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0));
   try {
     const [timing] = await timeInterleaved([fitPass(model, data, c.batch, c.epochs)], c.samples * c.epochs, repeats);
     return timing?.samplesPerSecond ?? null;
