@@ -4,7 +4,8 @@
  * pack), for SGD, mini-batch 32 and 128 and full batch, MLP-BN and CNN-BN, on every backend asked
  * for; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
  * Numbers, not asserts: warm-up passes excluded, the trainer's and model.fit's passes interleaved
- * (so drift in the machine's speed affects both alike), medians of repeats, all in one run.
+ * (so drift in the machine's speed affects both alike), medians of repeats, all in one run; the
+ * trainer/model.fit ratio is the median of the per-round ratios.
  *
  *   npm run bench -- [--backends wasm,cpu] [--repeats 5] [--quick] [--json bench.json]
  */
@@ -18,7 +19,7 @@ import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../src/dat
 import { Dataset, disposeDataset, subset } from '../src/data/dataset';
 import { writeJsonAtomic } from '../src/io/atomic-write';
 import { cnn, mlp, ModelBuilder } from '../models';
-import { fitPass, peakBytesOfStep, timeInterleaved, trainerPass } from './bench/measure';
+import { fitPass, median, peakBytesOfStep, timeInterleaved, trainerPass } from './bench/measure';
 
 interface Case {
   model: 'MLP-BN' | 'CNN-BN';
@@ -37,6 +38,8 @@ interface Row {
   samples: number;
   batchlab: number | null;
   fit: number | null;
+  /** Median over rounds of model.fit's pass time / the trainer's, each round running both back to back. */
+  speedup: number | null;
   stockFit: number | null;
   note?: string;
 }
@@ -70,7 +73,7 @@ function cases(backend: BackendName, quick: boolean): Case[] {
 
 async function measure(backend: BackendName, data: Dataset, c: Case, repeats: number): Promise<Row> {
   const part = subset(data, Int32Array.from({ length: c.samples }, (_, i) => i));
-  const row: Row = { backend, model: c.model, strategy: c.strategy.label, batch: c.batch, samples: c.samples, batchlab: null, fit: null, stockFit: null };
+  const row: Row = { backend, model: c.model, strategy: c.strategy.label, batch: c.batch, samples: c.samples, batchlab: null, fit: null, speedup: null, stockFit: null };
   const shape = { inputShape: part.inputShape, outputs: part.numClasses };
   const models = [0, 1].map(() => builders[c.model]().build(shape, 0));
   try {
@@ -78,6 +81,8 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
     const [trainer, fit] = await timeInterleaved(passes, c.samples * c.epochs, repeats);
     row.batchlab = trainer?.samplesPerSecond ?? null;
     row.fit = fit?.samplesPerSecond ?? null;
+    // Paired by round, so that the machine's drift between rounds cancels out of the ratio.
+    row.speedup = trainer && fit ? median(trainer.passes.map((t, i) => fit.passes[i] / t)) : null;
     if (backend === 'wasm') row.stockFit = await stockFit(builders[c.model](), part, c, repeats, row);
   } catch (error) {
     row.note = (error as Error).message.split('\n')[0].slice(0, 80);
@@ -125,11 +130,12 @@ async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: 
 }
 
 const fmt = (v: number | null, digits = 0): string => (v === null ? 'n/a' : v.toFixed(digits));
-const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? 'n/a' : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? 'n/a' : times(a / b));
+const times = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
 
 function table(rows: Row[]): string {
   const header = ['backend', 'model', 'strategy', 'batch', 'batchlab samples/s', 'model.fit samples/s', 'ratio', 'stock wasm fit', 'vs stock'];
-  const body = rows.map((r) => [r.backend, r.model, r.strategy, String(r.batch), fmt(r.batchlab), fmt(r.fit), ratio(r.batchlab, r.fit),
+  const body = rows.map((r) => [r.backend, r.model, r.strategy, String(r.batch), fmt(r.batchlab), fmt(r.fit), times(r.speedup),
     r.backend === 'wasm' ? fmt(r.stockFit) : '-', r.backend === 'wasm' ? ratio(r.batchlab, r.stockFit) : '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
