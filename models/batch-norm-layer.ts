@@ -36,25 +36,12 @@ class BatchNormalization extends StockBatchNormalization {
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTraining(x, layer.gamma!.read() as tf.Tensor1D, layer.beta!.read() as tf.Tensor1D, layer.epsilon);
       const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
-      const updated = movingAverages(moving, { mean, variance }, layer.momentum);
-      if (updated) {
-        layer.movingMean.write(updated[0]);
-        layer.movingVariance.write(updated[1]);
-      } else {
-        movingAverage(layer.movingMean, mean, layer.momentum);
-        movingAverage(layer.movingVariance, variance, layer.momentum);
-      }
+      const [movingMean, movingVariance] = movingAverages(moving, { mean, variance }, layer.momentum);
+      layer.movingMean.write(movingMean);
+      layer.movingVariance.write(movingVariance);
       return y;
     });
   }
-}
-
-/** The stock layer's update, op for op: moving -= (moving - batch) * (1 - momentum) (3 ops). */
-function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
-  tf.tidy(() => {
-    const current = variable.read();
-    variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - momentum)));
-  });
 }
 
 /** A BatchNormalization layer, as tf.layers.batchNormalization(args), with the fused training path. */

@@ -23,14 +23,21 @@ interface CpuBackend {
   disposeData(dataId: tf.DataId): boolean;
 }
 
-/** The cpu backend seen through the heap interface the kernels are written against. */
+const adapters = new WeakMap<CpuBackend, WasmHeapBackend>();
+
+/** The cpu backend seen through the heap interface the kernels are written against (one per backend). */
 function heapOf(cpu: CpuBackend): WasmHeapBackend {
-  return {
-    makeOutput: (shape, dtype) => cpu.makeTensorInfo(shape, dtype, new Float32Array(tf.util.sizeFromShape(shape))),
-    typedArrayFromHeap: (info) => cpu.data.get(info.dataId).values as tf.TypedArray,
-    readSync: (dataId) => cpu.readSync(dataId),
-    disposeData: (dataId) => cpu.disposeData(dataId),
-  };
+  let heap = adapters.get(cpu);
+  if (!heap) {
+    heap = {
+      makeOutput: (shape, dtype) => cpu.makeTensorInfo(shape, dtype, new Float32Array(tf.util.sizeFromShape(shape))),
+      typedArrayFromHeap: (info) => cpu.data.get(info.dataId).values as tf.TypedArray,
+      readSync: (dataId) => cpu.readSync(dataId),
+      disposeData: (dataId) => cpu.disposeData(dataId),
+    };
+    adapters.set(cpu, heap);
+  }
+  return heap;
 }
 
 const sources: readonly tf.KernelConfig[] = [...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs, reluGradConfig];

@@ -9,6 +9,7 @@
  * accBeta2 are its beta^t scalars), except that moments below 1e-30 in magnitude become 0.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from './active-backend';
 
 export const ADAM_UPDATE = 'BatchlabAdamUpdate';
 
@@ -29,7 +30,7 @@ export interface AdamState {
 }
 
 export function hasFusedAdamUpdate(): boolean {
-  return tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
+  return activeBackendHas(ADAM_UPDATE);
 }
 
 /** The updated weight and moments, as new tensors. */

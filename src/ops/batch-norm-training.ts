@@ -20,6 +20,7 @@
  *            float32, op for op as tfjs-layers' layer updates them (three ops per statistic there).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from './active-backend';
 
 export const BATCH_NORM_TRAINING = 'BatchlabBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'BatchlabBatchNormTrainingGrad';
@@ -62,10 +63,9 @@ export function registerBatchNormTrainingGradient(): void {
   });
 }
 
-/** Whether the active backend has the fused kernels. */
+/** Whether the active backend has the fused kernels (all three: a backend registers them together). */
 export function hasFusedBatchNormTraining(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(BATCH_NORM_TRAINING, backend) !== undefined && tf.getKernel(BATCH_NORM_TRAINING_GRAD, backend) !== undefined;
+  return activeBackendHas(BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, MOVING_AVERAGES);
 }
 
 /** Normalizes `x` ([..., C]) with its own batch statistics; needs hasFusedBatchNormTraining(). */
@@ -78,11 +78,10 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
-/** The updated moving mean and variance; null where the backend lacks the kernel. */
+/** The updated moving mean and variance; needs hasFusedBatchNormTraining(). */
 export function movingAverages(
   moving: { mean: tf.Tensor; variance: tf.Tensor }, batch: { mean: tf.Tensor; variance: tf.Tensor }, momentum: number,
-): [tf.Tensor, tf.Tensor] | null {
-  if (!tf.getKernel(MOVING_AVERAGES, tf.getBackend())) return null;
+): [tf.Tensor, tf.Tensor] {
   const inputs = { movingMean: moving.mean, movingVariance: moving.variance, mean: batch.mean, variance: batch.variance };
   const attrs: MovingAveragesAttrs = { momentum };
   return tf.engine().runKernel(MOVING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];

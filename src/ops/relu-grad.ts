@@ -6,6 +6,7 @@
  * own by the kernel pack, taking tfjs' ops wherever the kernel is missing, and removable again.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from './active-backend';
 
 export const RELU_GRAD = 'BatchlabReluGrad';
 
@@ -18,7 +19,7 @@ const reluGradient: tf.GradConfig = {
     const [x] = saved;
     const grad = dy as tf.Tensor;
     return {
-      x: () => (tf.getKernel(RELU_GRAD, tf.getBackend()) && x.dtype === 'float32'
+      x: () => (activeBackendHas(RELU_GRAD) && x.dtype === 'float32'
         ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, {}) as tf.Tensor)
         : tf.mul(grad, tf.cast(tf.step(x), 'float32'))),
     };

@@ -12,6 +12,7 @@
  *     labels), tfjs' gradient (exact for labels that sum to 1 per row).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from './active-backend';
 
 export const SOFTMAX_CROSS_ENTROPY = 'BatchlabSoftmaxCrossEntropy';
 export const SOFTMAX_CROSS_ENTROPY_GRAD = 'BatchlabSoftmaxCrossEntropyGrad';
@@ -36,8 +37,7 @@ function registerGradient(): void {
 }
 
 export function hasFusedSoftmaxCrossEntropy(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(SOFTMAX_CROSS_ENTROPY, backend) !== undefined && tf.getKernel(SOFTMAX_CROSS_ENTROPY_GRAD, backend) !== undefined;
+  return activeBackendHas(SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD);
 }
 
 /** Mean loss and correct count of `logits` [rows, classes] against one-hot `labels`; needs the kernels. */

@@ -27,9 +27,16 @@ export interface ChannelPasses {
 /** Rows per float32 block of the SIMD sums. */
 const BLOCK_ROWS = 256;
 
+/** The passes for each channel count, made once (they are built per SIMD instance or as loops). */
+const made = new Map<SimdKernels | null, Map<number, ChannelPasses>>();
+
 export function channelPasses(backend: WasmHeapBackend, channels: number): ChannelPasses {
   const simd = channels % 4 === 0 ? simdKernels(backend) : null;
-  return simd ? simdPasses(simd, channels) : loopPasses(channels);
+  let byChannels = made.get(simd);
+  if (!byChannels) made.set(simd, (byChannels = new Map()));
+  let passes = byChannels.get(channels);
+  if (!passes) byChannels.set(channels, (passes = simd ? simdPasses(simd, channels) : loopPasses(channels)));
+  return passes;
 }
 
 function simdPasses(k: SimdKernels, c: number): ChannelPasses {
