@@ -1,9 +1,9 @@
 /**
- * BatchMatMul for wasm, replacing the backend's own: with transposeA or transposeB the stock kernel
- * runs XNNPACK on strided operands several times slower than on contiguous ones, and every dense
- * layer's backward pass asks for exactly that (dW = x^T dy, dx = dy W^T). This kernel transposes the
- * flagged operand with the backend's Transpose kernel, then calls the stock BatchMatMul without
- * flags, and releases the copy. Unbatched products go first to batchlab's SIMD kernels (./simd-mat-mul).
+ * BatchMatMul for wasm, replacing the backend's own. Unbatched float32 products (every dense layer,
+ * both passes) go to batchlab's SIMD kernels (./simd-mat-mul). For the rest (batched, or both
+ * operands transposed), the stock kernel runs XNNPACK on strided operands several times slower
+ * than on contiguous ones, so a flagged operand is first transposed with the backend's Transpose
+ * kernel, the stock BatchMatMul runs without flags, and the copy is released.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WasmHeapBackend } from './heap-backend';

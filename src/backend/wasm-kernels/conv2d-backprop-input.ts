@@ -98,8 +98,8 @@ function matMulScatter(backend: WasmHeapBackend, dy: tf.TensorInfo, filter: tf.T
   }
 }
 
-/** The override of `original`; named for the matmul path it started with (./index registers it). */
-export function matMulConv2DBackpropInput(original: tf.KernelConfig): tf.KernelConfig {
+/** The override of `original` (./index registers it). */
+export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<Inputs>): tf.TensorInfo => {
     const { dy, filter } = call.inputs;
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = call.attrs as unknown as tf.Conv2DBackpropInputAttrs;

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { transposingBatchMatMul } from './batch-mat-mul';
-import { matMulConv2DBackpropInput } from './conv2d-backprop-input';
+import { fastConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
 import { blockTile } from './tile';
 import { sharingIdentity } from './identity';
@@ -37,7 +37,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   MaxPoolGrad: argMaxPoolGrad,
   Sum: leadingSum,
   Mean: leadingMean,
-  Conv2DBackpropInput: matMulConv2DBackpropInput,
+  Conv2DBackpropInput: fastConv2DBackpropInput,
   Identity: sharingIdentity,
   _FusedMatMul: simdFusedMatMul,
 };

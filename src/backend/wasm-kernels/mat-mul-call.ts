@@ -1,7 +1,8 @@
 /**
  * Calling wasm's BatchMatMul from inside another kernel (the convolution gradients), on rank-3
  * views of existing tensors. Owns the aliasing rule below; the arithmetic is the registered
- * BatchMatMul's (batchlab's override, which copies transposed operands, over the stock XNNPACK one).
+ * BatchMatMul's (batchlab's override: the SIMD products of ./simd-mat-mul for these unbatched
+ * operands).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WasmHeapBackend } from './heap-backend';
