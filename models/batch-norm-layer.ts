@@ -23,18 +23,30 @@ interface StockFields {
 }
 
 /** tfjs exports a factory, not the class; its instances' constructor is the class. */
-const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as new (args: BatchNormArgs) => tf.layers.Layer;
+const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as new (
+  args: BatchNormArgs,
+) => tf.layers.Layer;
 
 class BatchNormalization extends StockBatchNormalization {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const layer = this as unknown as StockFields;
     const lastAxis = layer.axis === -1 || layer.axis === x.rank - 1;
-    const fused = kwargs.training === true && lastAxis && layer.gamma !== null && layer.beta !== null
-      && x.dtype === 'float32' && hasFusedBatchNormTraining();
+    const fused =
+      kwargs.training === true &&
+      lastAxis &&
+      layer.gamma !== null &&
+      layer.beta !== null &&
+      x.dtype === 'float32' &&
+      hasFusedBatchNormTraining();
     if (!fused) return super.call(inputs, kwargs);
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(x, layer.gamma!.read() as tf.Tensor1D, layer.beta!.read() as tf.Tensor1D, layer.epsilon);
+      const { y, mean, variance } = batchNormTraining(
+        x,
+        layer.gamma!.read() as tf.Tensor1D,
+        layer.beta!.read() as tf.Tensor1D,
+        layer.epsilon,
+      );
       const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
       const [movingMean, movingVariance] = movingAverages(moving, { mean, variance }, layer.momentum);
       layer.movingMean.write(movingMean);

@@ -76,7 +76,8 @@ export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormO
     momentum: options.momentum ?? 0.9,
     epsilon: options.epsilon ?? 1e-3,
   };
-  if (!(resolved.momentum >= 0 && resolved.momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${resolved.momentum}`);
+  if (!(resolved.momentum >= 0 && resolved.momentum < 1))
+    throw new Error(`momentum must be in [0, 1), got ${resolved.momentum}`);
   if (!(resolved.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${resolved.epsilon}`);
   if (resolved.bnPosition !== 'before' && resolved.bnPosition !== 'after') {
     throw new Error(`bnPosition must be 'before' or 'after', got ${String(resolved.bnPosition)}`);
@@ -90,7 +91,9 @@ export function describeBatchNorm(bn: Required<BatchNormOptions>): string {
 
 /** Final dense layer producing logits (classification) or the prediction (regression). */
 export function outputLayer(x: tf.SymbolicTensor, outputs: number, seed: number, index: number): tf.SymbolicTensor {
-  return tf.layers.dense({ units: outputs, kernelInitializer: seededKernel(seed, index), name: 'output' }).apply(x) as tf.SymbolicTensor;
+  return tf.layers
+    .dense({ units: outputs, kernelInitializer: seededKernel(seed, index), name: 'output' })
+    .apply(x) as tf.SymbolicTensor;
 }
 
 /** Flattens image-shaped input for dense layers; rank-1 input passes through. */

@@ -4,8 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Activation, BatchNormOptions, ModelBuilder, describeBatchNorm, outputLayer, resolveBatchNorm,
-  seededKernel, withBatchNorm,
+  Activation,
+  BatchNormOptions,
+  ModelBuilder,
+  describeBatchNorm,
+  outputLayer,
+  resolveBatchNorm,
+  seededKernel,
+  withBatchNorm,
 } from './builder';
 import { conv2d } from './conv2d-layer';
 import { dense as denseLayer } from './dense-layer';
@@ -29,9 +35,11 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
   return {
     name: 'cnn',
     batchNorm: bn.batchNorm,
-    describe: () => `cnn conv3x3 [${filters.join(',')}] + maxpool, dense ${dense}, ${activation}, ${describeBatchNorm(bn)}`,
+    describe: () =>
+      `cnn conv3x3 [${filters.join(',')}] + maxpool, dense ${dense}, ${activation}, ${describeBatchNorm(bn)}`,
     build: ({ inputShape, outputs }, seed) => {
-      if (inputShape.length !== 3) throw new Error(`cnn needs image input [height, width, channels], got [${inputShape}]`);
+      if (inputShape.length !== 3)
+        throw new Error(`cnn needs image input [height, width, channels], got [${inputShape}]`);
       const input = tf.input({ shape: inputShape });
       let x: tf.SymbolicTensor = input;
       filters.forEach((f, i) => {
@@ -42,7 +50,8 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
       });
       x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
       if (dense > 0) {
-        const layer = (useBias: boolean) => denseLayer({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
+        const layer = (useBias: boolean) =>
+          denseLayer({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
         x = withBatchNorm(x, layer, { ...bn, activation });
       }
       return tf.model({ inputs: input, outputs: outputLayer(x, outputs, seed, filters.length + 1) });

@@ -23,13 +23,16 @@ interface StockFields {
 }
 
 /** tfjs exports a factory, not the class; its instances' constructor is the class. */
-const StockConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as new (args: Conv2DArgs) => tf.layers.Layer;
+const StockConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as new (
+  args: Conv2DArgs,
+) => tf.layers.Layer;
 
 class Conv2D extends StockConv2D {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
     const layer = this as unknown as StockFields;
     const linear = layer.activation === null || layer.activation.getClassName() === 'linear';
-    if (layer.rank !== 2 || layer.bias !== null || !linear || layer.dataFormat !== 'channelsLast') return super.call(inputs, kwargs);
+    if (layer.rank !== 2 || layer.bias !== null || !linear || layer.dataFormat !== 'channelsLast')
+      return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       return tf.conv2d(x, layer.kernel.read() as tf.Tensor4D, layer.strides, layer.padding, 'NHWC', layer.dilationRate);

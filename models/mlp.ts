@@ -1,8 +1,15 @@
 /** Multi-layer perceptron with optional BatchNorm and dropout after each hidden layer. */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Activation, BatchNormOptions, ModelBuilder, describeBatchNorm, flattenIfNeeded, outputLayer,
-  resolveBatchNorm, seededKernel, withBatchNorm,
+  Activation,
+  BatchNormOptions,
+  ModelBuilder,
+  describeBatchNorm,
+  flattenIfNeeded,
+  outputLayer,
+  resolveBatchNorm,
+  seededKernel,
+  withBatchNorm,
 } from './builder';
 import { dense as denseLayer } from './dense-layer';
 
@@ -19,13 +26,15 @@ export function mlp(options: MlpOptions = {}): ModelBuilder {
   const { hidden = [256, 128], activation = 'relu', dropout = 0 } = options;
   const bn = resolveBatchNorm(options);
   hidden.forEach((units) => {
-    if (!Number.isInteger(units) || units < 1) throw new Error(`mlp: hidden units must be positive integers, got ${units}`);
+    if (!Number.isInteger(units) || units < 1)
+      throw new Error(`mlp: hidden units must be positive integers, got ${units}`);
   });
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`mlp: dropout must be in [0, 1), got ${dropout}`);
   return {
     name: 'mlp',
     batchNorm: bn.batchNorm,
-    describe: () => `mlp [${hidden.join(',')}] ${activation}, ${describeBatchNorm(bn)}${dropout > 0 ? `, dropout ${dropout}` : ''}`,
+    describe: () =>
+      `mlp [${hidden.join(',')}] ${activation}, ${describeBatchNorm(bn)}${dropout > 0 ? `, dropout ${dropout}` : ''}`,
     build: ({ inputShape, outputs }, seed) => {
       const input = tf.input({ shape: inputShape });
       let x = flattenIfNeeded(input);

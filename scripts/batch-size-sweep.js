@@ -6,15 +6,18 @@ const { compare, summaryTable } = require('batchlab');
 
 async function main() {
   const outDir = process.argv[2] ?? 'runs/batch-size-sweep';
-  const result = await compare({
-    name: 'Mini-batch size sweep, BN off/on',
-    strategies: ['mini:16', 'mini:32', 'mini:64', 'mini:128', 'mini:256'],
-    bn: 'both',
-    seeds: 2,
-    budget: 'epochs:2',
-    limit: 3000,
-    checkpoints: 1,
-  }, { outDir, log: (line) => console.error(line) });
+  const result = await compare(
+    {
+      name: 'Mini-batch size sweep, BN off/on',
+      strategies: ['mini:16', 'mini:32', 'mini:64', 'mini:128', 'mini:256'],
+      bn: 'both',
+      seeds: 2,
+      budget: 'epochs:2',
+      limit: 3000,
+      checkpoints: 1,
+    },
+    { outDir, log: (line) => console.error(line) },
+  );
   console.log(summaryTable(result.summary));
   console.log(`report: ${result.files.report}`);
 }

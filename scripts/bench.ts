@@ -57,7 +57,8 @@ function cases(backend: BackendName, quick: boolean): Case[] {
   const scale = (backend === 'cpu' ? 1 / 8 : 1) * (quick ? 1 / 4 : 1);
   const list: Case[] = [];
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
-    const n = (count: number, batch: number): number => Math.max(batch, 32, Math.round(count * scale * (model === 'CNN-BN' ? 1 / 4 : 1)));
+    const n = (count: number, batch: number): number =>
+      Math.max(batch, 32, Math.round(count * scale * (model === 'CNN-BN' ? 1 / 4 : 1)));
     if (backend === 'cpu' && model === 'CNN-BN') {
       list.push({ model, strategy: miniBatch(32), batch: 32, samples: 64, epochs: 1 });
       continue;
@@ -72,8 +73,21 @@ function cases(backend: BackendName, quick: boolean): Case[] {
 }
 
 async function measure(backend: BackendName, data: Dataset, c: Case, repeats: number): Promise<Row> {
-  const part = subset(data, Int32Array.from({ length: c.samples }, (_, i) => i));
-  const row: Row = { backend, model: c.model, strategy: c.strategy.label, batch: c.batch, samples: c.samples, batchlab: null, fit: null, speedup: null, stockFit: null };
+  const part = subset(
+    data,
+    Int32Array.from({ length: c.samples }, (_, i) => i),
+  );
+  const row: Row = {
+    backend,
+    model: c.model,
+    strategy: c.strategy.label,
+    batch: c.batch,
+    samples: c.samples,
+    batchlab: null,
+    fit: null,
+    speedup: null,
+    stockFit: null,
+  };
   const shape = { inputShape: part.inputShape, outputs: part.numClasses };
   const models = [0, 1].map(() => builders[c.model]().build(shape, 0));
   try {
@@ -99,7 +113,9 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
  */
 async function withStockLayers(model: tf.LayersModel): Promise<tf.LayersModel> {
   try {
-    const stock = await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+    const stock = await tf.models.modelFromJSON({
+      modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'],
+    });
     stock.setWeights(model.getWeights());
     return stock;
   } finally {
@@ -108,7 +124,13 @@ async function withStockLayers(model: tf.LayersModel): Promise<tf.LayersModel> {
 }
 
 /** model.fit on wasm with tfjs' own layers and kernels (null, with the reason, where it cannot train). */
-async function stockFit(builder: ModelBuilder, data: Dataset, c: Case, repeats: number, row: Row): Promise<number | null> {
+async function stockFit(
+  builder: ModelBuilder,
+  data: Dataset,
+  c: Case,
+  repeats: number,
+  row: Row,
+): Promise<number | null> {
   unregisterWasmTrainingKernels();
   // Stock wasm has no filter gradient; a fit that throws half-way would also leave its tensors behind.
   if (c.model === 'CNN-BN' && !tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
@@ -134,24 +156,56 @@ const ratio = (a: number | null, b: number | null): string => (a === null || b =
 const times = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
 
 function table(rows: Row[]): string {
-  const header = ['backend', 'model', 'strategy', 'batch', 'batchlab samples/s', 'model.fit samples/s', 'ratio', 'stock wasm fit', 'vs stock'];
-  const body = rows.map((r) => [r.backend, r.model, r.strategy, String(r.batch), fmt(r.batchlab), fmt(r.fit), times(r.speedup),
-    r.backend === 'wasm' ? fmt(r.stockFit) : '-', r.backend === 'wasm' ? ratio(r.batchlab, r.stockFit) : '-']);
+  const header = [
+    'backend',
+    'model',
+    'strategy',
+    'batch',
+    'batchlab samples/s',
+    'model.fit samples/s',
+    'ratio',
+    'stock wasm fit',
+    'vs stock',
+  ];
+  const body = rows.map((r) => [
+    r.backend,
+    r.model,
+    r.strategy,
+    String(r.batch),
+    fmt(r.batchlab),
+    fmt(r.fit),
+    times(r.speedup),
+    r.backend === 'wasm' ? fmt(r.stockFit) : '-',
+    r.backend === 'wasm' ? ratio(r.batchlab, r.stockFit) : '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.backend} ${r.model} ${r.strategy}: ${r.note}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(notes.length ? ['n/a because:', ...notes] : [])].join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    ...(notes.length ? ['n/a because:', ...notes] : []),
+  ].join('\n');
 }
 
 async function memoryRows(): Promise<string[]> {
-  if (!existsSync(DEBIAN_FASHION_MNIST_DIR)) return [`full-batch memory: skipped, ${DEBIAN_FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist)`];
+  if (!existsSync(DEBIAN_FASHION_MNIST_DIR))
+    return [
+      `full-batch memory: skipped, ${DEBIAN_FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist)`,
+    ];
   const data = await loadDataset('fashion-mnist');
   const dataBytes = tf.memory().numBytes;
-  const lines = [`full batch over 60000 Fashion-MNIST samples, MLP-BN: peak tensor memory an update adds to the ${(dataBytes / 2 ** 20).toFixed(0)} MB of tensors already held:`];
+  const lines = [
+    `full batch over 60000 Fashion-MNIST samples, MLP-BN: peak tensor memory an update adds to the ${(dataBytes / 2 ** 20).toFixed(0)} MB of tensors already held:`,
+  ];
   try {
     for (const microBatch of [undefined, 10000, 1000]) {
       const peak = await peakBytesOfStep(builders['MLP-BN'](), data.train, fullBatch({ microBatch }));
-      lines.push(`  ${microBatch === undefined ? 'one pass    ' : `micro ${String(microBatch).padEnd(6)}`}  ${(peak / 2 ** 20).toFixed(0).padStart(5)} MB`);
+      lines.push(
+        `  ${microBatch === undefined ? 'one pass    ' : `micro ${String(microBatch).padEnd(6)}`}  ${(peak / 2 ** 20).toFixed(0).padStart(5)} MB`,
+      );
     }
   } finally {
     disposeLoaded(data);
@@ -165,7 +219,8 @@ async function main(): Promise<void> {
     .option('repeats', { type: 'number', default: 5, describe: 'timed passes per measurement (median)' })
     .option('quick', { type: 'boolean', default: false, describe: 'a quarter of the samples' })
     .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
-    .strict().parseAsync();
+    .strict()
+    .parseAsync();
   const rows: Row[] = [];
   for (const backend of args.backends.split(',') as BackendName[]) {
     const info = await useBackend(backend);

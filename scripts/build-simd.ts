@@ -16,8 +16,13 @@ const MODULE_FILE = path.join(SIMD_DIR, 'kernels-wasm.ts');
 export async function compileKernels(): Promise<Map<string, Uint8Array>> {
   const wabt = await (await import('wabt')).default();
   const modules = new Map<string, Uint8Array>();
-  for (const file of readdirSync(SIMD_DIR).filter((f) => f.endsWith('.wat')).sort()) {
-    const parsed = wabt.parseWat(file, readFileSync(path.join(SIMD_DIR, file), 'utf8'), { simd: true, bulk_memory: true });
+  for (const file of readdirSync(SIMD_DIR)
+    .filter((f) => f.endsWith('.wat'))
+    .sort()) {
+    const parsed = wabt.parseWat(file, readFileSync(path.join(SIMD_DIR, file), 'utf8'), {
+      simd: true,
+      bulk_memory: true,
+    });
     try {
       parsed.validate();
       modules.set(file.replace(/\.wat$/, ''), parsed.toBinary({}).buffer);
@@ -31,7 +36,10 @@ export async function compileKernels(): Promise<Map<string, Uint8Array>> {
 /** The TypeScript source that carries `modules`. */
 export function moduleSource(modules: Map<string, Uint8Array>): string {
   const entries = [...modules].flatMap(([name, bytes]) => {
-    const lines = Buffer.from(bytes).toString('base64').match(/.{1,96}/g) ?? [];
+    const lines =
+      Buffer.from(bytes)
+        .toString('base64')
+        .match(/.{1,96}/g) ?? [];
     return [`  '${name}':`, ...lines.map((line, i) => `    '${line}'${i === lines.length - 1 ? ',' : ' +'}`)];
   });
   return [

@@ -16,7 +16,10 @@ import { timeInterleaved, trainerPass } from './bench/measure';
 async function samplesPerSecond(backend: BackendName, model: 'MLP-BN' | 'CNN-BN', samples: number): Promise<number> {
   await useBackend(backend);
   const { train, test } = await loadDataset('fashion-mnist-small');
-  const part = subset(train, Int32Array.from({ length: Math.min(samples, train.size) }, (_, i) => i));
+  const part = subset(
+    train,
+    Int32Array.from({ length: Math.min(samples, train.size) }, (_, i) => i),
+  );
   try {
     const builder = model === 'MLP-BN' ? mlp({ batchNorm: true }) : cnn({ batchNorm: true });
     const built = builder.build({ inputShape: part.inputShape, outputs: part.numClasses }, 0);

@@ -76,7 +76,10 @@ function readLicence(path: string): Licence {
     throw new Error(`${path}: expected a "Files: *" paragraph with a Copyright line and a "License: Expat" text`);
   }
   // Debian indents licence text by one space and writes blank lines as " .".
-  const lines = licence.split('\n').slice(1).map((l) => l.replace(/^ /, '').replace(/^\.$/, '').trimEnd());
+  const lines = licence
+    .split('\n')
+    .slice(1)
+    .map((l) => l.replace(/^ /, '').replace(/^\.$/, '').trimEnd());
   return { copyright, text: lines.join('\n').trim() };
 }
 

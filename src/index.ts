@@ -10,7 +10,13 @@ export * from './batching';
 export * from './backend';
 export * from './training';
 export * from '../models';
-export { loadDataset, DATASET_NAMES, EMBEDDED_DATA_DIR, DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/catalog';
+export {
+  loadDataset,
+  DATASET_NAMES,
+  EMBEDDED_DATA_DIR,
+  DEBIAN_FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+} from './data/catalog';
 export type { LoadDatasetOptions, LoadedData } from './data/catalog';
 export { toDataset, splitDataset, subset, fitStandardizer, standardize, disposeDataset } from './data/dataset';
 export type { Dataset, RawData, Task, DatasetSpec } from './data/dataset';

@@ -30,7 +30,11 @@ export function trainerPass(model: tf.LayersModel, data: Dataset, strategy: Stra
   let seed = 0;
   return async () => {
     const { history } = await train(model, data, {
-      strategy, epochs, seed: ++seed, allowBatchNormBatchOfOne: true, warn: () => undefined,
+      strategy,
+      epochs,
+      seed: ++seed,
+      allowBatchNormBatchOfOne: true,
+      warn: () => undefined,
     });
     return history.epochs.reduce((sum, e) => sum + e.seconds, 0);
   };
@@ -60,7 +64,11 @@ export function fitPass(model: tf.LayersModel, data: Dataset, batchSize: number,
  * pass runs once, so that drift in the machine's speed affects all of them alike. Returns the
  * samples/s of each pass's median (null for a pass that failed, with its error).
  */
-export async function timeInterleaved(passes: (Pass | null)[], samples: number, repeats: number): Promise<(Timing | null)[]> {
+export async function timeInterleaved(
+  passes: (Pass | null)[],
+  samples: number,
+  repeats: number,
+): Promise<(Timing | null)[]> {
   const seconds: number[][] = passes.map(() => []);
   for (let round = -1; round < repeats; round++) {
     for (const [i, pass] of passes.entries()) {
@@ -69,7 +77,9 @@ export async function timeInterleaved(passes: (Pass | null)[], samples: number, 
       if (round >= 0) seconds[i].push(s);
     }
   }
-  return passes.map((pass, i) => (pass ? { samplesPerSecond: samples / median(seconds[i]), passes: seconds[i] } : null));
+  return passes.map((pass, i) =>
+    pass ? { samplesPerSecond: samples / median(seconds[i]), passes: seconds[i] } : null,
+  );
 }
 
 /**

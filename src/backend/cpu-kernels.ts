@@ -40,13 +40,21 @@ function heapOf(cpu: CpuBackend): WasmHeapBackend {
   return heap;
 }
 
-const sources: readonly tf.KernelConfig[] = [...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs, reluGradConfig];
+const sources: readonly tf.KernelConfig[] = [
+  ...batchNormTrainingConfigs,
+  adamUpdateConfig,
+  ...softmaxCrossEntropyConfigs,
+  reluGradConfig,
+];
 
 const cpuConfigs: readonly tf.KernelConfig[] = sources.map((source) => ({
   kernelName: source.kernelName,
   backendName: CPU,
   kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) =>
-    source.kernelFunc({ ...args, backend: heapOf(args.backend as unknown as CpuBackend) as unknown as tf.KernelBackend })) as tf.KernelFunc,
+    source.kernelFunc({
+      ...args,
+      backend: heapOf(args.backend as unknown as CpuBackend) as unknown as tf.KernelBackend,
+    })) as tf.KernelFunc,
 }));
 
 /** Registers the fused kernels for cpu (idempotent); returns the names registered by this call. */
@@ -63,6 +71,7 @@ export function registerCpuTrainingKernels(): string[] {
 
 /** Removes them again (tfjs' own cpu ops run everywhere afterwards). */
 export function unregisterCpuTrainingKernels(): void {
-  for (const config of cpuConfigs) if (tf.getKernel(config.kernelName, CPU)) tf.unregisterKernel(config.kernelName, CPU);
+  for (const config of cpuConfigs)
+    if (tf.getKernel(config.kernelName, CPU)) tf.unregisterKernel(config.kernelName, CPU);
   if (!tf.getKernel(RELU_GRAD, 'wasm')) uninstallReluGradient();
 }

@@ -37,7 +37,15 @@ const OVERLAP = 256;
  * cuDNN needs no table: its soname carries its major version, libcudnn.so.8 for cuDNN 8.x.
  */
 const CUDA_SONAMES: Record<string, readonly string[]> = {
-  '11': ['libcudart.so.11.0', 'libcublas.so.11', 'libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11'],
+  '11': [
+    'libcudart.so.11.0',
+    'libcublas.so.11',
+    'libcublasLt.so.11',
+    'libcufft.so.10',
+    'libcurand.so.10',
+    'libcusolver.so.11',
+    'libcusparse.so.11',
+  ],
 };
 
 export function readNativeRequirements(packageDir: string): NativeRequirements {
@@ -63,7 +71,9 @@ export function readNativeRequirements(packageDir: string): NativeRequirements {
 export function readLibtensorflowVersion(packageDir: string): string | null {
   const file = join(packageDir, 'scripts', 'deps-constants.js');
   if (!existsSync(file)) return null;
-  const match = /^\s*(?:const|let|var)?\s*LIBTENSORFLOW_VERSION\s*=\s*['"]([^'"]+)['"]/m.exec(readFileSync(file, 'utf8'));
+  const match = /^\s*(?:const|let|var)?\s*LIBTENSORFLOW_VERSION\s*=\s*['"]([^'"]+)['"]/m.exec(
+    readFileSync(file, 'utf8'),
+  );
   return match ? match[1] : null;
 }
 
@@ -74,7 +84,12 @@ export function readReadmeVersions(packageDir: string): { cuda: string | null; c
   const rows = readFileSync(join(packageDir, readme), 'utf8')
     .split('\n')
     .filter((line) => line.includes('|'))
-    .map((line) => line.split('|').map((cell) => cell.trim()).filter((cell) => cell !== ''));
+    .map((line) =>
+      line
+        .split('|')
+        .map((cell) => cell.trim())
+        .filter((cell) => cell !== ''),
+    );
   const versionOf = (product: RegExp): string | null => {
     const row = rows.find((cells) => cells.length >= 2 && product.test(cells[0]));
     return row?.[1].match(/\d+(?:\.\d+)*/)?.[0] ?? null;
@@ -84,7 +99,7 @@ export function readReadmeVersions(packageDir: string): { cuda: string | null; c
 
 /** Sonames a CUDA `cuda` / cuDNN `cudnn` install provides to TensorFlow, sorted; [] for unknown majors. */
 export function sonamesFromVersions(cuda: string | null, cudnn: string | null): string[] {
-  const cudaNames = cuda ? CUDA_SONAMES[cuda.split('.')[0]] ?? [] : [];
+  const cudaNames = cuda ? (CUDA_SONAMES[cuda.split('.')[0]] ?? []) : [];
   const cudnnNames = cudnn ? [`libcudnn.so.${cudnn.split('.')[0]}`] : [];
   return [...cudaNames, ...cudnnNames].sort();
 }
@@ -100,7 +115,7 @@ export function scanSonames(files: string[], chunkBytes = 1 << 20): string[] {
     const fd = openSync(file, 'r');
     try {
       let carry = '';
-      for (let read = -1; read !== 0; ) {
+      for (let read = -1; read !== 0;) {
         read = readSync(fd, buffer, 0, chunkBytes, null);
         const text = carry + buffer.toString('latin1', 0, read);
         const complete = read === 0 ? text.length : Math.max(0, text.length - OVERLAP);
@@ -137,7 +152,12 @@ export interface LibrarySearchOptions {
   extraDirs?: string[];
 }
 
-export const SYSTEM_LIB_DIRS: readonly string[] = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/lib64'];
+export const SYSTEM_LIB_DIRS: readonly string[] = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib64',
+  '/lib64',
+];
 
 /** Each soname's file, looked up in dlopen's order: LD_LIBRARY_PATH, the ldconfig cache, system dirs. */
 export function findLibraries(sonames: string[], options: LibrarySearchOptions = {}): LibraryLookup[] {
@@ -230,13 +250,17 @@ export function formatCudaReport(report: CudaReport): string[] {
 
 function originLine(packageDir: string, r: NativeRequirements): string {
   const constants = join(packageDir, 'scripts', 'deps-constants.js');
-  const binary = r.libtensorflowVersion ? join(packageDir, 'deps', 'lib', `libtensorflow.so.${r.libtensorflowVersion}`) : null;
+  const binary = r.libtensorflowVersion
+    ? join(packageDir, 'deps', 'lib', `libtensorflow.so.${r.libtensorflowVersion}`)
+    : null;
   const lib = !r.libtensorflowVersion
     ? `libtensorflow: version unknown (no LIBTENSORFLOW_VERSION in ${constants})`
     : r.libtensorflowPath
       ? `libtensorflow ${r.libtensorflowVersion} (${r.libtensorflowPath})`
       : `libtensorflow ${r.libtensorflowVersion}: not downloaded (no ${binary}; the package's install step downloads it)`;
-  const versions = [r.cudaVersion && `CUDA ${r.cudaVersion}`, r.cudnnVersion && `cuDNN ${r.cudnnVersion}`].filter(Boolean).join(', ');
+  const versions = [r.cudaVersion && `CUDA ${r.cudaVersion}`, r.cudnnVersion && `cuDNN ${r.cudnnVersion}`]
+    .filter(Boolean)
+    .join(', ');
   const binaryNote = r.libtensorflowPath ? 'its binary names no CUDA library' : 'no binary to read';
   const origin = {
     libtensorflow: 'CUDA libraries read from the binary',
@@ -251,6 +275,8 @@ function libraryLine(lib: LibraryLookup, r: NativeRequirements): string {
     return `${lib.soname}: found at ${lib.path} but not where the loader looks (add ${dirname(lib.path)} to LD_LIBRARY_PATH or run ldconfig)`;
   }
   if (lib.path) return `${lib.soname}: ${lib.path}`;
-  const product = lib.soname.startsWith('libcudnn') ? `cuDNN${r.cudnnVersion ? ` ${r.cudnnVersion}` : ''}` : `CUDA ${r.cudaVersion ?? 'Toolkit'}`;
+  const product = lib.soname.startsWith('libcudnn')
+    ? `cuDNN${r.cudnnVersion ? ` ${r.cudnnVersion}` : ''}`
+    : `CUDA ${r.cudaVersion ?? 'Toolkit'}`;
   return `${lib.soname}: missing (${product}; install it or add its directory to LD_LIBRARY_PATH)`;
 }

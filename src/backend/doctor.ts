@@ -20,7 +20,12 @@ export async function probeBackends(options: UseBackendOptions = {}): Promise<Ba
     try {
       probes.push({ name, available: true, info: await useBackend(name, options), reason: null });
     } catch (error) {
-      probes.push({ name, available: false, info: null, reason: error instanceof Error ? error.message : String(error) });
+      probes.push({
+        name,
+        available: false,
+        info: null,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   if (previous) await tf.setBackend(previous);
@@ -31,7 +36,9 @@ export function formatProbes(probes: BackendProbe[]): string {
   return probes
     .map((p) => {
       if (!p.info) return `${p.name.padEnd(10)} unavailable: ${p.reason}`;
-      const versions = Object.entries(p.info.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+      const versions = Object.entries(p.info.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       const notes = p.info.notes.map((n) => `\n${' '.repeat(11)}${n}`).join('');
       return `${p.name.padEnd(10)} available: ${p.info.device}, threads ${p.info.threads ?? 'n/a'} (${versions})${notes}`;
     })

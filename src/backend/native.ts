@@ -20,10 +20,13 @@ export const NATIVE_PACKAGES: readonly NativeCandidate[] = [
 ];
 
 /** What tfjs-node-gpu 4.x documents it needs (libtensorflow 2.9.1 on Linux x64). */
-export const CUDA_REQUIREMENTS = 'Linux x64 with an NVIDIA driver >= 450.x, CUDA Toolkit 11.2 and cuDNN 8.1.0 on the library path';
+export const CUDA_REQUIREMENTS =
+  'Linux x64 with an NVIDIA driver >= 450.x, CUDA Toolkit 11.2 and cuDNN 8.1.0 on the library path';
 
 export const INSTALL_HINT =
-  'npm install @tensorflow/tfjs-node-gpu@4.22.0 (CUDA; needs ' + CUDA_REQUIREMENTS + ') or @tensorflow/tfjs-node@4.22.0 (CPU); ' +
+  'npm install @tensorflow/tfjs-node-gpu@4.22.0 (CUDA; needs ' +
+  CUDA_REQUIREMENTS +
+  ') or @tensorflow/tfjs-node@4.22.0 (CPU); ' +
   'both download libtensorflow while installing, so they need internet access then';
 
 /** The native backend is simply not installed (as opposed to installed but broken). */

@@ -20,15 +20,34 @@ export interface ParityRow {
 }
 
 const CASES: { model: string; builder: () => ModelBuilder; data: () => Dataset }[] = [
-  { model: 'BN MLP', builder: () => mlp({ hidden: [16, 8], batchNorm: true }), data: () => toDataset(gaussianBlobs({ samples: 48, seed: 1 }), { name: 'parity-blobs', task: 'classification', numClasses: 3 }) },
-  { model: 'BN CNN', builder: () => cnn({ filters: [4], dense: 8, batchNorm: true }), data: () => toDataset(twoHalvesImages(16), { name: 'parity-images', task: 'classification', numClasses: 2 }) },
+  {
+    model: 'BN MLP',
+    builder: () => mlp({ hidden: [16, 8], batchNorm: true }),
+    data: () =>
+      toDataset(gaussianBlobs({ samples: 48, seed: 1 }), {
+        name: 'parity-blobs',
+        task: 'classification',
+        numClasses: 3,
+      }),
+  },
+  {
+    model: 'BN CNN',
+    builder: () => cnn({ filters: [4], dense: 8, batchNorm: true }),
+    data: () => toDataset(twoHalvesImages(16), { name: 'parity-images', task: 'classification', numClasses: 2 }),
+  },
 ];
 
 async function losses(backend: BackendName, c: (typeof CASES)[number]): Promise<number[]> {
   await useBackend(backend);
   const data = c.data();
   try {
-    const { model, history } = await train(c.builder(), data, { strategy: miniBatch(8), epochs: 2, updateLossEvery: 1, optimizer: 'sgd', learningRate: 0.05 });
+    const { model, history } = await train(c.builder(), data, {
+      strategy: miniBatch(8),
+      epochs: 2,
+      updateLossEvery: 1,
+      optimizer: 'sgd',
+      learningRate: 0.05,
+    });
     model.dispose();
     return history.updates.map((u) => u.loss);
   } finally {
@@ -46,9 +65,18 @@ export async function checkParity(backends: BackendName[]): Promise<ParityRow[]>
       for (const backend of backends.filter((b) => b !== 'cpu')) {
         try {
           const measured = await losses(backend, c);
-          rows.push({ backend, model: c.model, maxLossDifference: Math.max(...measured.map((v, i) => Math.abs(v - reference[i]))) });
+          rows.push({
+            backend,
+            model: c.model,
+            maxLossDifference: Math.max(...measured.map((v, i) => Math.abs(v - reference[i]))),
+          });
         } catch (error) {
-          rows.push({ backend, model: c.model, maxLossDifference: null, error: (error as Error).message.split('\n')[0] });
+          rows.push({
+            backend,
+            model: c.model,
+            maxLossDifference: null,
+            error: (error as Error).message.split('\n')[0],
+          });
         }
       }
     }
@@ -59,6 +87,14 @@ export async function checkParity(backends: BackendName[]): Promise<ParityRow[]>
 }
 
 export function formatParity(rows: ParityRow[]): string {
-  return rows.map((r) => `${r.backend.padEnd(10)} ${r.model}: ${r.maxLossDifference === null
-    ? `not run (${r.error})` : `largest loss difference from cpu ${r.maxLossDifference.toExponential(2)}`}`).join('\n');
+  return rows
+    .map(
+      (r) =>
+        `${r.backend.padEnd(10)} ${r.model}: ${
+          r.maxLossDifference === null
+            ? `not run (${r.error})`
+            : `largest loss difference from cpu ${r.maxLossDifference.toExponential(2)}`
+        }`,
+    )
+    .join('\n');
 }

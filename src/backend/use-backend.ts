@@ -4,7 +4,15 @@
  * Owns the start-up order and the BackendInfo report; the native details live in native.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { NATIVE_PACKAGES, NativeCandidate, NativeNotInstalledError, checkSharedCore, findNativePackage, loadNativePackage, nativeUsesGpu } from './native';
+import {
+  NATIVE_PACKAGES,
+  NativeCandidate,
+  NativeNotInstalledError,
+  checkSharedCore,
+  findNativePackage,
+  loadNativePackage,
+  nativeUsesGpu,
+} from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
 import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
@@ -47,7 +55,10 @@ export interface UseBackendOptions {
 }
 
 /** Starts `choice` and makes it the active backend. Throws, saying why and what to install, if it cannot. */
-export async function useBackend(choice: BackendChoice = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
+export async function useBackend(
+  choice: BackendChoice = 'auto',
+  options: UseBackendOptions = {},
+): Promise<BackendInfo> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${String(choice)}`);
   }
@@ -58,7 +69,10 @@ export async function useBackend(choice: BackendChoice = 'auto', options: UseBac
       const info = await start(name, options);
       return { ...info, notes: [...notes, ...info.notes] };
     } catch (error) {
-      const why = error instanceof NativeNotInstalledError ? 'not installed (batchlab doctor says how to add it)' : String(error instanceof Error ? error.message : error);
+      const why =
+        error instanceof NativeNotInstalledError
+          ? 'not installed (batchlab doctor says how to add it)'
+          : String(error instanceof Error ? error.message : error);
       notes.push(`${name} skipped: ${why}`);
     }
   }
@@ -88,12 +102,17 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
   loadNativePackage(pkg);
   await activate('tensorflow');
   const gpu = nativeUsesGpu(tf.backend());
-  const notes = pkg.name.endsWith('-gpu') && !gpu
-    ? ['tfjs-node-gpu found no usable CUDA GPU and runs on the CPU (check the CUDA 11.2 / cuDNN 8.1 libraries)']
-    : [];
+  const notes =
+    pkg.name.endsWith('-gpu') && !gpu
+      ? ['tfjs-node-gpu found no usable CUDA GPU and runs on the CPU (check the CUDA 11.2 / cuDNN 8.1 libraries)']
+      : [];
   return {
-    name: 'tensorflow', device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)', gpu,
-    versions: { ...coreVersions(), [pkg.name.replace('@tensorflow/', '')]: pkg.version }, threads: null, notes,
+    name: 'tensorflow',
+    device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)',
+    gpu,
+    versions: { ...coreVersions(), [pkg.name.replace('@tensorflow/', '')]: pkg.version },
+    threads: null,
+    notes,
   };
 }
 
@@ -102,9 +121,14 @@ async function startWebGpu(): Promise<BackendInfo> {
   await activateWebGpu();
   const { version } = require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
   return {
-    name: 'webgpu', device: `${adapter.software ? 'software GPU' : 'GPU'} (WebGPU on ${adapter.vendor} ${adapter.architecture}${adapter.description ? `, ${adapter.description}` : ''})`,
-    gpu: !adapter.software, versions: { ...coreVersions(), 'tfjs-backend-webgpu': version }, threads: null,
-    notes: ['every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit'],
+    name: 'webgpu',
+    device: `${adapter.software ? 'software GPU' : 'GPU'} (WebGPU on ${adapter.vendor} ${adapter.architecture}${adapter.description ? `, ${adapter.description}` : ''})`,
+    gpu: !adapter.software,
+    versions: { ...coreVersions(), 'tfjs-backend-webgpu': version },
+    threads: null,
+    notes: [
+      'every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit',
+    ],
   };
 }
 
@@ -115,12 +139,16 @@ async function startWasm(kernels: boolean): Promise<BackendInfo> {
   await activate('wasm');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const notes = kernels ? [] : ['training kernel pack off: CNNs cannot train on wasm'];
-  if (registered.length > 0) notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
+  if (registered.length > 0)
+    notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
   return {
-    name: 'wasm', device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`, gpu: false,
+    name: 'wasm',
+    device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`,
+    gpu: false,
     versions: { ...coreVersions(), 'tfjs-backend-wasm': wasm.version_wasm },
     // tfjs hard-codes multi-threaded wasm off in Node.
-    threads: 1, notes,
+    threads: 1,
+    notes,
   };
 }
 

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 (Dawn for Node)';
 
 export const VULKAN_HINT =
-  'Dawn found no Vulkan adapter: install your GPU\'s Vulkan driver (NVIDIA, AMD, Intel), or Mesa\'s software driver ' +
-  'lavapipe (Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers; bookworm\'s own 22.x is too old for Dawn)';
+  "Dawn found no Vulkan adapter: install your GPU's Vulkan driver (NVIDIA, AMD, Intel), or Mesa's software driver " +
+  "lavapipe (Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers; bookworm's own 22.x is too old for Dawn)";
 
 interface Dawn {
   create(options: string[]): DawnGpu;
@@ -48,7 +48,9 @@ const globals = (): GlobalWithNavigator => globalThis as unknown as GlobalWithNa
  */
 export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGpuAdapter> {
   const dawn = await importModule(dawnPackage).catch((error: Error) => {
-    throw new Error(`the webgpu backend needs the npm package webgpu (${error.message.split('\n')[0]}): ${WEBGPU_INSTALL_HINT}`);
+    throw new Error(
+      `the webgpu backend needs the npm package webgpu (${error.message.split('\n')[0]}): ${WEBGPU_INSTALL_HINT}`,
+    );
   });
   Object.assign(globalThis, dawn.globals);
   const global = globals();
@@ -61,7 +63,12 @@ export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGp
     throw new Error(VULKAN_HINT);
   }
   const { vendor = 'unknown', architecture = 'unknown', description = '' } = adapter.info ?? {};
-  return { vendor, architecture, description, software: /software|cpu|llvmpipe|lavapipe/i.test(`${architecture} ${description}`) };
+  return {
+    vendor,
+    architecture,
+    description,
+    software: /software|cpu|llvmpipe|lavapipe/i.test(`${architecture} ${description}`),
+  };
 }
 
 /** Starts tfjs' webgpu backend on an installed navigator.gpu. */

@@ -66,12 +66,18 @@ function makeStrategy(kind: StrategyKind, label: string, n: number | null, optio
   const batchSize = (size: number): number => {
     checkSize(size);
     if (n !== null && n > size) {
-      throw new Error(`${label}: batch size ${n} is larger than the data set (${size} samples); use a smaller n or full batch`);
+      throw new Error(
+        `${label}: batch size ${n} is larger than the data set (${size} samples); use a smaller n or full batch`,
+      );
     }
     return n ?? size;
   };
   const strategy: Strategy = {
-    kind, label: microBatch === undefined ? label : `${label}/micro:${microBatch}`, shuffle, dropLast, microBatch,
+    kind,
+    label: microBatch === undefined ? label : `${label}/micro:${microBatch}`,
+    shuffle,
+    dropLast,
+    microBatch,
     batchSize,
     updatesPerEpoch: (size) => batchCount(size, batchSize(size), dropLast),
     batches: (size, epoch, seed) => groupIntoBatches(epochOrder(size, epoch, seed, shuffle), batchSize(size), dropLast),
@@ -84,7 +90,9 @@ function smallestChunk(size: number, batchSize: number, dropLast: boolean, micro
   const sizes = [batchSize];
   const remainder = size % batchSize;
   if (remainder > 0 && !dropLast) sizes.push(remainder);
-  const chunks = sizes.flatMap((s) => (microBatch && microBatch < s ? [microBatch, s % microBatch || microBatch] : [s]));
+  const chunks = sizes.flatMap((s) =>
+    microBatch && microBatch < s ? [microBatch, s % microBatch || microBatch] : [s],
+  );
   return Math.min(...chunks);
 }
 
@@ -112,7 +120,8 @@ export function parseStrategy(text: string, options: MiniBatchOptions = {}): Str
   const withMicro = micro ? { ...options, microBatch: Number(micro[1]) } : options;
   if (base === 'full') return fullBatch(withMicro);
   if (base === 'sgd') {
-    if (micro) throw new Error(`strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`);
+    if (micro)
+      throw new Error(`strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`);
     return sgd({ shuffle: options.shuffle });
   }
   const match = /^(?:mini[:-]?)?([0-9]+)$/.exec(base);

@@ -12,18 +12,38 @@ import { UsageError, integer, numberIn, positiveInteger } from './parse';
 
 /** Spec fields and the flags that set them, for error messages. */
 const FLAGS: Record<string, string> = {
-  data: '--data', dataDir: '--data-dir', limit: '--limit', models: '--models', strategies: '--strategies', bn: '--bn',
-  seeds: '--seeds', optimizers: '--optimizers', learningRates: '--lr', budget: '--budget', lrRule: '--lr-rule',
-  microBatch: '--micro-batch', target: '--target', checkpoints: '--checkpoints', allowBnBatchOfOne: '--allow-bn-batch-1',
-  backend: '--backend', name: '--name',
+  data: '--data',
+  dataDir: '--data-dir',
+  limit: '--limit',
+  models: '--models',
+  strategies: '--strategies',
+  bn: '--bn',
+  seeds: '--seeds',
+  optimizers: '--optimizers',
+  learningRates: '--lr',
+  budget: '--budget',
+  lrRule: '--lr-rule',
+  microBatch: '--micro-batch',
+  target: '--target',
+  checkpoints: '--checkpoints',
+  allowBnBatchOfOne: '--allow-bn-batch-1',
+  backend: '--backend',
+  name: '--name',
 };
 
-const list = (value: unknown): string[] => String(value).split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (value: unknown): string[] =>
+  String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export function compareOptions(yargs: Argv) {
   return yargs
     .option('spec', { type: 'string', describe: 'experiment file (.json, .yaml); flags override its fields' })
-    .option('preset', { choices: Object.keys(PRESETS), describe: 'a ready-made experiment (fashion-mnist: full data, 32/64/100/128, full, SGD, BN on/off)' })
+    .option('preset', {
+      choices: Object.keys(PRESETS),
+      describe: 'a ready-made experiment (fashion-mnist: full data, 32/64/100/128, full, SGD, BN on/off)',
+    })
     .option('name', { type: 'string', describe: 'title of the report' })
     .option('data', { type: 'string', describe: 'data set, as for train [default: fashion-mnist-small]' })
     .option('data-dir', { type: 'string', describe: 'directory of the IDX files' })
@@ -33,15 +53,40 @@ export function compareOptions(yargs: Argv) {
     .option('bn', { choices: ['on', 'off', 'both'] as const, describe: 'BatchNorm factor [default: both]' })
     .option('seeds', { coerce: positiveInteger('seeds'), describe: 'number of seeds per configuration [default: 1]' })
     .option('optimizers', { coerce: list, describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: adam]` })
-    .option('lr', { coerce: (v: unknown) => list(v).map((x) => numberIn('lr', 0, 10)(x)), describe: 'comma-separated base learning rates [default: the optimizer\'s]' })
-    .option('budget', { type: 'string', describe: 'epochs:<n> | updates:<n> | seconds:<s> per run [default: epochs:3]' })
-    .option('lr-rule', { type: 'string', describe: 'fixed | linear:<reference batch> (lr x batch / reference) [default: fixed]' })
-    .option('micro-batch', { coerce: positiveInteger('micro-batch'), describe: 'gradient-accumulation chunk for full and mini-batch' })
-    .option('target', { coerce: numberIn('target', 0, 1), describe: 'report time and epochs to reach this test accuracy' })
-    .option('checkpoints', { coerce: integer('checkpoints'), describe: 'probe checkpoints besides the initial weights [default: 3]' })
-    .option('allow-bn-batch-1', { type: 'boolean', describe: 'train dense BN on 1-sample batches instead of recording a refusal' })
+    .option('lr', {
+      coerce: (v: unknown) => list(v).map((x) => numberIn('lr', 0, 10)(x)),
+      describe: "comma-separated base learning rates [default: the optimizer's]",
+    })
+    .option('budget', {
+      type: 'string',
+      describe: 'epochs:<n> | updates:<n> | seconds:<s> per run [default: epochs:3]',
+    })
+    .option('lr-rule', {
+      type: 'string',
+      describe: 'fixed | linear:<reference batch> (lr x batch / reference) [default: fixed]',
+    })
+    .option('micro-batch', {
+      coerce: positiveInteger('micro-batch'),
+      describe: 'gradient-accumulation chunk for full and mini-batch',
+    })
+    .option('target', {
+      coerce: numberIn('target', 0, 1),
+      describe: 'report time and epochs to reach this test accuracy',
+    })
+    .option('checkpoints', {
+      coerce: integer('checkpoints'),
+      describe: 'probe checkpoints besides the initial weights [default: 3]',
+    })
+    .option('allow-bn-batch-1', {
+      type: 'boolean',
+      describe: 'train dense BN on 1-sample batches instead of recording a refusal',
+    })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend [default: auto]' })
-    .option('jobs', { coerce: positiveInteger('jobs'), default: 1, describe: 'worker processes running cells in parallel' })
+    .option('jobs', {
+      coerce: positiveInteger('jobs'),
+      default: 1,
+      describe: 'worker processes running cells in parallel',
+    })
     .option('resume', { type: 'boolean', default: false, describe: 'skip the runs already in --out/results.jsonl' })
     .option('out', { type: 'string', describe: 'output directory [default: runs/compare-<time>]' })
     .option('tensorboard', { type: 'boolean', default: false, describe: 'also write TensorBoard event files' })
@@ -60,9 +105,22 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
   const base: ExperimentSpecInput = args.spec ? await readSpecFile(args.spec) : args.preset ? PRESETS[args.preset] : {};
   const lrRule = args['lr-rule'] === undefined ? undefined : parseLrRule(args['lr-rule']);
   const overrides: Record<string, unknown> = {
-    name: args.name, data: args.data, dataDir: args['data-dir'], limit: args.limit, models: args.models, strategies: args.strategies,
-    bn: args.bn, seeds: args.seeds, optimizers: args.optimizers, learningRates: args.lr, budget: args.budget, lrRule,
-    microBatch: args['micro-batch'], target: args.target, checkpoints: args.checkpoints, allowBnBatchOfOne: args['allow-bn-batch-1'],
+    name: args.name,
+    data: args.data,
+    dataDir: args['data-dir'],
+    limit: args.limit,
+    models: args.models,
+    strategies: args.strategies,
+    bn: args.bn,
+    seeds: args.seeds,
+    optimizers: args.optimizers,
+    learningRates: args.lr,
+    budget: args.budget,
+    lrRule,
+    microBatch: args['micro-batch'],
+    target: args.target,
+    checkpoints: args.checkpoints,
+    allowBnBatchOfOne: args['allow-bn-batch-1'],
     backend: args.backend,
   };
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
@@ -71,7 +129,10 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     resolveSpec(input, 'spec');
   } catch (error) {
     // Name the flag when a flag set the bad field; the file's own errors were reported on reading.
-    const message = (error as Error).message.replace(/^spec: ([A-Za-z]+)(\S*):/gm, (_m, field: string, rest: string) => `${FLAGS[field] ?? field}${rest}:`);
+    const message = (error as Error).message.replace(
+      /^spec: ([A-Za-z]+)(\S*):/gm,
+      (_m, field: string, rest: string) => `${FLAGS[field] ?? field}${rest}:`,
+    );
     throw new UsageError(message);
   }
   return input;
@@ -80,7 +141,8 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
 function parseLrRule(text: string): ExperimentSpecInput['lrRule'] {
   if (text === 'fixed') return 'fixed';
   const match = /^linear:([0-9]+)$/.exec(text);
-  if (!match || Number(match[1]) < 1) throw new UsageError(`--lr-rule must be fixed or linear:<reference batch size>, got ${text}`);
+  if (!match || Number(match[1]) < 1)
+    throw new UsageError(`--lr-rule must be fixed or linear:<reference batch size>, got ${text}`);
   return { linear: { referenceBatch: Number(match[1]) } };
 }
 
@@ -90,7 +152,14 @@ export async function runCompare(args: CompareArgs): Promise<void> {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
   const callbacks = args.quiet ? [] : [progressBar()];
-  const result = await compare(spec, { outDir: args.out, resume: args.resume, jobs: args.jobs, tensorboard: args.tensorboard, log, callbacks });
+  const result = await compare(spec, {
+    outDir: args.out,
+    resume: args.resume,
+    jobs: args.jobs,
+    tensorboard: args.tensorboard,
+    log,
+    callbacks,
+  });
   process.stdout.write(`${summaryTable(result.summary)}\n\n`);
   process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
   if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);

@@ -9,7 +9,11 @@ import { checkCudaSetup, formatCudaReport } from '../backend/cuda-requirements';
 import { NATIVE_PACKAGES, findNativePackage } from '../backend/native';
 
 export function doctorOptions(yargs: Argv) {
-  return yargs.option('parity', { type: 'boolean', default: false, describe: 'also train a BN MLP and a BN CNN a few steps on every available backend and compare the losses with cpu' });
+  return yargs.option('parity', {
+    type: 'boolean',
+    default: false,
+    describe: 'also train a BN MLP and a BN CNN a few steps on every available backend and compare the losses with cpu',
+  });
 }
 
 export async function runDoctor(args: { parity: boolean }): Promise<void> {
@@ -20,10 +24,14 @@ export async function runDoctor(args: { parity: boolean }): Promise<void> {
   const gpuPackage = findNativePackage(NATIVE_PACKAGES.filter((p) => p.name.endsWith('-gpu')));
   if (gpuPackage) {
     const lines = formatCudaReport(checkCudaSetup(gpuPackage.dir));
-    process.stdout.write(`\n${gpuPackage.name} ${gpuPackage.version} (${gpuPackage.dir}):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    process.stdout.write(
+      `\n${gpuPackage.name} ${gpuPackage.version} (${gpuPackage.dir}):\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+    );
   }
   if (args.parity) {
     const available = probes.filter((p) => p.available).map((p) => p.name);
-    process.stdout.write(`\nparity (a few SGD steps from identical weights, against cpu):\n${formatParity(await checkParity(available))}\n`);
+    process.stdout.write(
+      `\nparity (a few SGD steps from identical weights, against cpu):\n${formatParity(await checkParity(available))}\n`,
+    );
   }
 }

@@ -16,8 +16,12 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('batchlab')
     .usage('$0 <command> [options]')
     .command('train', 'train one model with one batching strategy', trainOptions, (args) => runTrain(args))
-    .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) => runCompare(args))
-    .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) => runDoctor(args))
+    .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
+      runCompare(args),
+    )
+    .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
+      runDoctor(args),
+    )
     .demandCommand(1, 'name a command: train, compare or doctor')
     .strictCommands()
     .strictOptions()
@@ -29,7 +33,9 @@ export async function main(argv: string[]): Promise<void> {
     .fail((message, error) => {
       // yargs re-wraps errors thrown by coerce functions as YError; both are usage errors.
       if (error && !(error instanceof UsageError) && error.name !== 'YError') throw error;
-      process.stderr.write(`batchlab: ${error ? error.message : message}\nRun batchlab --help (or batchlab <command> --help) for usage.\n`);
+      process.stderr.write(
+        `batchlab: ${error ? error.message : message}\nRun batchlab --help (or batchlab <command> --help) for usage.\n`,
+      );
       process.exit(2);
     })
     .parseAsync();

@@ -10,7 +10,8 @@ export class UsageError extends Error {
 export function positiveInteger(option: string) {
   return (value: unknown): number => {
     const n = Number(value);
-    if (value === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${option} must be a positive integer, got ${String(value)}`);
+    if (value === '' || !Number.isInteger(n) || n < 1)
+      throw new UsageError(`--${option} must be a positive integer, got ${String(value)}`);
     return n;
   };
 }
@@ -18,7 +19,8 @@ export function positiveInteger(option: string) {
 export function integer(option: string) {
   return (value: unknown): number => {
     const n = Number(value);
-    if (value === '' || !Number.isInteger(n)) throw new UsageError(`--${option} must be an integer, got ${String(value)}`);
+    if (value === '' || !Number.isInteger(n))
+      throw new UsageError(`--${option} must be an integer, got ${String(value)}`);
     return n;
   };
 }
@@ -28,7 +30,9 @@ export function numberIn(option: string, min: number, max: number, { minExclusiv
     const n = Number(value);
     const aboveMin = minExclusive ? n > min : n >= min;
     if (value === '' || !Number.isFinite(n) || !aboveMin || n > max) {
-      throw new UsageError(`--${option} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got ${String(value)}`);
+      throw new UsageError(
+        `--${option} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got ${String(value)}`,
+      );
     }
     return n;
   };
@@ -37,7 +41,9 @@ export function numberIn(option: string, min: number, max: number, { minExclusiv
 /** Comma-separated positive integers, e.g. `--hidden 256,128`. */
 export function integerList(option: string) {
   return (value: unknown): number[] => {
-    const parts = String(value).split(',').map((p) => p.trim());
+    const parts = String(value)
+      .split(',')
+      .map((p) => p.trim());
     const numbers = parts.map(Number);
     if (parts.some((p) => p === '') || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
       throw new UsageError(`--${option} must be comma-separated positive integers, got ${String(value)}`);

@@ -12,36 +12,86 @@ import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
 import { cnn, logistic, mlp, ModelBuilder } from '../../models';
-import { Callback, earlyStopping, evaluate, OPTIMIZER_NAMES, OptimizerName, progressBar, stopAtAccuracy, train } from '../training';
+import {
+  Callback,
+  earlyStopping,
+  evaluate,
+  OPTIMIZER_NAMES,
+  OptimizerName,
+  progressBar,
+  stopAtAccuracy,
+  train,
+} from '../training';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 
 const MODELS = ['mlp', 'cnn', 'logistic'] as const;
 
 export function trainOptions(yargs: Argv) {
   return yargs
-    .option('data', { type: 'string', default: 'fashion-mnist-small', describe: 'data set: fashion-mnist-small (embedded), fashion-mnist, mnist, blobs, spirals, linear, csv:<file>' })
-    .option('data-dir', { type: 'string', describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)' })
+    .option('data', {
+      type: 'string',
+      default: 'fashion-mnist-small',
+      describe: 'data set: fashion-mnist-small (embedded), fashion-mnist, mnist, blobs, spirals, linear, csv:<file>',
+    })
+    .option('data-dir', {
+      type: 'string',
+      describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
+    })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
     .option('model', { choices: MODELS, default: 'mlp' as (typeof MODELS)[number], describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
     .option('bn', { type: 'boolean', default: false, describe: 'add BatchNormalization after each hidden layer' })
-    .option('bn-position', { choices: ['before', 'after'] as const, default: 'before' as const, describe: 'BN before or after the activation' })
-    .option('bn-momentum', { coerce: numberIn('bn-momentum', 0, 1, { minExclusive: false }), describe: 'BN moving-average momentum [default: 0.9]' })
-    .option('dropout', { coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }), describe: 'mlp dropout rate [default: 0]' })
+    .option('bn-position', {
+      choices: ['before', 'after'] as const,
+      default: 'before' as const,
+      describe: 'BN before or after the activation',
+    })
+    .option('bn-momentum', {
+      coerce: numberIn('bn-momentum', 0, 1, { minExclusive: false }),
+      describe: 'BN moving-average momentum [default: 0.9]',
+    })
+    .option('dropout', {
+      coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
+      describe: 'mlp dropout rate [default: 0]',
+    })
     .option('strategy', { type: 'string', default: 'mini:32', describe: 'full | sgd | mini:<n>' })
-    .option('micro-batch', { coerce: positiveInteger('micro-batch'), describe: 'accumulate gradients over chunks of this size (full and mini)' })
-    .option('drop-last', { type: 'boolean', default: false, describe: 'drop the last, smaller mini-batch of each epoch' })
+    .option('micro-batch', {
+      coerce: positiveInteger('micro-batch'),
+      describe: 'accumulate gradients over chunks of this size (full and mini)',
+    })
+    .option('drop-last', {
+      type: 'boolean',
+      default: false,
+      describe: 'drop the last, smaller mini-batch of each epoch',
+    })
     .option('optimizer', { choices: OPTIMIZER_NAMES, default: 'adam' as OptimizerName, describe: 'optimizer' })
-    .option('lr', { coerce: numberIn('lr', 0, 10), describe: 'learning rate [default: adam 0.001, momentum 0.01, sgd 0.05]' })
+    .option('lr', {
+      coerce: numberIn('lr', 0, 10),
+      describe: 'learning rate [default: adam 0.001, momentum 0.01, sgd 0.05]',
+    })
     .option('epochs', { coerce: positiveInteger('epochs'), default: 5, describe: 'epochs' })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights, splits and sample order' })
-    .option('validation', { coerce: numberIn('validation', 0, 0.9), describe: 'hold out this fraction of the training data for validation' })
+    .option('validation', {
+      coerce: numberIn('validation', 0, 0.9),
+      describe: 'hold out this fraction of the training data for validation',
+    })
     .option('target', { coerce: numberIn('target', 0, 1), describe: 'stop once (validation) accuracy reaches this' })
-    .option('patience', { coerce: positiveInteger('patience'), describe: 'early stopping: epochs without validation-loss improvement' })
-    .option('allow-bn-batch-1', { type: 'boolean', default: false, describe: 'train dense BatchNorm on 1-sample batches anyway' })
+    .option('patience', {
+      coerce: positiveInteger('patience'),
+      describe: 'early stopping: epochs without validation-loss improvement',
+    })
+    .option('allow-bn-batch-1', {
+      type: 'boolean',
+      default: false,
+      describe: 'train dense BatchNorm on 1-sample batches anyway',
+    })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'tfjs backend' })
-    .option('kernels', { type: 'boolean', default: true, describe: 'use batchlab\'s training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)' })
+    .option('kernels', {
+      type: 'boolean',
+      default: true,
+      describe: "use batchlab's training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)",
+    })
     .option('out', { type: 'string', describe: 'output directory [default: runs/train-<time>]' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
@@ -81,22 +131,43 @@ export async function runTrain(args: TrainArgs): Promise<void> {
     log(`data: ${data.description}`);
     log(`model: ${builder.describe()}`);
     // The trainer knows the size of the training part once any validation split is made.
-    const describeRun: Callback = { onTrainBegin: (info) => log(`strategy: ${info.strategy} (${info.updatesPerEpoch} updates/epoch), optimizer ${args.optimizer}`) };
+    const describeRun: Callback = {
+      onTrainBegin: (info) =>
+        log(`strategy: ${info.strategy} (${info.updatesPerEpoch} updates/epoch), optimizer ${args.optimizer}`),
+    };
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
-    if (args.patience !== undefined) callbacks.push(earlyStopping({ patience: args.patience, monitor: args.validation ? 'valLoss' : 'loss' }));
+    if (args.patience !== undefined)
+      callbacks.push(earlyStopping({ patience: args.patience, monitor: args.validation ? 'valLoss' : 'loss' }));
     const { model, history } = await train(builder, data.train, {
-      strategy, optimizer: args.optimizer, learningRate: args.lr, epochs: args.epochs, seed: args.seed,
-      validation: args.validation, callbacks, allowBatchNormBatchOfOne: args['allow-bn-batch-1'], warn: log,
+      strategy,
+      optimizer: args.optimizer,
+      learningRate: args.lr,
+      epochs: args.epochs,
+      seed: args.seed,
+      validation: args.validation,
+      callbacks,
+      allowBatchNormBatchOfOne: args['allow-bn-batch-1'],
+      warn: log,
     });
     try {
       const test = data.test ? await evaluate(model, data.test) : null;
       const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
-      await writeJsonAtomic(join(out, 'history.json'), { command: 'train', data: data.description, ...history, backend, test });
+      await writeJsonAtomic(join(out, 'history.json'), {
+        command: 'train',
+        data: data.description,
+        ...history,
+        backend,
+        test,
+      });
       const saved = await saveModel(model, join(out, 'model'));
       if (history.stopReason) log(`stopped: ${history.stopReason}`);
-      const testLine = test ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}` : 'no test split';
-      process.stdout.write(`${testLine} after ${history.epochs.length} epochs (${trainSeconds.toFixed(1)}s training)\n`);
+      const testLine = test
+        ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
+        : 'no test split';
+      process.stdout.write(
+        `${testLine} after ${history.epochs.length} epochs (${trainSeconds.toFixed(1)}s training)\n`,
+      );
       process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
       if (history.stopReason?.startsWith('loss became')) process.exitCode = 1;
     } finally {

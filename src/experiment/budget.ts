@@ -5,7 +5,8 @@
  */
 import type { Callback } from '../training';
 
-export type Budget = { kind: 'epochs'; epochs: number } | { kind: 'updates'; updates: number } | { kind: 'seconds'; seconds: number };
+export type Budget =
+  { kind: 'epochs'; epochs: number } | { kind: 'updates'; updates: number } | { kind: 'seconds'; seconds: number };
 
 /** Epochs to give the trainer: enough for the budget, with the callback ending it exactly. */
 export function epochsFor(budget: Budget, updatesPerEpoch: number): number {
@@ -26,7 +27,9 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
   }
   let start = 0;
   return {
-    onTrainBegin: () => { start = now(); },
+    onTrainBegin: () => {
+      start = now();
+    },
     onStep: (_progress, control) => {
       if (now() - start >= budget.seconds * 1000) control.stop(`budget: ${budget.seconds} seconds`);
     },
@@ -41,5 +44,9 @@ export function parseBudget(text: string): Budget {
   if (!match || !(value > 0) || (kind !== 'seconds' && !Number.isInteger(value))) {
     throw new Error(`budget "${text}" is not one of epochs:<n>, updates:<n>, seconds:<s> with a positive value`);
   }
-  return kind === 'epochs' ? { kind, epochs: value } : kind === 'updates' ? { kind, updates: value } : { kind, seconds: value };
+  return kind === 'epochs'
+    ? { kind, epochs: value }
+    : kind === 'updates'
+      ? { kind, updates: value }
+      : { kind, seconds: value };
 }

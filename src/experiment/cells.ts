@@ -43,15 +43,32 @@ export interface Cell {
  */
 export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
   const cells: Cell[] = [];
-  for (const model of factors.models) for (const strategy of factors.strategies) for (const bn of factors.bn) {
-    for (const optimizer of factors.optimizers) for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
-      const learningRate = scaledLearningRate(rule, baseLearningRate, parseStrategy(strategy).batchSize(trainSize));
-      const group = `${model}/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
-      for (const seed of factors.seeds) {
-        cells.push({ id: `${group}/seed${seed}`, group, model, strategy, bn, seed, optimizer, baseLearningRate, learningRate });
+  for (const model of factors.models)
+    for (const strategy of factors.strategies)
+      for (const bn of factors.bn) {
+        for (const optimizer of factors.optimizers)
+          for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
+            const learningRate = scaledLearningRate(
+              rule,
+              baseLearningRate,
+              parseStrategy(strategy).batchSize(trainSize),
+            );
+            const group = `${model}/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+            for (const seed of factors.seeds) {
+              cells.push({
+                id: `${group}/seed${seed}`,
+                group,
+                model,
+                strategy,
+                bn,
+                seed,
+                optimizer,
+                baseLearningRate,
+                learningRate,
+              });
+            }
+          }
       }
-    }
-  }
   return cells;
 }
 

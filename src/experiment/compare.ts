@@ -49,7 +49,10 @@ export interface CompareResult {
   files: { results: string; summary: string; report: string | null; plots: string[] };
 }
 
-export async function compare(specInput: ExperimentSpecInput | ExperimentSpec, options: CompareOptions = {}): Promise<CompareResult> {
+export async function compare(
+  specInput: ExperimentSpecInput | ExperimentSpec,
+  options: CompareOptions = {},
+): Promise<CompareResult> {
   const spec = resolveSpec(specInput);
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
@@ -64,18 +67,31 @@ export async function compare(specInput: ExperimentSpecInput | ExperimentSpec, o
   let ran = 0;
   try {
     const todo = plan.cells.filter((c) => !done.has(c.id));
-    log(`${spec.name}: ${plan.cells.length} runs (${plan.cells.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`);
+    log(
+      `${spec.name}: ${plan.cells.length} runs (${plan.cells.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`,
+    );
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
     await ensureTrailingNewline(resultsPath);
     if (jobs === 1) runners.push(inProcessRunner(data));
-    else runners.push(...(await Promise.all(Array.from({ length: Math.min(jobs, Math.max(todo.length, 1)) }, () => workerRunner(spec)))));
+    else
+      runners.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(jobs, Math.max(todo.length, 1)) }, () => workerRunner(spec)),
+        )),
+      );
     const settings = jobs === 1 ? { ...plan.settings, callbacks: options.callbacks } : plan.settings;
-    await runPool(runners, todo, settings, async (result) => {
-      await appendResult(resultsPath, result);
-      if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
-      ran++;
-      log(`[${ran}/${todo.length}] ${describeResult(result)}`);
-    }, (cell) => log(`running ${cell.id}`));
+    await runPool(
+      runners,
+      todo,
+      settings,
+      async (result) => {
+        await appendResult(resultsPath, result);
+        if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
+        ran++;
+        log(`[${ran}/${todo.length}] ${describeResult(result)}`);
+      },
+      (cell) => log(`running ${cell.id}`),
+    );
   } finally {
     await Promise.all(runners.map((r) => r.close()));
     disposeExperimentData(data);
@@ -84,7 +100,12 @@ export async function compare(specInput: ExperimentSpecInput | ExperimentSpec, o
 }
 
 async function finish(
-  outDir: string, spec: ExperimentSpec, cells: Cell[], resultsPath: string, ran: number, options: CompareOptions,
+  outDir: string,
+  spec: ExperimentSpec,
+  cells: Cell[],
+  resultsPath: string,
+  ran: number,
+  options: CompareOptions,
 ): Promise<CompareResult> {
   const { results: all } = await readResults(resultsPath);
   const order = new Map(cells.map((c, i) => [c.id, i]));
@@ -95,7 +116,12 @@ async function finish(
   await writeFileAtomic(summaryPath, summaryCsv(summary));
   const report = options.report === false ? null : await writeReport(outDir, spec.name, latest, summary, spec);
   return {
-    outDir, spec, results: latest, summary, ran, skipped: latest.length - ran,
+    outDir,
+    spec,
+    results: latest,
+    summary,
+    ran,
+    skipped: latest.length - ran,
     files: { results: resultsPath, summary: summaryPath, report: report?.html ?? null, plots: report?.plots ?? [] },
   };
 }
@@ -104,17 +130,26 @@ async function finish(
  * A directory that already has results is only reused with resume, and only for the same spec,
  * so nothing already written is lost or mixed with another experiment's runs.
  */
-async function checkOutputDir(outDir: string, resultsPath: string, spec: ExperimentSpec, resume: boolean): Promise<RunResult[]> {
+async function checkOutputDir(
+  outDir: string,
+  resultsPath: string,
+  spec: ExperimentSpec,
+  resume: boolean,
+): Promise<RunResult[]> {
   const { results, skippedLines } = await readResults(resultsPath);
   if (results.length === 0 && skippedLines.length === 0) return [];
   if (!resume) {
-    throw new Error(`${outDir} already holds ${results.length} runs in results.jsonl; pass --resume to continue that experiment or choose another --out`);
+    throw new Error(
+      `${outDir} already holds ${results.length} runs in results.jsonl; pass --resume to continue that experiment or choose another --out`,
+    );
   }
   const specPath = join(outDir, 'spec.json');
   if (existsSync(specPath)) {
     const previous = JSON.parse(await readFile(specPath, 'utf8')) as unknown;
     if (JSON.stringify(previous) !== JSON.stringify(spec)) {
-      throw new Error(`${specPath} describes a different experiment than this one; resume with the same options, or choose another --out`);
+      throw new Error(
+        `${specPath} describes a different experiment than this one; resume with the same options, or choose another --out`,
+      );
     }
   }
   return results;

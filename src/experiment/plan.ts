@@ -17,14 +17,28 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
   const seeds = typeof spec.seeds === 'number' ? Array.from({ length: spec.seeds }, (_, i) => i) : spec.seeds;
   const bn = spec.bn === 'both' ? [false, true] : [spec.bn === 'on'];
   const strategies = spec.strategies.map((s) => withMicroBatch(s, spec.microBatch, trainSize));
-  const cells = expandCells({
-    strategies, bn, seeds, optimizers: spec.optimizers as OptimizerName[],
-    learningRates: spec.learningRates ?? null, models: spec.models as ModelName[],
-  }, spec.lrRule, trainSize);
-  const checkpointEpochs = spec.budget.kind === 'epochs' ? checkpointSchedule(spec.budget.epochs, spec.checkpoints) : [1];
+  const cells = expandCells(
+    {
+      strategies,
+      bn,
+      seeds,
+      optimizers: spec.optimizers as OptimizerName[],
+      learningRates: spec.learningRates ?? null,
+      models: spec.models as ModelName[],
+    },
+    spec.lrRule,
+    trainSize,
+  );
+  const checkpointEpochs =
+    spec.budget.kind === 'epochs' ? checkpointSchedule(spec.budget.epochs, spec.checkpoints) : [1];
   return {
     cells,
-    settings: { budget: spec.budget, target: spec.target, checkpointEpochs, allowBatchNormBatchOfOne: spec.allowBnBatchOfOne },
+    settings: {
+      budget: spec.budget,
+      target: spec.target,
+      checkpointEpochs,
+      allowBatchNormBatchOfOne: spec.allowBnBatchOfOne,
+    },
   };
 }
 
@@ -35,11 +49,15 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
 function withMicroBatch(strategy: string, microBatch: number | undefined, trainSize: number): string {
   const parsed = parseStrategy(strategy);
   if (microBatch === undefined || parsed.kind === 'sgd' || parsed.microBatch !== undefined) return strategy;
-  return microBatch < Math.min(parsed.batchSize(Math.max(trainSize, 1)), trainSize) ? `${strategy}/micro:${microBatch}` : strategy;
+  return microBatch < Math.min(parsed.batchSize(Math.max(trainSize, 1)), trainSize)
+    ? `${strategy}/micro:${microBatch}`
+    : strategy;
 }
 
 /** `count` epochs spread evenly over 1..epochs, always including the last: 10 epochs, 3 -> [3, 7, 10]. */
 export function checkpointSchedule(epochs: number, count: number): number[] {
-  const picks = Array.from({ length: Math.min(count, epochs) }, (_, i) => Math.round(((i + 1) * epochs) / Math.min(count, epochs)));
+  const picks = Array.from({ length: Math.min(count, epochs) }, (_, i) =>
+    Math.round(((i + 1) * epochs) / Math.min(count, epochs)),
+  );
   return [...new Set(picks)];
 }

@@ -49,19 +49,36 @@ export interface ProbeOptions {
 
 /** Takes one checkpoint of `model` on `data` for batches of `batchSize`. */
 export async function takeCheckpoint(
-  model: tf.LayersModel, data: Dataset, batchSize: number, seed: number, at: { epoch: number; updates: number }, options: ProbeOptions = {},
+  model: tf.LayersModel,
+  data: Dataset,
+  batchSize: number,
+  seed: number,
+  at: { epoch: number; updates: number },
+  options: ProbeOptions = {},
 ): Promise<Checkpoint> {
   const { probeSize = 1024, batches = 16 } = options;
   const probe = permutation(data.size, createRng(deriveSeed(seed, 0x9e0be))).slice(0, Math.min(probeSize, data.size));
   return withMovingStatsRestored(model, async () => {
-    const gradientNoise = await measureGradientNoise(model, data, probe, Math.min(batchSize, probe.length), batches, seed);
+    const gradientNoise = await measureGradientNoise(
+      model,
+      data,
+      probe,
+      Math.min(batchSize, probe.length),
+      batches,
+      seed,
+    );
     const { activations, gradientNorms } = await measureLayers(model, data, probe);
     return { ...at, gradientNoise, activations, gradientNorms };
   });
 }
 
 async function measureGradientNoise(
-  model: tf.LayersModel, data: Dataset, probe: Int32Array, batchSize: number, batches: number, seed: number,
+  model: tf.LayersModel,
+  data: Dataset,
+  probe: Int32Array,
+  batchSize: number,
+  batches: number,
+  seed: number,
 ): Promise<GradientNoise> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const full = flatGradient(model, data, probe, variables);
@@ -71,7 +88,12 @@ async function measureGradientNoise(
     let sum = tf.scalar(0);
     for (let k = 0; k < count; k++) {
       const order = permutation(probe.length, rng).slice(0, batchSize);
-      const g = flatGradient(model, data, order.map((i) => probe[i]), variables);
+      const g = flatGradient(
+        model,
+        data,
+        order.map((i) => probe[i]),
+        variables,
+      );
       sum = tf.add(sum, tf.sum(tf.square(tf.sub(g, full))));
     }
     return tf.div(sum, tf.mul(Math.max(count, 1), tf.sum(tf.square(full))));
@@ -82,17 +104,29 @@ async function measureGradientNoise(
 }
 
 /** All trainable gradients of the mean loss on the samples at `indices`, concatenated. */
-function flatGradient(model: tf.LayersModel, data: Dataset, indices: Int32Array, variables: tf.Variable[]): tf.Tensor1D {
+function flatGradient(
+  model: tf.LayersModel,
+  data: Dataset,
+  indices: Int32Array,
+  variables: tf.Variable[],
+): tf.Tensor1D {
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
     const x = tf.gather(data.x, idx);
     const y = tf.gather(data.y, idx);
-    const { grads } = tf.variableGrads(() => meanLoss(data.task, y, model.apply(x, { training: true }) as tf.Tensor), variables);
+    const { grads } = tf.variableGrads(
+      () => meanLoss(data.task, y, model.apply(x, { training: true }) as tf.Tensor),
+      variables,
+    );
     return tf.concat(variables.map((v) => tf.reshape(grads[v.name], [-1])));
   });
 }
 
-async function measureLayers(model: tf.LayersModel, data: Dataset, probe: Int32Array): Promise<{ activations: LayerStat[]; gradientNorms: GradNorm[] }> {
+async function measureLayers(
+  model: tf.LayersModel,
+  data: Dataset,
+  probe: Int32Array,
+): Promise<{ activations: LayerStat[]; gradientNorms: GradNorm[] }> {
   const hidden = model.layers.filter((l) => l.getClassName() === 'Activation');
   const kernels = model.trainableWeights.filter((w) => /kernel/.test(w.originalName));
   const statsModel = tf.model({ inputs: model.inputs, outputs: hidden.map((l) => l.output as tf.SymbolicTensor) });
@@ -105,7 +139,10 @@ async function measureLayers(model: tf.LayersModel, data: Dataset, probe: Int32A
       return [mean, tf.sqrt(variance)];
     });
     const variables = kernels.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => meanLoss(data.task, tf.gather(data.y, idx), model.apply(x, { training: true }) as tf.Tensor), variables);
+    const { grads } = tf.variableGrads(
+      () => meanLoss(data.task, tf.gather(data.y, idx), model.apply(x, { training: true }) as tf.Tensor),
+      variables,
+    );
     const norms = variables.map((v) => tf.norm(grads[v.name]));
     return tf.stack([...moments, ...norms].map((t) => tf.reshape(t, [])));
   });
@@ -113,7 +150,10 @@ async function measureLayers(model: tf.LayersModel, data: Dataset, probe: Int32A
   values.dispose();
   return {
     activations: hidden.map((_, i) => ({ layer: `hidden ${i + 1}`, mean: numbers[2 * i], std: numbers[2 * i + 1] })),
-    gradientNorms: kernels.map((_, i) => ({ layer: i === kernels.length - 1 ? 'output' : `layer ${i + 1}`, norm: numbers[2 * hidden.length + i] })),
+    gradientNorms: kernels.map((_, i) => ({
+      layer: i === kernels.length - 1 ? 'output' : `layer ${i + 1}`,
+      norm: numbers[2 * hidden.length + i],
+    })),
   };
 }
 

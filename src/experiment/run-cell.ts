@@ -83,10 +83,15 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     let peakBytes = tf.memory().numBytes;
     let updates = 0;
     const measure: Callback = {
-      onStep: (p) => { updates = p.updates; peakBytes = Math.max(peakBytes, tf.memory().numBytes); },
+      onStep: (p) => {
+        updates = p.updates;
+        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+      },
       onEpochEnd: async (record) => {
         if (settings.checkpointEpochs.includes(record.epoch + 1) && model) {
-          checkpoints.push(await takeCheckpoint(model, data.train, batchSize, cell.seed, { epoch: record.epoch + 1, updates }));
+          checkpoints.push(
+            await takeCheckpoint(model, data.train, batchSize, cell.seed, { epoch: record.epoch + 1, updates }),
+          );
         }
       },
     };
@@ -94,19 +99,31 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     checkpoints.push(await takeCheckpoint(model, data.train, batchSize, cell.seed, { epoch: 0, updates: 0 }));
     const budget = budgetCallback(settings.budget);
     const { history } = await train(model, data.train, {
-      strategy, optimizer: cell.optimizer, learningRate: cell.learningRate, seed: cell.seed,
-      epochs: epochsFor(settings.budget, updatesPerEpoch), validation: data.test ?? undefined,
-      allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne, warn: () => undefined,
+      strategy,
+      optimizer: cell.optimizer,
+      learningRate: cell.learningRate,
+      seed: cell.seed,
+      epochs: epochsFor(settings.budget, updatesPerEpoch),
+      validation: data.test ?? undefined,
+      allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
+      warn: () => undefined,
       callbacks: [measure, ...(budget ? [budget] : []), ...(settings.callbacks ?? [])],
     });
-    const test = history.epochs.length > 0 && data.test
-      ? { loss: history.epochs[history.epochs.length - 1].valLoss as number, accuracy: history.epochs[history.epochs.length - 1].valAccuracy }
-      : undefined;
+    const test =
+      history.epochs.length > 0 && data.test
+        ? {
+            loss: history.epochs[history.epochs.length - 1].valLoss as number,
+            accuracy: history.epochs[history.epochs.length - 1].valAccuracy,
+          }
+        : undefined;
     const { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
     return {
-      ...base, status: 'ok', model: builder.describe(),
+      ...base,
+      status: 'ok',
+      model: builder.describe(),
       history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize },
-      test, timing: timingOf(epochs, updatesPerEpoch),
+      test,
+      timing: timingOf(epochs, updatesPerEpoch),
       memory: { peakBytes, startTensors, endTensors: 0 },
       target: settings.target === undefined ? undefined : timeToTarget(epochs, settings.target),
       checkpoints,
@@ -139,7 +156,8 @@ export function timeToTarget(epochs: EpochRecord[], target: number): NonNullable
     seconds += e.seconds;
     updates += e.updates;
     const accuracy = e.valAccuracy ?? e.accuracy;
-    if (accuracy !== null && accuracy >= target) return { accuracy: target, reached: true, epoch: e.epoch + 1, seconds, updates };
+    if (accuracy !== null && accuracy >= target)
+      return { accuracy: target, reached: true, epoch: e.epoch + 1, seconds, updates };
   }
   return { accuracy: target, reached: false, epoch: null, seconds: null, updates: null };
 }

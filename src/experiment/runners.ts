@@ -33,16 +33,18 @@ export async function workerRunner(spec: ExperimentSpec): Promise<CellRunner> {
   let pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
   child.on('message', (message: FromWorker) => pending?.resolve(message));
   child.on('exit', (code) => pending?.reject(new Error(`worker process exited with code ${code}`)));
-  const request = (message: ToWorker): Promise<FromWorker> => new Promise((resolve, reject) => {
-    pending = { resolve, reject };
-    child.send(message);
-  });
+  const request = (message: ToWorker): Promise<FromWorker> =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      child.send(message);
+    });
   const ready = await request({ type: 'init', spec });
   if (ready.type === 'error') throw new Error(`worker failed to start: ${ready.message}`);
   return {
     run: async (cell, settings) => {
       const reply = await request({ type: 'run', cell, settings });
-      if (reply.type !== 'result') throw new Error(`worker failed on ${cell.id}: ${reply.type === 'error' ? reply.message : reply.type}`);
+      if (reply.type !== 'result')
+        throw new Error(`worker failed on ${cell.id}: ${reply.type === 'error' ? reply.message : reply.type}`);
       return reply.result;
     },
     close: async () => {
@@ -58,20 +60,28 @@ export async function workerRunner(spec: ExperimentSpec): Promise<CellRunner> {
 function forkWorker(): ChildProcess {
   const fromSource = __filename.endsWith('.ts');
   const script = join(__dirname, fromSource ? 'worker.ts' : 'worker.js');
-  return fork(script, [], { execArgv: fromSource ? ['--require', 'tsx/cjs'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(script, [], {
+    execArgv: fromSource ? ['--require', 'tsx/cjs'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** Runs `cells` on `runners`, each taking the next cell when free; calls `onResult` as each ends. */
 export async function runPool(
-  runners: CellRunner[], cells: Cell[], settings: CellSettings, onResult: (result: RunResult) => Promise<void>,
+  runners: CellRunner[],
+  cells: Cell[],
+  settings: CellSettings,
+  onResult: (result: RunResult) => Promise<void>,
   onStart: (cell: Cell) => void = () => undefined,
 ): Promise<void> {
   let next = 0;
-  await Promise.all(runners.map(async (runner) => {
-    while (next < cells.length) {
-      const cell = cells[next++];
-      onStart(cell);
-      await onResult(await runner.run(cell, settings));
-    }
-  }));
+  await Promise.all(
+    runners.map(async (runner) => {
+      while (next < cells.length) {
+        const cell = cells[next++];
+        onStart(cell);
+        await onResult(await runner.run(cell, settings));
+      }
+    }),
+  );
 }

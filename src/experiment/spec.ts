@@ -30,39 +30,49 @@ const budget = z.union([z.number().int().positive(), z.string()]).transform((val
 
 const lrRule = z.union([
   z.literal('fixed').transform(() => ({ kind: 'fixed' as const })),
-  z.object({ linear: z.object({ referenceBatch: z.number().int().positive() }).strict() }).strict()
+  z
+    .object({ linear: z.object({ referenceBatch: z.number().int().positive() }).strict() })
+    .strict()
     .transform((v) => ({ kind: 'linear' as const, referenceBatch: v.linear.referenceBatch })),
 ]);
 
-export const experimentSpecSchema = z.object({
-  /** Shown in the report. */
-  name: z.string().min(1).default('batchlab experiment'),
-  data: z.string().min(1).default('fashion-mnist-small'),
-  dataDir: z.string().optional(),
-  /** Use only the first n training samples. */
-  limit: z.number().int().positive().optional(),
-  models: z.array(z.enum(['mlp', 'cnn', 'logistic'])).nonempty().default(['mlp']),
-  strategies: z.array(strategyText).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
-  bn: z.enum(['on', 'off', 'both']).default('both'),
-  /** A number of seeds (0..n-1) or the seeds themselves. */
-  seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
-  optimizers: z.array(z.enum(OPTIMIZER_NAMES as [string, ...string[]])).nonempty().default(['adam']),
-  /** Base learning rates; default: each optimizer's own default. */
-  learningRates: z.array(z.number().positive()).nonempty().optional(),
-  /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. Default: 2 epochs (the default experiment's SGD runs make 6000 updates an epoch). */
-  budget: budget.default(2),
-  /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
-  lrRule: lrRule.default('fixed'),
-  /** Gradient-accumulation chunk for full and mini-batch strategies. */
-  microBatch: z.number().int().positive().optional(),
-  /** Accuracy whose time to reach is reported. */
-  target: z.number().gt(0).lte(1).optional(),
-  /** Checkpoints (gradient noise, layer statistics) besides the initial weights. */
-  checkpoints: z.number().int().min(0).max(20).default(3),
-  /** Train dense BN with one-sample batches (to watch it collapse) instead of recording a refusal. */
-  allowBnBatchOfOne: z.boolean().default(false),
-  backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
-}).strict();
+export const experimentSpecSchema = z
+  .object({
+    /** Shown in the report. */
+    name: z.string().min(1).default('batchlab experiment'),
+    data: z.string().min(1).default('fashion-mnist-small'),
+    dataDir: z.string().optional(),
+    /** Use only the first n training samples. */
+    limit: z.number().int().positive().optional(),
+    models: z
+      .array(z.enum(['mlp', 'cnn', 'logistic']))
+      .nonempty()
+      .default(['mlp']),
+    strategies: z.array(strategyText).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
+    bn: z.enum(['on', 'off', 'both']).default('both'),
+    /** A number of seeds (0..n-1) or the seeds themselves. */
+    seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
+    optimizers: z
+      .array(z.enum(OPTIMIZER_NAMES as [string, ...string[]]))
+      .nonempty()
+      .default(['adam']),
+    /** Base learning rates; default: each optimizer's own default. */
+    learningRates: z.array(z.number().positive()).nonempty().optional(),
+    /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. Default: 2 epochs (the default experiment's SGD runs make 6000 updates an epoch). */
+    budget: budget.default(2),
+    /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
+    lrRule: lrRule.default('fixed'),
+    /** Gradient-accumulation chunk for full and mini-batch strategies. */
+    microBatch: z.number().int().positive().optional(),
+    /** Accuracy whose time to reach is reported. */
+    target: z.number().gt(0).lte(1).optional(),
+    /** Checkpoints (gradient noise, layer statistics) besides the initial weights. */
+    checkpoints: z.number().int().min(0).max(20).default(3),
+    /** Train dense BN with one-sample batches (to watch it collapse) instead of recording a refusal. */
+    allowBnBatchOfOne: z.boolean().default(false),
+    backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
+  })
+  .strict();
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;

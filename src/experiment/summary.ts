@@ -58,8 +58,14 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
   const lastEpoch = (r: RunResult) => r.history?.epochs[r.history.epochs.length - 1];
   const targets = ok.filter((r) => r.target);
   return {
-    group: cell.group, model: cell.model, strategy: cell.strategy, bn: cell.bn, optimizer: cell.optimizer,
-    learningRate: cell.learningRate, runs: runs.length, failed: runs.length - ok.length,
+    group: cell.group,
+    model: cell.model,
+    strategy: cell.strategy,
+    bn: cell.bn,
+    optimizer: cell.optimizer,
+    learningRate: cell.learningRate,
+    runs: runs.length,
+    failed: runs.length - ok.length,
     testAccuracy: pick((r) => r.test?.accuracy),
     testLoss: pick((r) => r.test?.loss),
     trainLoss: pick((r) => lastEpoch(r)?.loss),
@@ -76,18 +82,32 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
 }
 
 const CSV_COLUMNS: [string, (r: SummaryRow) => unknown][] = [
-  ['model', (r) => r.model], ['strategy', (r) => r.strategy], ['bn', (r) => r.bn], ['optimizer', (r) => r.optimizer],
-  ['learning_rate', (r) => r.learningRate], ['runs', (r) => r.runs], ['failed', (r) => r.failed],
-  ...statColumns('test_accuracy', (r) => r.testAccuracy), ...statColumns('test_loss', (r) => r.testLoss),
-  ...statColumns('train_loss', (r) => r.trainLoss), ['updates_per_epoch', (r) => r.updatesPerEpoch],
-  ...statColumns('first_epoch_seconds', (r) => r.firstEpochSeconds), ...statColumns('epoch_seconds', (r) => r.steadyEpochSeconds),
-  ...statColumns('samples_per_second', (r) => r.samplesPerSecond), ...statColumns('gradient_noise', (r) => r.gradientNoise),
-  ...statColumns('peak_mb', (r) => r.peakMB), ...statColumns('target_seconds', (r) => r.targetSeconds),
-  ['target_reached', (r) => r.targetReached], ['error', (r) => r.error],
+  ['model', (r) => r.model],
+  ['strategy', (r) => r.strategy],
+  ['bn', (r) => r.bn],
+  ['optimizer', (r) => r.optimizer],
+  ['learning_rate', (r) => r.learningRate],
+  ['runs', (r) => r.runs],
+  ['failed', (r) => r.failed],
+  ...statColumns('test_accuracy', (r) => r.testAccuracy),
+  ...statColumns('test_loss', (r) => r.testLoss),
+  ...statColumns('train_loss', (r) => r.trainLoss),
+  ['updates_per_epoch', (r) => r.updatesPerEpoch],
+  ...statColumns('first_epoch_seconds', (r) => r.firstEpochSeconds),
+  ...statColumns('epoch_seconds', (r) => r.steadyEpochSeconds),
+  ...statColumns('samples_per_second', (r) => r.samplesPerSecond),
+  ...statColumns('gradient_noise', (r) => r.gradientNoise),
+  ...statColumns('peak_mb', (r) => r.peakMB),
+  ...statColumns('target_seconds', (r) => r.targetSeconds),
+  ['target_reached', (r) => r.targetReached],
+  ['error', (r) => r.error],
 ];
 
 function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => unknown][] {
-  return [[`${name}_mean`, (r) => get(r)?.mean], [`${name}_std`, (r) => get(r)?.std]];
+  return [
+    [`${name}_mean`, (r) => get(r)?.mean],
+    [`${name}_std`, (r) => get(r)?.std],
+  ];
 }
 
 /** RFC 4180 CSV: a header and one row per configuration; empty cells for missing values. */
@@ -97,7 +117,12 @@ export function summaryCsv(rows: SummaryRow[]): string {
     const text = String(v);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  return [CSV_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => CSV_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\n') + '\n';
+  return (
+    [
+      CSV_COLUMNS.map(([name]) => name).join(','),
+      ...rows.map((r) => CSV_COLUMNS.map(([, get]) => cell(get(r))).join(',')),
+    ].join('\n') + '\n'
+  );
 }
 
 function targetCell(r: SummaryRow, pm: (s: Stat | null, digits: number) => string): string {
@@ -109,17 +134,46 @@ function targetCell(r: SummaryRow, pm: (s: Stat | null, digits: number) => strin
 /** A fixed-width terminal table of the main numbers, mean ± std over seeds. */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm = (s: Stat | null, digits: number, scale = 1): string =>
-    s === null ? '-' : s.n > 1 ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}` : (s.mean * scale).toFixed(digits);
-  const header = ['model', 'strategy', 'BN', 'runs', 'test acc %', 'train loss', 'updates/ep', 's/epoch', 'samples/s', 'grad noise', 'target'];
+    s === null
+      ? '-'
+      : s.n > 1
+        ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`
+        : (s.mean * scale).toFixed(digits);
+  const header = [
+    'model',
+    'strategy',
+    'BN',
+    'runs',
+    'test acc %',
+    'train loss',
+    'updates/ep',
+    's/epoch',
+    'samples/s',
+    'grad noise',
+    'target',
+  ];
   const body = rows.map((r) => [
-    r.model, r.strategy, r.bn ? 'on' : 'off', r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
-    pm(r.testAccuracy, 2, 100), pm(r.trainLoss, 4), r.updatesPerEpoch === null ? '-' : String(r.updatesPerEpoch),
-    pm(r.steadyEpochSeconds ?? r.firstEpochSeconds, 2), pm(r.samplesPerSecond, 0), pm(r.gradientNoise, 3),
+    r.model,
+    r.strategy,
+    r.bn ? 'on' : 'off',
+    r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
+    pm(r.testAccuracy, 2, 100),
+    pm(r.trainLoss, 4),
+    r.updatesPerEpoch === null ? '-' : String(r.updatesPerEpoch),
+    pm(r.steadyEpochSeconds ?? r.firstEpochSeconds, 2),
+    pm(r.samplesPerSecond, 0),
+    pm(r.gradientNoise, 3),
     targetCell(r, pm),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   // The first sentence of each error; the whole text is in results.jsonl and report.html.
   const failures = rows.filter((r) => r.error).map((r) => `  ${r.group}: ${(r.error ?? '').split(/(?<=\.) /)[0]}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(failures.length ? ['failed runs:', ...failures] : [])].join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    ...(failures.length ? ['failed runs:', ...failures] : []),
+  ].join('\n');
 }

@@ -14,7 +14,8 @@ export async function writeRunEvents(logRoot: string, result: RunResult): Promis
     if (e.valAccuracy !== null) writer.scalar('epoch/test_accuracy', e.valAccuracy, e.epoch + 1);
     writer.scalar('epoch/seconds', e.seconds, e.epoch + 1);
   }
-  for (const c of result.checkpoints ?? []) writer.scalar('probe/gradient_noise', c.gradientNoise.relativeVariance, c.updates);
+  for (const c of result.checkpoints ?? [])
+    writer.scalar('probe/gradient_noise', c.gradientNoise.relativeVariance, c.updates);
   await writer.close();
   return writer.path;
 }

@@ -20,7 +20,9 @@ process.on('message', (message: ToWorker) => {
       reply({ type: 'error', message: 'run before init' });
     }
   };
-  handle().catch((error: unknown) => reply({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
+  handle().catch((error: unknown) =>
+    reply({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+  );
 });
 
 process.on('disconnect', () => process.exit(0));

@@ -105,7 +105,9 @@ async function readModelJson(path: string): Promise<tf.io.ModelJSON> {
 function isModelJson(value: unknown): value is tf.io.ModelJSON {
   if (typeof value !== 'object' || value === null) return false;
   const fields = value as Record<string, unknown>;
-  return typeof fields.modelTopology === 'object' && fields.modelTopology !== null && Array.isArray(fields.weightsManifest);
+  return (
+    typeof fields.modelTopology === 'object' && fields.modelTopology !== null && Array.isArray(fields.weightsManifest)
+  );
 }
 
 /** All groups' files concatenated in manifest order, each group checked against its specs. */

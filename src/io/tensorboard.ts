@@ -26,7 +26,7 @@ export function readEventFile(path: string): TensorBoardEvent[] {
   const bytes = readFileSync(path);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const events: TensorBoardEvent[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const fail = (why: string): Error => new Error(`${path}: ${why} in the record at byte offset ${offset}`);
     if (offset + 12 > bytes.length) throw fail('truncated header');
     if (view.getUint32(offset + 8, true) !== maskedCrc32c(bytes.subarray(offset, offset + 8))) {
@@ -101,7 +101,11 @@ class EventFileWriter implements EventWriter {
   private written: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly path: string, private readonly file: FileHandle, private readonly now: () => number) {}
+  constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    private readonly now: () => number,
+  ) {}
 
   scalar(tag: string, value: number, step: number, wallTime?: number): void {
     if (this.closed) throw new Error(`EventWriter for ${this.path} is closed`);

@@ -36,5 +36,9 @@ export function hasFusedAdamUpdate(): boolean {
 /** The updated weight and moments, as new tensors. */
 export function adamUpdate(state: AdamState, attrs: AdamUpdateAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const inputs = { ...state } as unknown as tf.NamedTensorMap;
-  return tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }

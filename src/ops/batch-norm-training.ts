@@ -55,9 +55,9 @@ export function registerBatchNormTrainingGradient(): void {
       const [x, gamma, mean, variance] = saved;
       // One kernel yields all three gradients, so it runs here, not in the lazy closures below:
       // tfjs calls each closure inside its own tidy, which would dispose the other two results.
-      const [dx, dGamma, dBeta] = tf.engine().runKernel(
-        BATCH_NORM_TRAINING_GRAD, { dy, x, mean, variance, gamma, dMean, dVariance }, attrs,
-      ) as tf.Tensor[];
+      const [dx, dGamma, dBeta] = tf
+        .engine()
+        .runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, mean, variance, gamma, dMean, dVariance }, attrs) as tf.Tensor[];
       return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
     },
   });
@@ -69,20 +69,32 @@ export function hasFusedBatchNormTraining(): boolean {
 }
 
 /** Normalizes `x` ([..., C]) with its own batch statistics; needs hasFusedBatchNormTraining(). */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): BatchNormTrainingResult {
   registerBatchNormTrainingGradient();
   const attrs: BatchNormTrainingAttrs = { epsilon };
-  const [y, mean, variance] = tf.engine().runKernel(
-    BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor[];
+  const [y, mean, variance] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
 /** The updated moving mean and variance; needs hasFusedBatchNormTraining(). */
 export function movingAverages(
-  moving: { mean: tf.Tensor; variance: tf.Tensor }, batch: { mean: tf.Tensor; variance: tf.Tensor }, momentum: number,
+  moving: { mean: tf.Tensor; variance: tf.Tensor },
+  batch: { mean: tf.Tensor; variance: tf.Tensor },
+  momentum: number,
 ): [tf.Tensor, tf.Tensor] {
-  const inputs = { movingMean: moving.mean, movingVariance: moving.variance, mean: batch.mean, variance: batch.variance };
+  const inputs = {
+    movingMean: moving.mean,
+    movingVariance: moving.variance,
+    mean: batch.mean,
+    variance: batch.variance,
+  };
   const attrs: MovingAveragesAttrs = { momentum };
   return tf.engine().runKernel(MOVING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
 }

@@ -19,9 +19,10 @@ const reluGradient: tf.GradConfig = {
     const [x] = saved;
     const grad = dy as tf.Tensor;
     return {
-      x: () => (activeBackendHas(RELU_GRAD) && x.dtype === 'float32'
-        ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, {}) as tf.Tensor)
-        : tf.mul(grad, tf.cast(tf.step(x), 'float32'))),
+      x: () =>
+        activeBackendHas(RELU_GRAD) && x.dtype === 'float32'
+          ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, {}) as tf.Tensor)
+          : tf.mul(grad, tf.cast(tf.step(x), 'float32')),
     };
   },
 };

@@ -95,7 +95,9 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   }
   const missing = FONT_FILES.filter((f) => !existsSync(f));
   if (missing.length > 0) {
-    throw new Error(`svgToPng: font file ${missing[0]} not found; reinstall the dejavu-fonts-ttf package (npm install)`);
+    throw new Error(
+      `svgToPng: font file ${missing[0]} not found; reinstall the dejavu-fonts-ttf package (npm install)`,
+    );
   }
   const resvg = new Resvg(svg, {
     background: 'white',
@@ -161,13 +163,21 @@ export function barChart(options: BarChartOptions): ChartSpec {
 
 function quantitative(axis: AxisField) {
   return {
-    field: axis.field, type: 'quantitative' as const, title: axis.title, scale: { type: axis.scale ?? 'linear' },
+    field: axis.field,
+    type: 'quantitative' as const,
+    title: axis.title,
+    scale: { type: axis.scale ?? 'linear' },
     ...(axis.integer ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
   };
 }
 
 function nominal(group: GroupField | AxisField) {
-  return { field: group.field, type: 'nominal' as const, title: group.title, ...(group.sort ? { sort: group.sort } : {}) };
+  return {
+    field: group.field,
+    type: 'nominal' as const,
+    title: group.title,
+    ...(group.sort ? { sort: group.sort } : {}),
+  };
 }
 
 /** Rejects a spec whose named fields are missing from the first row, naming the field. */

@@ -45,7 +45,15 @@ export function epochRows(results: RunResult[]): Row[] {
     for (const e of r.history?.epochs ?? []) {
       seconds += e.seconds;
       updates += e.updates;
-      const row: Row = { series: label(r), bn: bnLabel(r), epoch: e.epoch + 1, trainLoss: e.loss, seconds, updates, epochSeconds: e.seconds };
+      const row: Row = {
+        series: label(r),
+        bn: bnLabel(r),
+        epoch: e.epoch + 1,
+        trainLoss: e.loss,
+        seconds,
+        updates,
+        epochSeconds: e.seconds,
+      };
       if (e.valLoss !== null) row.testLoss = e.valLoss;
       if (e.valAccuracy !== null) row.testAccuracy = e.valAccuracy;
       rows.push(row);
@@ -63,7 +71,9 @@ const BINS_PER_DECADE = 12;
  */
 export function updateRows(results: RunResult[]): Row[] {
   const label = seriesLabeller(results);
-  const rows = results.flatMap((r) => (r.history?.updates ?? []).map((u) => ({ series: label(r), bn: bnLabel(r), update: u.update + 1, loss: u.loss })));
+  const rows = results.flatMap((r) =>
+    (r.history?.updates ?? []).map((u) => ({ series: label(r), bn: bnLabel(r), update: u.update + 1, loss: u.loss })),
+  );
   const binned = rows.map((row) => ({ ...row, bin: Math.floor(Math.log10(row.update) * BINS_PER_DECADE) }));
   return meanOverSeeds(binned, 'bin', ['update', 'loss'])
     .filter((row) => typeof row.loss === 'number' && (row.loss as number) > 0)
@@ -72,10 +82,18 @@ export function updateRows(results: RunResult[]): Row[] {
 
 export function checkpointRows(results: RunResult[]): Row[] {
   const label = seriesLabeller(results);
-  const rows = results.flatMap((r) => (r.checkpoints ?? []).map((c) => ({
-    series: label(r), bn: bnLabel(r), epoch: c.epoch, batchSize: c.gradientNoise.batchSize, noise: c.gradientNoise.relativeVariance,
-  })));
-  return meanOverSeeds(rows, 'epoch', ['noise', 'batchSize']).filter((row) => typeof row.noise === 'number' && (row.noise as number) > 0);
+  const rows = results.flatMap((r) =>
+    (r.checkpoints ?? []).map((c) => ({
+      series: label(r),
+      bn: bnLabel(r),
+      epoch: c.epoch,
+      batchSize: c.gradientNoise.batchSize,
+      noise: c.gradientNoise.relativeVariance,
+    })),
+  );
+  return meanOverSeeds(rows, 'epoch', ['noise', 'batchSize']).filter(
+    (row) => typeof row.noise === 'number' && (row.noise as number) > 0,
+  );
 }
 
 /** Activation mean/std and kernel-gradient norm per layer at each checkpoint, for the runs of one series. */
@@ -85,9 +103,14 @@ export function layerRows(results: RunResult[], series: string): { activations: 
   const gradients: Row[] = [];
   for (const r of results.filter((x) => label(x) === series)) {
     for (const c of r.checkpoints ?? []) {
-      for (const a of c.activations) activations.push({ series: a.layer, bn: bnLabel(r), epoch: c.epoch, mean: a.mean, std: a.std });
-      for (const g of c.gradientNorms) gradients.push({ series: g.layer, bn: bnLabel(r), epoch: c.epoch, norm: g.norm });
+      for (const a of c.activations)
+        activations.push({ series: a.layer, bn: bnLabel(r), epoch: c.epoch, mean: a.mean, std: a.std });
+      for (const g of c.gradientNorms)
+        gradients.push({ series: g.layer, bn: bnLabel(r), epoch: c.epoch, norm: g.norm });
     }
   }
-  return { activations: meanOverSeeds(activations, 'epoch', ['mean', 'std']), gradients: meanOverSeeds(gradients, 'epoch', ['norm']) };
+  return {
+    activations: meanOverSeeds(activations, 'epoch', ['mean', 'std']),
+    gradients: meanOverSeeds(gradients, 'epoch', ['norm']),
+  };
 }

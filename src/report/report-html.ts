@@ -16,13 +16,20 @@ const escape = (text: string): string =>
 
 export function reportHtml(page: ReportPage): string {
   const failed = page.results.filter((r) => r.status === 'failed');
-  const charts = page.charts.map((c) => `
+  const charts = page.charts
+    .map(
+      (c) => `
 <section class="chart" id="${escape(c.name)}">
   <h2>${escape(c.title)}</h2>
   ${c.svg}
   <p>${escape(c.caption)}</p>
-</section>`).join('\n');
-  const failures = failed.length === 0 ? '' : `
+</section>`,
+    )
+    .join('\n');
+  const failures =
+    failed.length === 0
+      ? ''
+      : `
 <h2>Runs that did not finish</h2>
 <ul>${failed.map((r) => `<li><code>${escape(r.id)}</code>: ${escape(r.error ?? 'unknown error')}</li>`).join('')}</ul>`;
   return `<!DOCTYPE html>

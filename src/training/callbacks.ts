@@ -45,7 +45,8 @@ export function stopOnNonFinite(): Callback {
   };
   return {
     onLosses: (records, control) => {
-      for (const r of records) check(r.loss, `epoch ${r.epoch + 1}, step ${r.step + 1} (update ${r.update + 1})`, control);
+      for (const r of records)
+        check(r.loss, `epoch ${r.epoch + 1}, step ${r.step + 1} (update ${r.update + 1})`, control);
     },
     onEpochEnd: (record, control) => check(record.loss, `epoch ${record.epoch + 1} (epoch mean)`, control),
   };

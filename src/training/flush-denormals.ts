@@ -23,7 +23,10 @@ interface SlotVariable {
 function flush(slots: (SlotVariable | undefined)[]): void {
   tf.tidy(() => {
     for (const slot of slots) {
-      if (slot) slot.variable.assign(tf.where(tf.less(tf.abs(slot.variable), TINY), tf.zerosLike(slot.variable), slot.variable));
+      if (slot)
+        slot.variable.assign(
+          tf.where(tf.less(tf.abs(slot.variable), TINY), tf.zerosLike(slot.variable), slot.variable),
+        );
     }
   });
 }
@@ -39,7 +42,10 @@ export class FlushingAdam extends tf.AdamOptimizer {
     super.applyGradients(gradients);
     if (++this.updates % FLUSH_EVERY !== 0) return;
     // The moment slots are private in tfjs; they are plain arrays of {originalName, variable}.
-    const slots = this as unknown as { accumulatedFirstMoment: SlotVariable[]; accumulatedSecondMoment: SlotVariable[] };
+    const slots = this as unknown as {
+      accumulatedFirstMoment: SlotVariable[];
+      accumulatedSecondMoment: SlotVariable[];
+    };
     flush([...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]);
   }
 }

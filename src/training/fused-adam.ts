@@ -35,14 +35,20 @@ export function applyFusedAdam(adam: AdamInternals, gradients: AdamGradients): v
   tf.tidy(() => {
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
-      const slot = (suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });
+      const slot = (suffix: string) => ({
+        originalName: `${name}/${suffix}`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      });
       adam.accumulatedFirstMoment[i] ??= slot('m');
       adam.accumulatedSecondMoment[i] ??= slot('v');
       const gradient = Array.isArray(gradients) ? gradients[i].tensor : gradients[name];
       if (gradient == null) return;
       const m = adam.accumulatedFirstMoment[i].variable;
       const v = adam.accumulatedSecondMoment[i].variable;
-      const [newValue, newM, newV] = adamUpdate({ value, gradient, m, v, accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 }, attrs);
+      const [newValue, newM, newV] = adamUpdate(
+        { value, gradient, m, v, accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 },
+        attrs,
+      );
       m.assign(newM);
       v.assign(newV);
       value.assign(newValue);

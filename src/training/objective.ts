@@ -22,8 +22,15 @@ export function countCorrect(labels: tf.Tensor, outputs: tf.Tensor): tf.Scalar {
  * The loss of one update and, for classification, its correct count: one fused kernel where the
  * backend has it (src/ops/softmax-cross-entropy.ts), else meanLoss and countCorrect.
  */
-export function lossAndCorrect(task: Task, labels: tf.Tensor, outputs: tf.Tensor): { loss: tf.Scalar; correct: tf.Scalar | null } {
+export function lossAndCorrect(
+  task: Task,
+  labels: tf.Tensor,
+  outputs: tf.Tensor,
+): { loss: tf.Scalar; correct: tf.Scalar | null } {
   if (task !== 'classification') return { loss: meanLoss(task, labels, outputs), correct: null };
-  const fused = outputs.rank === 2 && labels.dtype === 'float32' && outputs.dtype === 'float32' && hasFusedSoftmaxCrossEntropy();
-  return fused ? softmaxCrossEntropy(labels, outputs) : { loss: meanLoss(task, labels, outputs), correct: countCorrect(labels, outputs) };
+  const fused =
+    outputs.rank === 2 && labels.dtype === 'float32' && outputs.dtype === 'float32' && hasFusedSoftmaxCrossEntropy();
+  return fused
+    ? softmaxCrossEntropy(labels, outputs)
+    : { loss: meanLoss(task, labels, outputs), correct: countCorrect(labels, outputs) };
 }

@@ -16,10 +16,14 @@ export function makeOptimizer(name: OptimizerName, learningRate = DEFAULT_LEARNI
     throw new Error(`learningRate must be a positive number, got ${learningRate}`);
   }
   switch (name) {
-    case 'sgd': return tf.train.sgd(learningRate);
+    case 'sgd':
+      return tf.train.sgd(learningRate);
     // tf.train.momentum / tf.train.adam with the same defaults, plus subnormal flushing.
-    case 'momentum': return new FlushingMomentum(learningRate, MOMENTUM, false);
-    case 'adam': return new FlushingAdam(learningRate, 0.9, 0.999);
-    default: throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(name)}`);
+    case 'momentum':
+      return new FlushingMomentum(learningRate, MOMENTUM, false);
+    case 'adam':
+      return new FlushingAdam(learningRate, 0.9, 0.999);
+    default:
+      throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(name)}`);
   }
 }

@@ -61,7 +61,14 @@ export function resolveTrainOptions(options: TrainOptions, trainSize: number): R
   }
   const { optimizer, optimizerName, ownsOptimizer, learningRate } = resolveOptimizer(options);
   return {
-    strategy, optimizer, optimizerName, ownsOptimizer, learningRate, epochs, seed, updateLossEvery,
+    strategy,
+    optimizer,
+    optimizerName,
+    ownsOptimizer,
+    learningRate,
+    epochs,
+    seed,
+    updateLossEvery,
     stopOnNaN: options.stopOnNaN ?? true,
     allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
     callbacks: options.callbacks ?? [],
@@ -72,7 +79,12 @@ export function resolveTrainOptions(options: TrainOptions, trainSize: number): R
 function resolveOptimizer(options: TrainOptions) {
   const given = options.optimizer ?? 'adam';
   if (given instanceof tf.Optimizer) {
-    return { optimizer: given, optimizerName: given.getClassName(), ownsOptimizer: false, learningRate: options.learningRate ?? NaN };
+    return {
+      optimizer: given,
+      optimizerName: given.getClassName(),
+      ownsOptimizer: false,
+      learningRate: options.learningRate ?? NaN,
+    };
   }
   if (!OPTIMIZER_NAMES.includes(given)) {
     throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(given)}`);

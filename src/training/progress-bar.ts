@@ -26,7 +26,14 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Callba
     onStep: ({ epoch, step, stepsInEpoch }) => {
       if (!interactive) return;
       if (!bar) {
-        bar = new SingleBar({ stream, format: `epoch ${epoch + 1}/${epochs} [{bar}] {value}/{total} steps | loss {loss} | {eta_formatted} left`, fps: 5 }, Presets.shades_classic);
+        bar = new SingleBar(
+          {
+            stream,
+            format: `epoch ${epoch + 1}/${epochs} [{bar}] {value}/{total} steps | loss {loss} | {eta_formatted} left`,
+            fps: 5,
+          },
+          Presets.shades_classic,
+        );
         bar.start(stepsInEpoch, 0, { loss });
       }
       bar.update(step + 1, { loss });

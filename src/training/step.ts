@@ -59,11 +59,15 @@ export function singleStep(ctx: StepContext, indices: Int32Array | null): StepRe
   const batch = gatherBatch(ctx.data, indices);
   try {
     let correct: tf.Scalar | null = null;
-    const loss = ctx.optimizer.minimize(() => {
-      const result = forward(ctx, batch);
-      correct = result.correct && tf.keep(result.correct);
-      return result.loss;
-    }, true, ctx.variables) as tf.Scalar;
+    const loss = ctx.optimizer.minimize(
+      () => {
+        const result = forward(ctx, batch);
+        correct = result.correct && tf.keep(result.correct);
+        return result.loss;
+      },
+      true,
+      ctx.variables,
+    ) as tf.Scalar;
     return { loss, correct };
   } finally {
     releaseBatch(ctx.data, batch);

@@ -24,14 +24,20 @@ export interface TrainResult {
 /** Read the pending sampled losses at least this often, so NaN checks and progress stay current. */
 const FLUSH_EVERY = 256;
 
-export async function train(modelOrBuilder: tf.LayersModel | ModelBuilder, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
-  const split = typeof options.validation === 'number' ? splitDataset(data, options.validation, options.seed ?? 0) : null;
+export async function train(
+  modelOrBuilder: tf.LayersModel | ModelBuilder,
+  data: Dataset,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const split =
+    typeof options.validation === 'number' ? splitDataset(data, options.validation, options.seed ?? 0) : null;
   const trainData = split ? split.train : data;
   const validation = split ? split.validation : (options.validation as Dataset | undefined);
   const opts = resolveTrainOptions(options, trainData.size);
-  const model = modelOrBuilder instanceof tf.LayersModel
-    ? modelOrBuilder
-    : modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed);
+  const model =
+    modelOrBuilder instanceof tf.LayersModel
+      ? modelOrBuilder
+      : modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed);
   try {
     checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
     const warning = accumulationWarning(model, opts.strategy, trainData.size);
@@ -49,23 +55,47 @@ export async function train(modelOrBuilder: tf.LayersModel | ModelBuilder, data:
 }
 
 async function runEpochs(
-  model: tf.LayersModel, describe: string, data: Dataset, validation: Dataset | undefined, opts: ResolvedTrainOptions,
+  model: tf.LayersModel,
+  describe: string,
+  data: Dataset,
+  validation: Dataset | undefined,
+  opts: ResolvedTrainOptions,
 ): Promise<History> {
   const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
   const history: History = {
-    model: describe, strategy: opts.strategy.label, optimizer: opts.optimizerName, learningRate: opts.learningRate,
-    seed: opts.seed, backend: tf.getBackend(), trainSize: data.size, epochs: [], updates: [],
-    updateLossEvery: opts.updateLossEvery, stopReason: null,
+    model: describe,
+    strategy: opts.strategy.label,
+    optimizer: opts.optimizerName,
+    learningRate: opts.learningRate,
+    seed: opts.seed,
+    backend: tf.getBackend(),
+    trainSize: data.size,
+    epochs: [],
+    updates: [],
+    updateLossEvery: opts.updateLossEvery,
+    stopReason: null,
   };
   const control: TrainControl = {
-    stop: (reason) => { history.stopReason ??= reason; },
-    get stopReason() { return history.stopReason; },
+    stop: (reason) => {
+      history.stopReason ??= reason;
+    },
+    get stopReason() {
+      return history.stopReason;
+    },
   };
   const ctx: StepContext = {
-    model, data, optimizer: opts.optimizer,
+    model,
+    data,
+    optimizer: opts.optimizer,
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
   };
-  const info = { epochs: opts.epochs, updatesPerEpoch: opts.strategy.updatesPerEpoch(data.size), trainSize: data.size, strategy: opts.strategy.label, model: describe };
+  const info = {
+    epochs: opts.epochs,
+    updatesPerEpoch: opts.strategy.updatesPerEpoch(data.size),
+    trainSize: data.size,
+    strategy: opts.strategy.label,
+    model: describe,
+  };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
   const recorder = new LossRecorder(opts.updateLossEvery);
   for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
@@ -83,8 +113,13 @@ async function runEpochs(
 }
 
 async function runEpoch(
-  ctx: StepContext, epoch: number, opts: ResolvedTrainOptions, recorder: LossRecorder,
-  callbacks: Callback[], control: TrainControl, history: History,
+  ctx: StepContext,
+  epoch: number,
+  opts: ResolvedTrainOptions,
+  recorder: LossRecorder,
+  callbacks: Callback[],
+  control: TrainControl,
+  history: History,
 ): Promise<EpochRecord> {
   const batches = opts.strategy.batches(ctx.data.size, epoch, opts.seed);
   // An unshuffled full batch is the data set itself: skip the gather (and its copy of N samples).
@@ -116,12 +151,23 @@ async function runEpoch(
   await flush();
   const sums = await totals.read();
   return {
-    epoch, loss: sums.loss, accuracy: ctx.data.task === 'classification' ? sums.correct / sums.samples : null,
-    valLoss: null, valAccuracy: null, seconds: (performance.now() - start) / 1000, updates: steps, samples: sums.samples,
+    epoch,
+    loss: sums.loss,
+    accuracy: ctx.data.task === 'classification' ? sums.correct / sums.samples : null,
+    valLoss: null,
+    valAccuracy: null,
+    seconds: (performance.now() - start) / 1000,
+    updates: steps,
+    samples: sums.samples,
   };
 }
 
-function runStep(ctx: StepContext, batch: Int32Array, wholeInOrder: boolean, microBatch: number | undefined): StepResult {
+function runStep(
+  ctx: StepContext,
+  batch: Int32Array,
+  wholeInOrder: boolean,
+  microBatch: number | undefined,
+): StepResult {
   const chunks = splitIntoMicroBatches(batch, microBatch);
   if (chunks.length > 1) return accumulatedStep(ctx, chunks);
   return singleStep(ctx, wholeInOrder ? null : batch);

@@ -18,17 +18,22 @@ function trainOnCpu(): Promise<StepsResult> {
 }
 
 describe('fused training kernels on the cpu backend', () => {
-  it('train an MLP-BN like tfjs\' own cpu ops (to 1e-5), with the fused BatchNorm, Adam and ReLU gradient', async () => {
+  it("train an MLP-BN like tfjs' own cpu ops (to 1e-5), with the fused BatchNorm, Adam and ReLU gradient", async () => {
     const stock = await onBackend('cpu', trainOnCpu);
     registerCpuTrainingKernels();
     const fused = await onBackend('cpu', trainOnCpu);
     unregisterCpuTrainingKernels();
-    expect(fused.kernels).to.include.members(['BatchlabBatchNormTraining', 'BatchlabBatchNormTrainingGrad', 'BatchlabAdamUpdate', 'BatchlabReluGrad']);
+    expect(fused.kernels).to.include.members([
+      'BatchlabBatchNormTraining',
+      'BatchlabBatchNormTrainingGrad',
+      'BatchlabAdamUpdate',
+      'BatchlabReluGrad',
+    ]);
     expect(stock.kernels).to.not.include('BatchlabAdamUpdate');
     fused.weights.forEach((w, i) => expect(relativeError(w, stock.weights[i]), `weight ${i}`).to.be.below(1e-5));
   });
 
-  it('are registered by useBackend(\'cpu\') and not with kernels: false', async () => {
+  it("are registered by useBackend('cpu') and not with kernels: false", async () => {
     try {
       await useBackend('cpu', { kernels: false });
       expect(tf.getKernel('BatchlabAdamUpdate', 'cpu')).to.equal(undefined);

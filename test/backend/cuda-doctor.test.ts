@@ -24,7 +24,16 @@ const README = [
   '| [cuDNN SDK](https://developer.nvidia.com/rdp/cudnn-download)  | 8.1.0  |',
 ].join('\n');
 
-const CUDA_11 = ['libcublas.so.11', 'libcublasLt.so.11', 'libcudart.so.11.0', 'libcudnn.so.8', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11'];
+const CUDA_11 = [
+  'libcublas.so.11',
+  'libcublasLt.so.11',
+  'libcudart.so.11.0',
+  'libcudnn.so.8',
+  'libcufft.so.10',
+  'libcurand.so.10',
+  'libcusolver.so.11',
+  'libcusparse.so.11',
+];
 
 /** `count` bytes from a seeded linear congruential generator. */
 function noise(count: number, seed: number): Buffer {
@@ -35,17 +44,29 @@ function noise(count: number, seed: number): Buffer {
 
 /** Noise with each name embedded, NUL-terminated, between noise blocks. */
 function fakeBinary(names: string[], seed = 7): Buffer {
-  return Buffer.concat(names.flatMap((name, i) => [noise(300, seed + i), Buffer.from(`${name}\0`, 'latin1')]).concat(noise(300, seed + 99)));
+  return Buffer.concat(
+    names
+      .flatMap((name, i) => [noise(300, seed + i), Buffer.from(`${name}\0`, 'latin1')])
+      .concat(noise(300, seed + 99)),
+  );
 }
 
-interface FakePackage { constants?: boolean; readme?: string | null; binary?: Buffer; framework?: Buffer }
+interface FakePackage {
+  constants?: boolean;
+  readme?: string | null;
+  binary?: Buffer;
+  framework?: Buffer;
+}
 
 function fakePackage(root: string, { constants = true, readme = README, binary, framework }: FakePackage = {}): string {
   const dir = join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu');
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   mkdirSync(join(dir, 'deps', 'lib'), { recursive: true });
   if (constants) {
-    writeFileSync(join(dir, 'scripts', 'deps-constants.js'), "// const LIBTENSORFLOW_VERSION = '1.0.0';\nconst LIBTENSORFLOW_VERSION = '2.9.1';\nmodule.exports = { LIBTENSORFLOW_VERSION };\n");
+    writeFileSync(
+      join(dir, 'scripts', 'deps-constants.js'),
+      "// const LIBTENSORFLOW_VERSION = '1.0.0';\nconst LIBTENSORFLOW_VERSION = '2.9.1';\nmodule.exports = { LIBTENSORFLOW_VERSION };\n",
+    );
   }
   if (readme !== null) writeFileSync(join(dir, 'README.md'), readme);
   if (binary) writeFileSync(join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1'), binary);
@@ -62,11 +83,15 @@ function fakeLibDir(root: string, name: string, sonames: string[]): string {
 
 describe('cuda requirements', () => {
   let root: string;
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'batchlab-cuda-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'batchlab-cuda-'));
+  });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('reads the sonames from the downloaded libtensorflow and the versions from the README', () => {
-    const dir = fakePackage(root, { binary: fakeBinary(['libcudart.so.11.0', 'libcudnn.so.8', 'libcublasLt.so.11', 'libcudart.so.11.0']) });
+    const dir = fakePackage(root, {
+      binary: fakeBinary(['libcudart.so.11.0', 'libcudnn.so.8', 'libcublasLt.so.11', 'libcudart.so.11.0']),
+    });
     expect(readNativeRequirements(dir)).to.deep.equal({
       libtensorflowVersion: '2.9.1',
       libtensorflowPath: join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1'),
@@ -78,7 +103,10 @@ describe('cuda requirements', () => {
   });
 
   it('adds the names in libtensorflow_framework and drops a bare name that a versioned one covers', () => {
-    const dir = fakePackage(root, { binary: fakeBinary(['libcudnn.so', 'libcudnn.so.8']), framework: fakeBinary(['libcufft.so.10'], 3) });
+    const dir = fakePackage(root, {
+      binary: fakeBinary(['libcudnn.so', 'libcudnn.so.8']),
+      framework: fakeBinary(['libcufft.so.10'], 3),
+    });
     expect(readNativeRequirements(dir).sonames).to.deep.equal(['libcudnn.so.8', 'libcufft.so.10']);
   });
 
@@ -87,12 +115,19 @@ describe('cuda requirements', () => {
     writeFileSync(file, fakeBinary(['libcusolver.so.11', 'libcurand.so.10', 'libcudart.so.11.0']));
     const whole = scanSonames([file]);
     expect(whole).to.deep.equal(['libcudart.so.11.0', 'libcurand.so.10', 'libcusolver.so.11']);
-    for (const chunk of [1, 5, 16, 257, 1000]) expect(scanSonames([file], chunk), `chunk ${chunk}`).to.deep.equal(whole);
+    for (const chunk of [1, 5, 16, 257, 1000])
+      expect(scanSonames([file], chunk), `chunk ${chunk}`).to.deep.equal(whole);
   });
 
   it('derives the sonames from the README when libtensorflow is not downloaded', () => {
     const requirements = readNativeRequirements(fakePackage(root));
-    expect(requirements).to.deep.include({ libtensorflowVersion: '2.9.1', libtensorflowPath: null, source: 'readme', cudaVersion: '11.2', cudnnVersion: '8.1.0' });
+    expect(requirements).to.deep.include({
+      libtensorflowVersion: '2.9.1',
+      libtensorflowPath: null,
+      source: 'readme',
+      cudaVersion: '11.2',
+      cudnnVersion: '8.1.0',
+    });
     expect(requirements.sonames).to.deep.equal(CUDA_11);
   });
 
@@ -104,16 +139,32 @@ describe('cuda requirements', () => {
 
   it('reads a leniently written table and ignores a README without one', () => {
     const loose = 'CUDA&reg; Toolkit|11.8\n| cuDNN | >=8.6 |\n';
-    expect(readNativeRequirements(fakePackage(root, { readme: loose }))).to.deep.include({ cudaVersion: '11.8', cudnnVersion: '8.6' });
+    expect(readNativeRequirements(fakePackage(root, { readme: loose }))).to.deep.include({
+      cudaVersion: '11.8',
+      cudnnVersion: '8.6',
+    });
     rmSync(root, { recursive: true });
-    const pointer = 'For information please refer [here](https://github.com/tensorflow/tfjs/blob/master/tfjs-node/README.md).\n';
-    expect(readNativeRequirements(fakePackage(root, { readme: pointer }))).to.deep.include({ cudaVersion: null, cudnnVersion: null, sonames: [], source: 'none' });
+    const pointer =
+      'For information please refer [here](https://github.com/tensorflow/tfjs/blob/master/tfjs-node/README.md).\n';
+    expect(readNativeRequirements(fakePackage(root, { readme: pointer }))).to.deep.include({
+      cudaVersion: null,
+      cudnnVersion: null,
+      sonames: [],
+      source: 'none',
+    });
   });
 
   it('says clearly when deps-constants.js is missing', () => {
     const dir = fakePackage(root, { constants: false, readme: null });
     const report = checkCudaSetup(dir, { ldLibraryPath: '', ldconfigOutput: null, systemDirs: [], extraDirs: [] });
-    expect(report.requirements).to.deep.equal({ libtensorflowVersion: null, libtensorflowPath: null, sonames: [], source: 'none', cudaVersion: null, cudnnVersion: null });
+    expect(report.requirements).to.deep.equal({
+      libtensorflowVersion: null,
+      libtensorflowPath: null,
+      sonames: [],
+      source: 'none',
+      cudaVersion: null,
+      cudnnVersion: null,
+    });
     expect(report.ok).to.equal(false);
     expect(formatCudaReport(report)[0]).to.equal(
       `libtensorflow: version unknown (no LIBTENSORFLOW_VERSION in ${join(dir, 'scripts', 'deps-constants.js')}); ` +
@@ -122,11 +173,14 @@ describe('cuda requirements', () => {
   });
 
   it('rejects a package directory that does not exist', () => {
-    expect(() => readNativeRequirements(join(root, 'nope'))).to.throw(/packageDir must be an installed package's directory; got ".*nope"/);
+    expect(() => readNativeRequirements(join(root, 'nope'))).to.throw(
+      /packageDir must be an installed package's directory; got ".*nope"/,
+    );
   });
 
   it('parses ldconfig -p for this architecture only', () => {
-    const output = '3 libs found in cache `/etc/ld.so.cache\'\n' +
+    const output =
+      "3 libs found in cache `/etc/ld.so.cache'\n" +
       '\tlibcudart.so.11.0 (libc6) => /usr/lib32/libcudart.so.11.0\n' +
       '\tlibcudart.so.11.0 (libc6,x86-64) => /usr/local/cuda/lib64/libcudart.so.11.0\n' +
       '\tlibz.so.1 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libz.so.1\n';
@@ -143,9 +197,15 @@ describe('cuda requirements', () => {
     const system = fakeLibDir(root, 'system', ['libcurand.so.10', 'libcudart.so.11.0']);
     const cuda = fakeLibDir(root, 'cuda', ['libcudnn.so.8']);
     const ldconfigOutput = `\tlibcublas.so.11 (libc6,x86-64) => ${join(cached, 'libcublas.so.11')}\n\tlibcusolver.so.11 (libc6,x86-64) => ${join(cached, 'gone.so')}\n`;
-    const found = findLibraries(['libcudart.so.11.0', 'libcublas.so.11', 'libcurand.so.10', 'libcudnn.so.8', 'libcusolver.so.11'], {
-      ldLibraryPath: `:${join(root, 'absent')}:${first}`, ldconfigOutput, systemDirs: [system], extraDirs: [cuda],
-    });
+    const found = findLibraries(
+      ['libcudart.so.11.0', 'libcublas.so.11', 'libcurand.so.10', 'libcudnn.so.8', 'libcusolver.so.11'],
+      {
+        ldLibraryPath: `:${join(root, 'absent')}:${first}`,
+        ldconfigOutput,
+        systemDirs: [system],
+        extraDirs: [cuda],
+      },
+    );
     expect(found).to.deep.equal([
       { soname: 'libcudart.so.11.0', path: join(first, 'libcudart.so.11.0'), via: 'LD_LIBRARY_PATH' },
       { soname: 'libcublas.so.11', path: join(cached, 'libcublas.so.11'), via: 'ldconfig' },
@@ -160,13 +220,28 @@ describe('cuda requirements', () => {
     const ldDir = fakeLibDir(root, 'ld-path', ['libcudart.so.11.0']);
     const cublas = join(fakeLibDir(root, 'cached', ['libcublas.so.11']), 'libcublas.so.11');
     const driverFile = join(root, 'version');
-    writeFileSync(driverFile, 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 2023\nGCC version:  gcc 12\n');
+    writeFileSync(
+      driverFile,
+      'NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 2023\nGCC version:  gcc 12\n',
+    );
     const report = checkCudaSetup(dir, {
-      ldLibraryPath: ldDir, ldconfigOutput: `\tlibcublas.so.11 (libc6,x86-64) => ${cublas}\n`, systemDirs: [], extraDirs: [], driverVersionFile: driverFile,
+      ldLibraryPath: ldDir,
+      ldconfigOutput: `\tlibcublas.so.11 (libc6,x86-64) => ${cublas}\n`,
+      systemDirs: [],
+      extraDirs: [],
+      driverVersionFile: driverFile,
     });
-    expect(report.missing).to.deep.equal(['libcublasLt.so.11', 'libcudnn.so.8', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11']);
+    expect(report.missing).to.deep.equal([
+      'libcublasLt.so.11',
+      'libcudnn.so.8',
+      'libcufft.so.10',
+      'libcurand.so.10',
+      'libcusolver.so.11',
+      'libcusparse.so.11',
+    ]);
     expect(report.ok).to.equal(false);
-    const missing = (soname: string, product: string): string => `${soname}: missing (${product}; install it or add its directory to LD_LIBRARY_PATH)`;
+    const missing = (soname: string, product: string): string =>
+      `${soname}: missing (${product}; install it or add its directory to LD_LIBRARY_PATH)`;
     expect(formatCudaReport(report)).to.deep.equal([
       `libtensorflow 2.9.1: not downloaded (no ${join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1')}; the package's install step downloads it); ` +
         'CUDA libraries derived from the README (CUDA 11.2, cuDNN 8.1.0; no binary to read)',
@@ -186,7 +261,13 @@ describe('cuda requirements', () => {
     const binary = fakeBinary(['libcudart.so.11.0', 'libcudnn.so.8']);
     const dir = fakePackage(root, { binary, readme: null });
     const lib = fakeLibDir(root, 'lib', ['libcudart.so.11.0', 'libcudnn.so.8']);
-    const report = checkCudaSetup(dir, { ldLibraryPath: lib, ldconfigOutput: null, systemDirs: [], extraDirs: [], driverVersionFile: join(root, 'none') });
+    const report = checkCudaSetup(dir, {
+      ldLibraryPath: lib,
+      ldconfigOutput: null,
+      systemDirs: [],
+      extraDirs: [],
+      driverVersionFile: join(root, 'none'),
+    });
     expect(report).to.deep.include({ missing: [], ok: true, driver: null });
     expect(formatCudaReport(report).slice(0, 2)).to.deep.equal([
       `libtensorflow 2.9.1 (${join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1')}); CUDA libraries read from the binary`,

@@ -21,7 +21,9 @@ function fakePackage(root: string, name: string, indexJs: string, ownCore = fals
 
 describe('useBackend', () => {
   let root: string;
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'batchlab-backend-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'batchlab-backend-'));
+  });
   afterEach(async () => {
     rmSync(root, { recursive: true, force: true });
     if (tf.findBackend('tensorflow')) tf.removeBackend('tensorflow');
@@ -39,8 +41,12 @@ describe('useBackend', () => {
   });
 
   it('explains what to install when tensorflow is requested but absent', async () => {
-    const error = await useBackend('tensorflow', { nativePackages: [{ name: 'not-a-real-tfjs-node', resolveFrom: root }] }).catch((e: Error) => e);
-    expect((error as Error).message).to.match(/tensorflow backend is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0.*CUDA Toolkit 11\.2 and cuDNN 8\.1\.0/);
+    const error = await useBackend('tensorflow', {
+      nativePackages: [{ name: 'not-a-real-tfjs-node', resolveFrom: root }],
+    }).catch((e: Error) => e);
+    expect((error as Error).message).to.match(
+      /tensorflow backend is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0.*CUDA Toolkit 11\.2 and cuDNN 8\.1\.0/,
+    );
   });
 
   it('auto falls back to wasm when no native package is installed', async () => {
@@ -50,10 +56,16 @@ describe('useBackend', () => {
   });
 
   it('auto falls back, with the reason, when libtensorflow cannot load', async () => {
-    fakePackage(root, 'fake-tfjs-node', "throw new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');");
+    fakePackage(
+      root,
+      'fake-tfjs-node',
+      "throw new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');",
+    );
     const candidates = [{ name: 'fake-tfjs-node', resolveFrom: root }];
     const error = await useBackend('tensorflow', { nativePackages: candidates }).catch((e: Error) => e);
-    expect((error as Error).message).to.match(/fake-tfjs-node 9\.9\.9 is installed but failed to load: libtensorflow\.so\.2: cannot open shared object file.*npm rebuild fake-tfjs-node/);
+    expect((error as Error).message).to.match(
+      /fake-tfjs-node 9\.9\.9 is installed but failed to load: libtensorflow\.so\.2: cannot open shared object file.*npm rebuild fake-tfjs-node/,
+    );
     const info = await useBackend('auto', { nativePackages: candidates });
     expect(info.name).to.equal('wasm');
     expect(info.notes[0]).to.match(/^tensorflow skipped: fake-tfjs-node 9\.9\.9 is installed but failed to load/);
@@ -61,19 +73,29 @@ describe('useBackend', () => {
 
   it('refuses a native package that brings its own tfjs-core', async () => {
     fakePackage(root, 'fake-tfjs-node', 'module.exports = {};', true);
-    const error = await useBackend('tensorflow', { nativePackages: [{ name: 'fake-tfjs-node', resolveFrom: root }] }).catch((e: Error) => e);
-    expect((error as Error).message).to.match(/fake-tfjs-node 9\.9\.9 uses its own tfjs-core 3\.0\.0 .*not batchlab's 4\.22\.0/);
+    const error = await useBackend('tensorflow', {
+      nativePackages: [{ name: 'fake-tfjs-node', resolveFrom: root }],
+    }).catch((e: Error) => e);
+    expect((error as Error).message).to.match(
+      /fake-tfjs-node 9\.9\.9 uses its own tfjs-core 3\.0\.0 .*not batchlab's 4\.22\.0/,
+    );
   });
 
   it('uses a native package that registers into our tfjs-core and reports its GPU', async () => {
     // Stands in for tfjs-node-gpu: registers a 'tensorflow' backend, flagged as on a CUDA device.
     const core = require.resolve('@tensorflow/tfjs-core');
     const cpu = require.resolve('@tensorflow/tfjs-backend-cpu');
-    fakePackage(root, 'fake-tfjs-node-gpu', `
+    fakePackage(
+      root,
+      'fake-tfjs-node-gpu',
+      `
       const tf = require(${JSON.stringify(core)});
       const { MathBackendCPU } = require(${JSON.stringify(cpu)});
-      tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isUsingGpuDevice: true }));`);
-    const info = await useBackend('tensorflow', { nativePackages: [{ name: 'fake-tfjs-node-gpu', resolveFrom: root }] });
+      tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isUsingGpuDevice: true }));`,
+    );
+    const info = await useBackend('tensorflow', {
+      nativePackages: [{ name: 'fake-tfjs-node-gpu', resolveFrom: root }],
+    });
     expect(info).to.include({ name: 'tensorflow', device: 'CUDA GPU', gpu: true });
     expect(info.versions['fake-tfjs-node-gpu']).to.equal('9.9.9');
     expect(tf.getBackend()).to.equal('tensorflow');

@@ -21,10 +21,17 @@ function run(shape: number[], fused: boolean): Results {
   const channels = shape[shape.length - 1];
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tidy(() => {
-    const x = tf.tensor(seededValues(size, 1).map((v) => 3 + 2 * v), shape);
+    const x = tf.tensor(
+      seededValues(size, 1).map((v) => 3 + 2 * v),
+      shape,
+    );
     const gamma = tf.tensor1d(seededValues(channels, 2));
     const beta = tf.tensor1d(seededValues(channels, 3));
-    const [wy, wm, wv] = [tf.tensor(seededValues(size, 4), shape), tf.tensor1d(seededValues(channels, 5)), tf.tensor1d(seededValues(channels, 6))];
+    const [wy, wm, wv] = [
+      tf.tensor(seededValues(size, 4), shape),
+      tf.tensor1d(seededValues(channels, 5)),
+      tf.tensor1d(seededValues(channels, 6)),
+    ];
     const outputs = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       if (fused) return batchNormTraining(xs, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
       const { mean, variance } = tf.moments(xs, shape.map((_, i) => i).slice(0, -1));
@@ -37,7 +44,14 @@ function run(shape: number[], fused: boolean): Results {
     const { y, mean, variance } = outputs(x, gamma, beta);
     const [dx, dGamma, dBeta] = tf.grads(loss)([x, gamma, beta]);
     const values = (t: tf.Tensor) => t.dataSync() as Float32Array;
-    return { y: values(y), mean: values(mean), variance: values(variance), dx: values(dx), dGamma: values(dGamma), dBeta: values(dBeta) };
+    return {
+      y: values(y),
+      mean: values(mean),
+      variance: values(variance),
+      dx: values(dx),
+      dGamma: values(dGamma),
+      dBeta: values(dBeta),
+    };
   });
 }
 
@@ -47,7 +61,13 @@ describe('fused BatchNorm training kernels (wasm)', () => {
   });
 
   // C = 8 and 12 take the SIMD passes, 6 and 1 the TypeScript loops; 300 rows span two SIMD blocks.
-  for (const shape of [[5, 3, 7, 8], [4, 3, 5, 6], [300, 12], [2, 1], [3, 2, 2, 1]]) {
+  for (const shape of [
+    [5, 3, 7, 8],
+    [4, 3, 5, 6],
+    [300, 12],
+    [2, 1],
+    [3, 2, 2, 1],
+  ]) {
     it(`match tfjs' moments + batchNorm and their gradients on cpu for [${shape}]`, async () => {
       const fused = run(shape, true);
       const reference = await onBackend('cpu', () => run(shape, false));
@@ -64,7 +84,9 @@ describe('fused BatchNorm training kernels (wasm)', () => {
   });
 
   it("updates the moving statistics bit for bit as tfjs-layers' three ops do, in one kernel", async () => {
-    const [movingMean, movingVariance, mean, variance] = [7, 8, 9, 10].map((seed) => tf.tensor1d(seededValues(13, seed)));
+    const [movingMean, movingVariance, mean, variance] = [7, 8, 9, 10].map((seed) =>
+      tf.tensor1d(seededValues(13, seed)),
+    );
     const momentum = 0.9;
     const stock = (moving: tf.Tensor, batch: tf.Tensor) => tf.sub(moving, tf.mul(tf.sub(moving, batch), 1 - momentum));
     const expected = [stock(movingMean, mean), stock(movingVariance, variance)];
@@ -78,9 +100,18 @@ describe('fused BatchNorm training kernels (wasm)', () => {
   });
 
   it('refuses a non-float32 input, naming it', () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
+    const x = tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [2, 2],
+      'int32',
+    );
     const g = tf.ones([2]) as tf.Tensor1D;
-    expect(() => batchNormTraining(x, g, g, 1e-3)).to.throw(/BatchlabBatchNormTraining needs float32 inputs, got x int32/);
+    expect(() => batchNormTraining(x, g, g, 1e-3)).to.throw(
+      /BatchlabBatchNormTraining needs float32 inputs, got x int32/,
+    );
     tf.dispose([x, g]);
   });
 });

@@ -25,7 +25,14 @@ interface Grads {
 
 function outShape(c: ConvCase, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): Shape4 {
   return tf.backend_util.computeConv2DInfo(
-    c.xShape, c.filterShape, c.strides, 1, c.pad, undefined, false, tf.backend_util.convertConv2DDataFormat(dataFormat),
+    c.xShape,
+    c.filterShape,
+    c.strides,
+    1,
+    c.pad,
+    undefined,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
   ).outShape;
 }
 
@@ -36,7 +43,11 @@ function convGrads(c: ConvCase, seed: number): Grads {
     const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), seed + 1), c.filterShape);
     const w = tf.tensor(seededValues(tf.util.sizeFromShape(outShape(c)), seed + 2), outShape(c));
     const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
-      tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad).mul(w).sum());
+      tf
+        .conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad)
+        .mul(w)
+        .sum(),
+    );
     const [dx, dW] = grads([x, filter]);
     return { dx: dx.dataSync() as Float32Array, dW: dW.dataSync() as Float32Array };
   });
@@ -54,7 +65,9 @@ function channelsFirstGrads(c: ConvCase, seed: number): Grads {
     const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(dyShape), seed + 2), dyShape);
     const common = { strides: c.strides, pad: c.pad, dataFormat: 'NCHW' };
     const run = (name: string, inputs: tf.NamedTensorMap, attrs: object): Float32Array =>
-      (tf.engine().runKernel(name, inputs, { ...common, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync() as Float32Array;
+      (
+        tf.engine().runKernel(name, inputs, { ...common, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor
+      ).dataSync() as Float32Array;
     return {
       dx: run(tf.Conv2DBackpropInput, { dy, filter }, { inputShape: c.xShape }),
       dW: run(tf.Conv2DBackpropFilter, { x, dy }, { filterShape: c.filterShape }),
@@ -75,8 +88,30 @@ const cases: ConvCase[] = [
   { name: '2x3 stride 1 same', xShape: nhwc, filterShape: f2x3, strides: [1, 1], pad: 'same' },
   { name: '2x3 stride 2 valid', xShape: nhwc, filterShape: f2x3, strides: [2, 2], pad: 'valid' },
   { name: '2x3 strides [2, 1] same', xShape: nhwc, filterShape: f2x3, strides: [2, 1], pad: 'same' },
-  { name: '3x3 stride 2 explicit padding', xShape: nhwc, filterShape: f3x3, strides: [2, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { name: '2x3 stride 1 explicit padding', xShape: nhwc, filterShape: f2x3, strides: [1, 1], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  {
+    name: '3x3 stride 2 explicit padding',
+    xShape: nhwc,
+    filterShape: f3x3,
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    name: '2x3 stride 1 explicit padding',
+    xShape: nhwc,
+    filterShape: f2x3,
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ],
+  },
 ];
 
 const channelsFirstCases: ConvCase[] = [
@@ -91,18 +126,81 @@ const channelsFirstCases: ConvCase[] = [
  */
 const inputGradCases: ConvCase[] = [
   { name: '3x3 same, 5 -> 4 channels', xShape: [2, 9, 6, 5], filterShape: [3, 3, 5, 4], strides: [1, 1], pad: 'same' },
-  { name: '3x3 valid, 3 -> 1 channel', xShape: [3, 7, 10, 3], filterShape: [3, 3, 3, 1], strides: [1, 1], pad: 'valid' },
+  {
+    name: '3x3 valid, 3 -> 1 channel',
+    xShape: [3, 7, 10, 3],
+    filterShape: [3, 3, 3, 1],
+    strides: [1, 1],
+    pad: 'valid',
+  },
   { name: '2x2 same, 2 -> 7 channels', xShape: [2, 6, 9, 2], filterShape: [2, 2, 2, 7], strides: [1, 1], pad: 'same' },
-  { name: '2x2 valid, 4 -> 3 channels', xShape: [1, 5, 8, 4], filterShape: [2, 2, 4, 3], strides: [1, 1], pad: 'valid' },
+  {
+    name: '2x2 valid, 4 -> 3 channels',
+    xShape: [1, 5, 8, 4],
+    filterShape: [2, 2, 4, 3],
+    strides: [1, 1],
+    pad: 'valid',
+  },
   { name: '1x3 same, 6 -> 2 channels', xShape: [2, 4, 11, 6], filterShape: [1, 3, 6, 2], strides: [1, 1], pad: 'same' },
-  { name: '3x2 explicit, 3 -> 5 channels', xShape: [2, 7, 6, 3], filterShape: [3, 2, 3, 5], strides: [1, 1], pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
-  { name: '3x3 explicit, zero top and left', xShape: [2, 6, 5, 2], filterShape: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [0, 1], [0, 2], [0, 0]] },
+  {
+    name: '3x2 explicit, 3 -> 5 channels',
+    xShape: [2, 7, 6, 3],
+    filterShape: [3, 2, 3, 5],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    name: '3x3 explicit, zero top and left',
+    xShape: [2, 6, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 0],
+    ],
+  },
   { name: '3x3 same, 1 -> 6 channels', xShape: [3, 8, 5, 1], filterShape: [3, 3, 1, 6], strides: [1, 1], pad: 'same' },
   { name: '2x2 valid, 1 -> 1 channel', xShape: [2, 5, 7, 1], filterShape: [2, 2, 1, 1], strides: [1, 1], pad: 'valid' },
-  { name: '3x3 same, 1 -> 12 channels (matmul: too many per input channel)', xShape: [2, 6, 7, 1], filterShape: [3, 3, 1, 12], strides: [1, 1], pad: 'same' },
-  { name: '2x3 explicit padding wider than the filter (matmul)', xShape: [2, 5, 6, 3], filterShape: [2, 3, 3, 4], strides: [1, 1], pad: [[0, 0], [3, 1], [0, 4], [0, 0]] },
-  { name: '3x3 stride 2 same, 3 -> 4 channels (matmul)', xShape: [2, 9, 6, 3], filterShape: [3, 3, 3, 4], strides: [2, 2], pad: 'same' },
-  { name: '2x2 stride 2 valid, 1 -> 5 channels (matmul)', xShape: [3, 7, 8, 1], filterShape: [2, 2, 1, 5], strides: [2, 2], pad: 'valid' },
+  {
+    name: '3x3 same, 1 -> 12 channels (matmul: too many per input channel)',
+    xShape: [2, 6, 7, 1],
+    filterShape: [3, 3, 1, 12],
+    strides: [1, 1],
+    pad: 'same',
+  },
+  {
+    name: '2x3 explicit padding wider than the filter (matmul)',
+    xShape: [2, 5, 6, 3],
+    filterShape: [2, 3, 3, 4],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [3, 1],
+      [0, 4],
+      [0, 0],
+    ],
+  },
+  {
+    name: '3x3 stride 2 same, 3 -> 4 channels (matmul)',
+    xShape: [2, 9, 6, 3],
+    filterShape: [3, 3, 3, 4],
+    strides: [2, 2],
+    pad: 'same',
+  },
+  {
+    name: '2x2 stride 2 valid, 1 -> 5 channels (matmul)',
+    xShape: [3, 7, 8, 1],
+    filterShape: [2, 2, 1, 5],
+    strides: [2, 2],
+    pad: 'valid',
+  },
 ];
 
 /** The Conv2DBackpropInput kernel's dx for seeded dy and filter: a tensor the caller disposes. */
@@ -111,7 +209,9 @@ function inputGradTensor(c: ConvCase, seed: number): tf.Tensor {
     const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), seed), c.filterShape);
     const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(outShape(c)), seed + 1), outShape(c));
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape };
-    return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return tf
+      .engine()
+      .runKernel(tf.Conv2DBackpropInput, { dy, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   });
 }
 
@@ -162,7 +262,9 @@ describe('wasm convolution gradients', () => {
     const c = inputGradCases[0];
     const seeds = [11, 12, 13, 11];
     const expected = await onBackend('cpu', () => seeds.map((seed) => inputGrad(c, seed)));
-    seeds.forEach((seed, call) => expect(relativeError(inputGrad(c, seed), expected[call]), `call ${call}`).to.be.at.most(TOLERANCE));
+    seeds.forEach((seed, call) =>
+      expect(relativeError(inputGrad(c, seed), expected[call]), `call ${call}`).to.be.at.most(TOLERANCE),
+    );
   });
 
   it('leave tensors, bytes and wasm buffers unchanged across repeated flipped-filter calls', () => {
@@ -171,19 +273,31 @@ describe('wasm convolution gradients', () => {
     const before = { ...tf.memory(), buffers: tf.engine().backend.numDataIds() };
     for (let i = 0; i < 5; i++) tf.dispose(inputGradTensor(c, 2 + i));
     const after = { ...tf.memory(), buffers: tf.engine().backend.numDataIds() };
-    expect([after.numTensors, after.numBytes, after.buffers]).to.deep.equal([before.numTensors, before.numBytes, before.buffers]);
+    expect([after.numTensors, after.numBytes, after.buffers]).to.deep.equal([
+      before.numTensors,
+      before.numBytes,
+      before.buffers,
+    ]);
   });
 
   it('leave tensors, bytes and wasm buffers unchanged across repeated gradient calls', () => {
     const x = tf.tensor4d(seededValues(3 * 7 * 5 * 2, 1), [3, 7, 5, 2]);
     const filter = tf.tensor4d(seededValues(2 * 3 * 2 * 3, 2), [2, 3, 2, 3]);
     const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
-      tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, [2, 1], 'same').square().sum());
+      tf
+        .conv2d(a as tf.Tensor4D, f as tf.Tensor4D, [2, 1], 'same')
+        .square()
+        .sum(),
+    );
     tf.dispose(grads([x, filter])); // first call: any one-off allocations happen here
     const before = { ...tf.memory(), buffers: tf.engine().backend.numDataIds() };
     for (let i = 0; i < 5; i++) tf.dispose(grads([x, filter]));
     const after = { ...tf.memory(), buffers: tf.engine().backend.numDataIds() };
-    expect([after.numTensors, after.numBytes, after.buffers]).to.deep.equal([before.numTensors, before.numBytes, before.buffers]);
+    expect([after.numTensors, after.numBytes, after.buffers]).to.deep.equal([
+      before.numTensors,
+      before.numBytes,
+      before.buffers,
+    ]);
     tf.dispose([x, filter]);
   });
 
@@ -213,6 +327,8 @@ describe('wasm convolution gradients', () => {
     const expected = await onBackend('cpu', losses);
     const actual = losses();
     expect(expected[2]).to.be.below(expected[0]);
-    actual.forEach((loss, step) => expect(Math.abs(loss - expected[step]) / expected[step], `step ${step}`).to.be.at.most(1e-4));
+    actual.forEach((loss, step) =>
+      expect(Math.abs(loss - expected[step]) / expected[step], `step ${step}`).to.be.at.most(1e-4),
+    );
   });
 });

@@ -2,10 +2,7 @@
 // plus a tensor-leak check and one small CNN trained on wasm.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import {
-  registerWasmTrainingKernels,
-  unregisterWasmTrainingKernels,
-} from '../../src/backend/wasm-kernels';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/backend/wasm-kernels';
 import { deriveSeed } from '../../src/util/random';
 import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
@@ -22,7 +19,13 @@ const TOLERANCE = 1e-5;
 
 function dyShape(c: GradCase): Shape4 {
   const info = tf.backend_util.computeConv2DInfo(
-    c.xShape, c.filterShape, c.strides, 1, c.pad, undefined, false,
+    c.xShape,
+    c.filterShape,
+    c.strides,
+    1,
+    c.pad,
+    undefined,
+    false,
     tf.backend_util.convertConv2DDataFormat(c.dataFormat),
   );
   return info.outShape;
@@ -43,24 +46,86 @@ function filterGrad(c: GradCase, seed: number): Float32Array {
       return (dW as tf.Tensor).dataSync() as Float32Array;
     }
     const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), seed + 2), c.filterShape);
-    const grad = tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, c.strides, c.pad).mul(w).sum());
+    const grad = tf.grad((f: tf.Tensor) =>
+      tf
+        .conv2d(x, f as tf.Tensor4D, c.strides, c.pad)
+        .mul(w)
+        .sum(),
+    );
     return grad(filter).dataSync() as Float32Array;
   });
 }
 
 const cases: GradCase[] = [
-  { name: '3x3 stride 1 same', xShape: [3, 7, 5, 2], filterShape: [3, 3, 2, 3], strides: [1, 1], pad: 'same', dataFormat: 'NHWC' },
-  { name: '3x3 stride 2 same', xShape: [3, 7, 5, 2], filterShape: [3, 3, 2, 3], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' },
-  { name: '3x3 stride 1 valid', xShape: [3, 7, 5, 2], filterShape: [3, 3, 2, 3], strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' },
-  { name: '2x3 stride 2 valid', xShape: [3, 7, 5, 2], filterShape: [2, 3, 2, 3], strides: [2, 2], pad: 'valid', dataFormat: 'NHWC' },
-  { name: '2x3 strides [2, 1] same', xShape: [3, 7, 5, 2], filterShape: [2, 3, 2, 3], strides: [2, 1], pad: 'same', dataFormat: 'NHWC' },
+  {
+    name: '3x3 stride 1 same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '3x3 stride 2 same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '3x3 stride 1 valid',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '2x3 stride 2 valid',
+    xShape: [3, 7, 5, 2],
+    filterShape: [2, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '2x3 strides [2, 1] same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [2, 3, 2, 3],
+    strides: [2, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
   {
     name: '3x3 stride 2 explicit padding',
-    xShape: [3, 7, 5, 2], filterShape: [3, 3, 2, 3], strides: [2, 2],
-    pad: [[0, 0], [1, 2], [0, 1], [0, 0]], dataFormat: 'NHWC',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
   },
-  { name: 'NCHW 3x3 stride 2 same', xShape: [3, 2, 7, 5], filterShape: [3, 3, 2, 3], strides: [2, 2], pad: 'same', dataFormat: 'NCHW' },
-  { name: 'NCHW 2x3 stride 1 valid', xShape: [3, 2, 7, 5], filterShape: [2, 3, 2, 3], strides: [1, 1], pad: 'valid', dataFormat: 'NCHW' },
+  {
+    name: 'NCHW 3x3 stride 2 same',
+    xShape: [3, 2, 7, 5],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'same',
+    dataFormat: 'NCHW',
+  },
+  {
+    name: 'NCHW 2x3 stride 1 valid',
+    xShape: [3, 2, 7, 5],
+    filterShape: [2, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NCHW',
+  },
 ];
 
 describe('wasm Conv2DBackpropFilter', () => {
@@ -73,7 +138,25 @@ describe('wasm Conv2DBackpropFilter', () => {
     const filter = tf.ones([2, 2, 1, 1]);
     const grad = tf.grad((f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid').sum());
     expect(() => grad(filter)).to.throw(/Conv2DBackpropFilter.*not registered.*wasm/);
-    expect(registerWasmTrainingKernels()).to.deep.equal(['Conv2DBackpropFilter', 'BatchlabMovingAverages', 'BatchlabBatchNormTraining', 'BatchlabBatchNormTrainingGrad', 'BatchlabAdamUpdate', 'BatchlabSoftmaxCrossEntropy', 'BatchlabSoftmaxCrossEntropyGrad', 'BatchlabReluGrad', 'BatchMatMul', 'GatherV2', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'Conv2DBackpropInput', 'Identity', '_FusedMatMul']);
+    expect(registerWasmTrainingKernels()).to.deep.equal([
+      'Conv2DBackpropFilter',
+      'BatchlabMovingAverages',
+      'BatchlabBatchNormTraining',
+      'BatchlabBatchNormTrainingGrad',
+      'BatchlabAdamUpdate',
+      'BatchlabSoftmaxCrossEntropy',
+      'BatchlabSoftmaxCrossEntropyGrad',
+      'BatchlabReluGrad',
+      'BatchMatMul',
+      'GatherV2',
+      'Tile',
+      'MaxPoolGrad',
+      'Sum',
+      'Mean',
+      'Conv2DBackpropInput',
+      'Identity',
+      '_FusedMatMul',
+    ]);
     expect(registerWasmTrainingKernels()).to.deep.equal([]);
     const dW = grad(filter);
     expect(Array.from(dW.dataSync())).to.deep.equal([4, 4, 4, 4]);
@@ -94,7 +177,11 @@ describe('wasm Conv2DBackpropFilter', () => {
     const x = tf.tensor4d(seededValues(3 * 7 * 5 * 2, 1), [3, 7, 5, 2]);
     const filter = tf.tensor4d(seededValues(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);
     const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
-      tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same').square().sum());
+      tf
+        .conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same')
+        .square()
+        .sum(),
+    );
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
       tf.tidy(() => {
@@ -109,7 +196,10 @@ describe('wasm Conv2DBackpropFilter', () => {
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({
-          inputShape: [7, 5, 2], filters: 4, kernelSize: 3, activation: 'relu',
+          inputShape: [7, 5, 2],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
           kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
         }),
         tf.layers.flatten(),
@@ -122,7 +212,9 @@ describe('wasm Conv2DBackpropFilter', () => {
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) {
       const loss = optimizer.minimize(
-        () => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor2D) as tf.Scalar, true);
+        () => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor2D) as tf.Scalar,
+        true,
+      );
       losses.push(loss!.dataSync()[0]);
       loss!.dispose();
     }

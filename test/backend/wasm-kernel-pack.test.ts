@@ -44,8 +44,9 @@ describe('wasm kernel pack', () => {
     ];
     for (const [aShape, bShape, ta, tb] of cases) {
       it(`matches cpu for [${aShape}] x [${bShape}], transposeA ${ta}, transposeB ${tb}`, async () => {
-        const { wasm, cpu } = await onBoth(() => tf.tidy(() =>
-          tf.matMul(tf.tensor(seeded(aShape, 1), aShape), tf.tensor(seeded(bShape, 2), bShape), ta, tb)));
+        const { wasm, cpu } = await onBoth(() =>
+          tf.tidy(() => tf.matMul(tf.tensor(seeded(aShape, 1), aShape), tf.tensor(seeded(bShape, 2), bShape), ta, tb)),
+        );
         expect(maxRelativeError(wasm, cpu)).to.be.at.most(1e-5);
       });
     }
@@ -60,20 +61,45 @@ describe('wasm kernel pack', () => {
 
   describe('GatherV2 along axis 0', () => {
     it('matches cpu for image rows with repeated, unordered indices', async () => {
-      const { wasm, cpu, shape } = await onBoth(() => tf.tidy(() =>
-        tf.gather(tf.tensor(seeded([7, 3, 2, 1], 4), [7, 3, 2, 1]), tf.tensor1d([6, 0, 3, 3, 1], 'int32'))));
+      const { wasm, cpu, shape } = await onBoth(() =>
+        tf.tidy(() =>
+          tf.gather(tf.tensor(seeded([7, 3, 2, 1], 4), [7, 3, 2, 1]), tf.tensor1d([6, 0, 3, 3, 1], 'int32')),
+        ),
+      );
       expect(shape).to.deep.equal([5, 3, 2, 1]);
       expect(wasm).to.deep.equal(cpu);
     });
     it('gathers int32 and 2-D index tensors', async () => {
-      const { wasm, cpu, shape } = await onBoth(() => tf.tidy(() =>
-        tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor2d([[2, 0], [1, 1]], [2, 2], 'int32'))));
+      const { wasm, cpu, shape } = await onBoth(() =>
+        tf.tidy(() =>
+          tf.gather(
+            tf.tensor2d(
+              [
+                [1, 2],
+                [3, 4],
+                [5, 6],
+              ],
+              [3, 2],
+              'int32',
+            ),
+            tf.tensor2d(
+              [
+                [2, 0],
+                [1, 1],
+              ],
+              [2, 2],
+              'int32',
+            ),
+          ),
+        ),
+      );
       expect(shape).to.deep.equal([2, 2, 2]);
       expect(wasm).to.deep.equal(cpu);
     });
     it('leaves other axes to the stock kernel', async () => {
-      const { wasm, cpu } = await onBoth(() => tf.tidy(() =>
-        tf.gather(tf.tensor(seeded([4, 5], 5), [4, 5]), tf.tensor1d([4, 1], 'int32'), 1)));
+      const { wasm, cpu } = await onBoth(() =>
+        tf.tidy(() => tf.gather(tf.tensor(seeded([4, 5], 5), [4, 5]), tf.tensor1d([4, 1], 'int32'), 1)),
+      );
       expect(wasm).to.deep.equal(cpu);
     });
     it('rejects an index out of range', () => {
@@ -86,11 +112,23 @@ describe('wasm kernel pack', () => {
 
   describe('Tile', () => {
     const cases: [number[], number[]][] = [
-      [[1, 1, 1, 5], [4, 1, 1, 1]],
-      [[2, 3], [3, 2]],
+      [
+        [1, 1, 1, 5],
+        [4, 1, 1, 1],
+      ],
+      [
+        [2, 3],
+        [3, 2],
+      ],
       [[3], [4]],
-      [[2, 1, 3], [1, 5, 2]],
-      [[1, 2, 2, 3], [2, 3, 1, 2]],
+      [
+        [2, 1, 3],
+        [1, 5, 2],
+      ],
+      [
+        [1, 2, 2, 3],
+        [2, 3, 1, 2],
+      ],
     ];
     for (const [shape, reps] of cases) {
       it(`matches cpu for [${shape}] tiled [${reps}]`, async () => {
@@ -119,10 +157,15 @@ describe('Identity on wasm', () => {
   });
 
   it('keeps gradients right when the tape clones saved inputs', async () => {
-    const { wasm, cpu } = await onBoth(() => tf.tidy(() => {
-      const x = tf.tensor2d([[1, -2], [3, 4]]);
-      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), tf.relu(v))))(x);
-    }));
+    const { wasm, cpu } = await onBoth(() =>
+      tf.tidy(() => {
+        const x = tf.tensor2d([
+          [1, -2],
+          [3, 4],
+        ]);
+        return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), tf.relu(v))))(x);
+      }),
+    );
     expect(wasm).to.deep.equal(cpu);
   });
 });

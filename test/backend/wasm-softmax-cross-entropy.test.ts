@@ -19,10 +19,17 @@ function run(fused: boolean): Results {
   return tf.tidy(() => {
     const logits = tf.tensor2d(LOGITS, [7, 5]);
     const labels = tf.oneHot(tf.tensor1d(CLASSES, 'int32'), 5).toFloat();
-    const loss = (l: tf.Tensor) => (fused ? softmaxCrossEntropy(labels, l).loss : tf.losses.softmaxCrossEntropy(labels, l));
-    const value = fused ? softmaxCrossEntropy(labels, logits) : { loss: loss(logits) as tf.Scalar, correct: countCorrect(labels, logits) };
+    const loss = (l: tf.Tensor) =>
+      fused ? softmaxCrossEntropy(labels, l).loss : tf.losses.softmaxCrossEntropy(labels, l);
+    const value = fused
+      ? softmaxCrossEntropy(labels, logits)
+      : { loss: loss(logits) as tf.Scalar, correct: countCorrect(labels, logits) };
     const dLogits = tf.grad((l: tf.Tensor) => tf.mul(loss(l), 3))(logits);
-    return { loss: value.loss.dataSync()[0], correct: value.correct.dataSync()[0], dLogits: dLogits.dataSync() as Float32Array };
+    return {
+      loss: value.loss.dataSync()[0],
+      correct: value.correct.dataSync()[0],
+      dLogits: dLogits.dataSync() as Float32Array,
+    };
   });
 }
 
@@ -45,12 +52,16 @@ describe('fused softmax cross-entropy and correct count (wasm)', () => {
       expect(correct!.dataSync()[0]).to.equal(1);
       tf.dispose([loss, correct!]);
     });
-    expect(profile.kernels.map((k) => k.name)).to.include('BatchlabSoftmaxCrossEntropy').and.not.include('ArgMax');
+    expect(profile.kernels.map((k) => k.name))
+      .to.include('BatchlabSoftmaxCrossEntropy')
+      .and.not.include('ArgMax');
   });
 
   it('refuses labels and logits of different shapes, naming both', () => {
     const [labels, logits] = [tf.zeros([2, 3]), tf.zeros([2, 4])];
-    expect(() => softmaxCrossEntropy(labels, logits)).to.throw(/labels and logits of one \[rows, classes\] shape, got \[2,3\] and \[2,4\]/);
+    expect(() => softmaxCrossEntropy(labels, logits)).to.throw(
+      /labels and logits of one \[rows, classes\] shape, got \[2,3\] and \[2,4\]/,
+    );
     tf.dispose([labels, logits]);
   });
 });

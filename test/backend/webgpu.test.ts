@@ -15,10 +15,12 @@ describe('webgpu backend', function () {
 
   it('names the package to install when Dawn is missing', async () => {
     const error = await installNavigatorGpu('not-a-dawn-package').catch((e: Error) => e);
-    expect((error as Error).message).to.match(/the webgpu backend needs the npm package webgpu .*npm install webgpu@0\.6\.2/);
+    expect((error as Error).message).to.match(
+      /the webgpu backend needs the npm package webgpu .*npm install webgpu@0\.6\.2/,
+    );
   });
 
-  it('trains a BN MLP and a BN CNN with the cpu backend\'s losses to 1e-4', async function () {
+  it("trains a BN MLP and a BN CNN with the cpu backend's losses to 1e-4", async function () {
     try {
       await useBackend('webgpu');
     } catch (error) {

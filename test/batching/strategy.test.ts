@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { fullBatch, sgd, miniBatch, parseStrategy, groupIntoBatches, splitIntoMicroBatches, epochOrder } from '../../src/batching';
+import {
+  fullBatch,
+  sgd,
+  miniBatch,
+  parseStrategy,
+  groupIntoBatches,
+  splitIntoMicroBatches,
+  epochOrder,
+} from '../../src/batching';
 
 const asArrays = (batches: Int32Array[]): number[][] => batches.map((b) => Array.from(b));
 const range = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
@@ -10,10 +18,18 @@ describe('batching', () => {
       expect(asArrays(groupIntoBatches(range(10), 3, false))).to.deep.equal([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     });
     it('drops the short last batch with dropLast', () => {
-      expect(asArrays(groupIntoBatches(range(10), 3, true))).to.deep.equal([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+      expect(asArrays(groupIntoBatches(range(10), 3, true))).to.deep.equal([
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ]);
     });
     it('gives equal batches when the size divides', () => {
-      expect(asArrays(groupIntoBatches(range(6), 2, false))).to.deep.equal([[0, 1], [2, 3], [4, 5]]);
+      expect(asArrays(groupIntoBatches(range(6), 2, false))).to.deep.equal([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
     });
     it('gives no batches for an empty order', () => {
       expect(groupIntoBatches(new Int32Array(0), 4, false)).to.have.length(0);
@@ -52,7 +68,12 @@ describe('batching', () => {
       expect(s.batches(60000, 0, 0).every((b) => b.length === 128)).to.equal(true);
     });
     it('unshuffled mini-batch matches the documented example', () => {
-      expect(asArrays(miniBatch(3, { shuffle: false }).batches(10, 0, 0))).to.deep.equal([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
+      expect(asArrays(miniBatch(3, { shuffle: false }).batches(10, 0, 0))).to.deep.equal([
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+        [9],
+      ]);
     });
     it('the same seed and epoch give identical batches; another epoch or seed does not', () => {
       const s = miniBatch(4);
@@ -71,11 +92,15 @@ describe('batching', () => {
   describe('validation', () => {
     for (const bad of [0, -4, 2.5, NaN, Infinity]) {
       it(`rejects batch size ${bad} naming the value`, () => {
-        expect(() => miniBatch(bad)).to.throw(new RegExp(`batch size n must be a positive integer, got ${String(bad)}`));
+        expect(() => miniBatch(bad)).to.throw(
+          new RegExp(`batch size n must be a positive integer, got ${String(bad)}`),
+        );
       });
     }
     it('rejects a batch larger than the data set when batches are made', () => {
-      expect(() => miniBatch(64).batches(10, 0, 0)).to.throw(/batch size 64 is larger than the data set \(10 samples\)/);
+      expect(() => miniBatch(64).batches(10, 0, 0)).to.throw(
+        /batch size 64 is larger than the data set \(10 samples\)/,
+      );
     });
     it('rejects a bad microBatch', () => {
       expect(() => fullBatch({ microBatch: 0 })).to.throw(/microBatch must be a positive integer, got 0/);

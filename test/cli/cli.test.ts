@@ -8,14 +8,19 @@ import { loadModel } from '../../src/io/model-files';
 const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 function batchlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], { encoding: 'utf8', timeout: 120000 });
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('batchlab CLI', function () {
   this.timeout(120000);
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'batchlab-cli-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batchlab-cli-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const usageErrors: [string[], RegExp][] = [
@@ -24,7 +29,10 @@ describe('batchlab CLI', function () {
     [['train', '--epochs', '-3'], /--epochs must be a positive integer, got -3/],
     [['train', '--lr', 'fast'], /--lr must be a number in \(0, 10\], got fast/],
     [['train', '--hidden', '64,0'], /--hidden must be comma-separated positive integers, got 64,0/],
-    [['train', '--backend', 'gpu'], /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "webgpu", "wasm", "cpu"/],
+    [
+      ['train', '--backend', 'gpu'],
+      /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "webgpu", "wasm", "cpu"/,
+    ],
     [['train', '--data', 'imagenet'], /--data must be one of fashion-mnist-small, .*got imagenet/],
     [['train', '--bogus'], /Unknown argument: bogus/],
     [['frobnicate'], /Unknown command: frobnicate/],
@@ -40,15 +48,42 @@ describe('batchlab CLI', function () {
   it('shows help for train with every option', () => {
     const { status, stdout } = batchlab('train', '--help');
     expect(status).to.equal(0);
-    for (const option of ['--data', '--model', '--bn', '--strategy', '--optimizer', '--lr', '--epochs', '--seed', '--backend', '--out']) {
+    for (const option of [
+      '--data',
+      '--model',
+      '--bn',
+      '--strategy',
+      '--optimizer',
+      '--lr',
+      '--epochs',
+      '--seed',
+      '--backend',
+      '--out',
+    ]) {
       expect(stdout).to.include(option);
     }
   });
 
   it('trains, prints a summary, writes history.json and a loadable model', async () => {
     const out = join(dir, 'run');
-    const { status, stdout, stderr } = batchlab('train', '--data', 'blobs', '--model', 'mlp', '--hidden', '8', '--bn',
-      '--strategy', 'mini:64', '--epochs', '2', '--backend', 'wasm', '--out', out);
+    const { status, stdout, stderr } = batchlab(
+      'train',
+      '--data',
+      'blobs',
+      '--model',
+      'mlp',
+      '--hidden',
+      '8',
+      '--bn',
+      '--strategy',
+      'mini:64',
+      '--epochs',
+      '2',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    );
     expect(status, stderr).to.equal(0);
     expect(stdout).to.match(/test loss \d+\.\d{4}, test accuracy \d+\.\d{2}% after 2 epochs/);
     expect(stderr).to.match(/epoch 2\/2 {2}loss/);
@@ -65,7 +100,18 @@ describe('batchlab CLI', function () {
   it('fails with exit 1 and a clear message when the output cannot be written, keeping what was there', () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, 'keep me');
-    const { status, stderr } = batchlab('train', '--data', 'blobs', '--model', 'logistic', '--epochs', '1', '--quiet', '--out', join(blocker, 'run'));
+    const { status, stderr } = batchlab(
+      'train',
+      '--data',
+      'blobs',
+      '--model',
+      'logistic',
+      '--epochs',
+      '1',
+      '--quiet',
+      '--out',
+      join(blocker, 'run'),
+    );
     expect(status).to.equal(1);
     expect(stderr).to.match(/batchlab: .*a-file/);
     expect(readFileSync(blocker, 'utf8')).to.equal('keep me');
@@ -96,12 +142,18 @@ describe('scripts/library-example.js', function () {
 describe('batchlab compare CLI', function () {
   this.timeout(120000);
   const cases: [string[], RegExp][] = [
-    [['compare', '--strategies', 'full,mini:0'], /--strategies\[1\]: miniBatch: batch size n must be a positive integer, got 0/],
+    [
+      ['compare', '--strategies', 'full,mini:0'],
+      /--strategies\[1\]: miniBatch: batch size n must be a positive integer, got 0/,
+    ],
     [['compare', '--budget', 'weeks:2'], /--budget: budget "weeks:2" is not one of/],
     [['compare', '--lr-rule', 'square'], /--lr-rule must be fixed or linear:<reference batch size>, got square/],
     [['compare', '--resume'], /--resume needs --out/],
     [['compare', '--seeds', '0'], /--seeds must be a positive integer, got 0/],
-    [['compare', '--spec', '/nonexistent/spec.yaml'], /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/],
+    [
+      ['compare', '--spec', '/nonexistent/spec.yaml'],
+      /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     it(`exits with a message naming the problem for: ${args.join(' ')}`, () => {
@@ -113,8 +165,23 @@ describe('batchlab compare CLI', function () {
 
   it('runs a small experiment and prints the table and the report path', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'batchlab-cli-compare-')), 'exp');
-    const { status, stdout, stderr } = batchlab('compare', '--data', 'blobs', '--limit', '200', '--strategies', 'full,mini:50',
-      '--bn', 'off', '--budget', 'epochs:1', '--checkpoints', '0', '--out', out);
+    const { status, stdout, stderr } = batchlab(
+      'compare',
+      '--data',
+      'blobs',
+      '--limit',
+      '200',
+      '--strategies',
+      'full,mini:50',
+      '--bn',
+      'off',
+      '--budget',
+      'epochs:1',
+      '--checkpoints',
+      '0',
+      '--out',
+      out,
+    );
     expect(status, stderr).to.equal(0);
     expect(stdout).to.match(/^model +strategy +BN/m);
     expect(stdout).to.match(/^mlp +mini:50 +off +1 /m);

@@ -11,21 +11,35 @@ import type { ExperimentSpecInput } from '../../src/experiment/spec';
 
 /** A small, fast experiment on synthetic blobs. */
 const small: ExperimentSpecInput = {
-  data: 'blobs', limit: 200, strategies: ['mini:50', 'mini:100'], bn: 'off', seeds: 2, budget: 'epochs:2', checkpoints: 1, backend: 'wasm',
+  data: 'blobs',
+  limit: 200,
+  strategies: ['mini:50', 'mini:100'],
+  bn: 'off',
+  seeds: 2,
+  budget: 'epochs:2',
+  checkpoints: 1,
+  backend: 'wasm',
 };
 
 describe('compare', function () {
   this.timeout(180000);
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'batchlab-compare-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batchlab-compare-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes one JSONL line per run and a CSV row per configuration with mean and std over seeds', async () => {
     const result = await compare(small, { outDir: dir, report: false });
-    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).to.deep.equal([
-      'mlp/mini:50/nobn/adam/lr0.001/seed0', 'mlp/mini:50/nobn/adam/lr0.001/seed1',
-      'mlp/mini:100/nobn/adam/lr0.001/seed0', 'mlp/mini:100/nobn/adam/lr0.001/seed1',
+      'mlp/mini:50/nobn/adam/lr0.001/seed0',
+      'mlp/mini:50/nobn/adam/lr0.001/seed1',
+      'mlp/mini:100/nobn/adam/lr0.001/seed0',
+      'mlp/mini:100/nobn/adam/lr0.001/seed1',
     ]);
     expect(lines.every((l) => l.status === 'ok' && l.history.epochs.length === 2)).to.equal(true);
     expect(lines[0].timing.updatesPerEpoch).to.equal(4);
@@ -45,7 +59,10 @@ describe('compare', function () {
   });
 
   it('records a failed run and goes on', async () => {
-    const result = await compare({ ...small, strategies: ['sgd', 'mini:100'], bn: 'on', seeds: 1, budget: 'epochs:1' }, { outDir: dir, report: false });
+    const result = await compare(
+      { ...small, strategies: ['sgd', 'mini:100'], bn: 'on', seeds: 1, budget: 'epochs:1' },
+      { outDir: dir, report: false },
+    );
     expect(result.results.map((r) => r.status)).to.deep.equal(['failed', 'ok']);
     expect(result.results[0].error).to.match(/on a batch of 1 sample/);
     expect(result.summary[0].failed).to.equal(1);
@@ -59,7 +76,9 @@ describe('compare', function () {
     writeFileSync(path, `${lines.slice(0, 2).join('\n')}\n${lines[2].slice(0, 100)}`);
     const resumed = await compare(small, { outDir: dir, report: false, resume: true });
     expect(resumed.ran).to.equal(2);
-    expect(resumed.results.map((r) => r.id)).to.deep.equal(JSON.parse(`[${lines.map((l) => JSON.stringify(JSON.parse(l).id)).join(',')}]`));
+    expect(resumed.results.map((r) => r.id)).to.deep.equal(
+      JSON.parse(`[${lines.map((l) => JSON.stringify(JSON.parse(l).id)).join(',')}]`),
+    );
     const { results, skippedLines } = await readResults(path);
     expect(skippedLines).to.deep.equal([3]);
     expect(results).to.have.length(4);
@@ -80,12 +99,16 @@ describe('compare', function () {
   it('gives identical results with --jobs 2 as with --jobs 1', async () => {
     const one = await compare(small, { outDir: join(dir, 'one'), report: false });
     const two = await compare(small, { outDir: join(dir, 'two'), report: false, jobs: 2 });
-    const losses = (r: typeof one) => r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.valAccuracy])]);
+    const losses = (r: typeof one) =>
+      r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.valAccuracy])]);
     expect(losses(two)).to.deep.equal(losses(one));
   });
 
   it('writes TensorBoard event files per run', async () => {
-    await compare({ ...small, seeds: 1, strategies: ['mini:100'], budget: 'epochs:1' }, { outDir: dir, report: false, tensorboard: true });
+    await compare(
+      { ...small, seeds: 1, strategies: ['mini:100'], budget: 'epochs:1' },
+      { outDir: dir, report: false, tensorboard: true },
+    );
     const { readdirSync } = await import('node:fs');
     const runDirs = readdirSync(join(dir, 'tensorboard'));
     expect(runDirs).to.deep.equal(['mlp_mini:100_nobn_adam_lr0.001_seed0']);
@@ -98,20 +121,29 @@ describe('compare', function () {
       // Layer names carry global counters, so weights are compared in order, by role.
       const weights = async (bn: boolean) => {
         const model = builderFor({ model: 'mlp', bn }).build(shape, 4);
-        const values = await Promise.all(model.weights.map(async (w) => ({ kernel: w.originalName.endsWith('kernel'), values: Array.from(await w.read().data()) })));
+        const values = await Promise.all(
+          model.weights.map(async (w) => ({
+            kernel: w.originalName.endsWith('kernel'),
+            values: Array.from(await w.read().data()),
+          })),
+        );
         model.dispose();
         return values;
       };
       const off = await weights(false);
       const on = await weights(true);
       expect(await weights(true)).to.deep.equal(on);
-      const kernels = (all: { kernel: boolean; values: number[] }[]) => all.filter((w) => w.kernel).map((w) => w.values);
+      const kernels = (all: { kernel: boolean; values: number[] }[]) =>
+        all.filter((w) => w.kernel).map((w) => w.values);
       expect(kernels(on)).to.deep.equal(kernels(off));
       expect(kernels(on)).to.have.length(3);
     });
 
     it('every mini-batch size sees the same per-epoch sample order', () => {
-      const flat = (s: string, epoch: number) => parseStrategy(s).batches(1000, epoch, 7).flatMap((b) => Array.from(b));
+      const flat = (s: string, epoch: number) =>
+        parseStrategy(s)
+          .batches(1000, epoch, 7)
+          .flatMap((b) => Array.from(b));
       expect(flat('mini:32', 2)).to.deep.equal(flat('mini:128', 2));
       expect(flat('sgd', 2)).to.deep.equal(flat('mini:100', 2));
       expect(flat('mini:32', 3)).to.not.deep.equal(flat('mini:32', 2));

@@ -18,9 +18,13 @@ describe('experiment spec', () => {
   });
 
   it('names every bad field', () => {
-    expect(() => resolveSpec({ strategies: ['mini:32', 'mini:0'] })).to.throw(/^spec: strategies\[1\]: miniBatch: batch size n must be a positive integer, got 0$/m);
+    expect(() => resolveSpec({ strategies: ['mini:32', 'mini:0'] })).to.throw(
+      /^spec: strategies\[1\]: miniBatch: batch size n must be a positive integer, got 0$/m,
+    );
     expect(() => resolveSpec({ seeds: 0 })).to.throw(/spec: seeds: /);
-    expect(() => resolveSpec({ budget: 'weeks:3' })).to.throw(/spec: budget: budget "weeks:3" is not one of epochs:<n>, updates:<n>, seconds:<s>/);
+    expect(() => resolveSpec({ budget: 'weeks:3' })).to.throw(
+      /spec: budget: budget "weeks:3" is not one of epochs:<n>, updates:<n>, seconds:<s>/,
+    );
     expect(() => resolveSpec({ lrRule: { linear: { referenceBatch: 0 } } })).to.throw(/spec: lrRule/);
     expect(() => resolveSpec({ models: ['resnet'] })).to.throw(/spec: models\[0\]: Invalid enum value/);
     expect(() => resolveSpec({ stratgies: ['full'] })).to.throw(/Unrecognized key\(s\) in object: 'stratgies'/);
@@ -29,14 +33,19 @@ describe('experiment spec', () => {
   it('reads JSON and YAML files, naming the file in errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchlab-spec-'));
     try {
-      writeFileSync(join(dir, 'ok.yaml'), 'strategies: [full, "mini:64"]\nbn: on\nseeds: [1, 2]\nbudget: updates:100\n');
+      writeFileSync(
+        join(dir, 'ok.yaml'),
+        'strategies: [full, "mini:64"]\nbn: on\nseeds: [1, 2]\nbudget: updates:100\n',
+      );
       const spec = resolveSpec(await readSpecFile(join(dir, 'ok.yaml')));
       expect(spec.strategies).to.deep.equal(['full', 'mini:64']);
       expect(spec.seeds).to.deep.equal([1, 2]);
       expect(spec.budget).to.deep.equal({ kind: 'updates', updates: 100 });
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ bn: 'maybe' }));
       const bad = await readSpecFile(join(dir, 'bad.json')).catch((e: Error) => e);
-      expect((bad as Error).message).to.match(new RegExp(`^${join(dir, 'bad.json').replace(/[.]/g, '\\.')}: bn: Invalid enum value`));
+      expect((bad as Error).message).to.match(
+        new RegExp(`^${join(dir, 'bad.json').replace(/[.]/g, '\\.')}: bn: Invalid enum value`),
+      );
       writeFileSync(join(dir, 'broken.json'), '{ "bn": ');
       const broken = await readSpecFile(join(dir, 'broken.json')).catch((e: Error) => e);
       expect((broken as Error).message).to.match(/broken\.json: not valid JSON/);
@@ -54,23 +63,42 @@ describe('experiment spec', () => {
   it('scales learning rates linearly from a reference batch', () => {
     expect(scaledLearningRate({ kind: 'linear', referenceBatch: 32 }, 0.01, 128)).to.be.closeTo(0.04, 1e-12);
     expect(scaledLearningRate({ kind: 'fixed' }, 0.01, 128)).to.equal(0.01);
-    const cells = expandCells({ strategies: ['sgd', 'mini:64'], bn: [false], seeds: [0], optimizers: ['sgd'], learningRates: [0.1], models: ['mlp'] },
-      { kind: 'linear', referenceBatch: 32 }, 1000);
+    const cells = expandCells(
+      {
+        strategies: ['sgd', 'mini:64'],
+        bn: [false],
+        seeds: [0],
+        optimizers: ['sgd'],
+        learningRates: [0.1],
+        models: ['mlp'],
+      },
+      { kind: 'linear', referenceBatch: 32 },
+      1000,
+    );
     expect(cells.map((c) => c.learningRate)).to.deep.equal([0.1 / 32, 0.2]);
   });
 
   it('expands the factors into cells with stable ids', () => {
     const plan = planExperiment(resolveSpec({ strategies: ['full', 'mini:32'], seeds: 2, bn: 'both' }), 6000);
     expect(plan.cells.map((c) => c.id)).to.deep.equal([
-      'mlp/full/nobn/adam/lr0.001/seed0', 'mlp/full/nobn/adam/lr0.001/seed1',
-      'mlp/full/bn/adam/lr0.001/seed0', 'mlp/full/bn/adam/lr0.001/seed1',
-      'mlp/mini:32/nobn/adam/lr0.001/seed0', 'mlp/mini:32/nobn/adam/lr0.001/seed1',
-      'mlp/mini:32/bn/adam/lr0.001/seed0', 'mlp/mini:32/bn/adam/lr0.001/seed1',
+      'mlp/full/nobn/adam/lr0.001/seed0',
+      'mlp/full/nobn/adam/lr0.001/seed1',
+      'mlp/full/bn/adam/lr0.001/seed0',
+      'mlp/full/bn/adam/lr0.001/seed1',
+      'mlp/mini:32/nobn/adam/lr0.001/seed0',
+      'mlp/mini:32/nobn/adam/lr0.001/seed1',
+      'mlp/mini:32/bn/adam/lr0.001/seed0',
+      'mlp/mini:32/bn/adam/lr0.001/seed1',
     ]);
     expect(plan.settings.checkpointEpochs).to.deep.equal([1, 2]);
-    expect(planExperiment(resolveSpec({ strategies: ['full', 'sgd', 'mini:32'], microBatch: 500 }), 6000).cells.map((c) => c.strategy))
-      .to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd', 'mini:32', 'mini:32']);
-    expect(planExperiment(resolveSpec({ strategies: ['full'], microBatch: 500 }), 400).cells[0].strategy).to.equal('full');
+    expect(
+      planExperiment(resolveSpec({ strategies: ['full', 'sgd', 'mini:32'], microBatch: 500 }), 6000).cells.map(
+        (c) => c.strategy,
+      ),
+    ).to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd', 'mini:32', 'mini:32']);
+    expect(planExperiment(resolveSpec({ strategies: ['full'], microBatch: 500 }), 400).cells[0].strategy).to.equal(
+      'full',
+    );
   });
 
   it('spreads checkpoints over the epochs', () => {

@@ -19,13 +19,19 @@ export interface StepsResult {
 
 /** `updates` updates with softmax cross-entropy; disposes the model, data and optimizer. */
 export async function trainSteps({ model, x, y, optimizer }: StepsRun, updates = 3): Promise<StepsResult> {
-  const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+  const step = () =>
+    optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    );
   try {
     const profile = await tf.profile(() => {
       step();
     });
     for (let i = 1; i < updates; i++) step();
-    return { weights: model.getWeights().map((w) => w.dataSync() as Float32Array), kernels: profile.kernels.map((k) => k.name) };
+    return {
+      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+      kernels: profile.kernels.map((k) => k.name),
+    };
   } finally {
     tf.dispose([x, y]);
     optimizer.dispose();

@@ -30,14 +30,24 @@ function buildModel(): tf.Sequential {
     ],
   });
   const rng = createRng(42);
-  const values = model.getWeights().map((w) => tf.tensor(Array.from({ length: w.size }, () => rng() + 0.5), w.shape));
+  const values = model.getWeights().map((w) =>
+    tf.tensor(
+      Array.from({ length: w.size }, () => rng() + 0.5),
+      w.shape,
+    ),
+  );
   model.setWeights(values);
   tf.dispose(values);
   return model;
 }
 
 function fixedInput(): tf.Tensor2D {
-  return tf.tensor2d([[0.1, -0.2, 0.3], [1, 2, 3], [-1.5, 0, 0.25], [0, 0, 0]]);
+  return tf.tensor2d([
+    [0.1, -0.2, 0.3],
+    [1, 2, 3],
+    [-1.5, 0, 0.25],
+    [0, 0, 0],
+  ]);
 }
 
 function predictValues(model: tf.LayersModel): Float32Array {
@@ -105,10 +115,12 @@ describe('model files', () => {
 
   it('saves weight data given as an array of buffers', async () => {
     let artifacts: tf.io.ModelArtifacts = {};
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
     const whole = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
     const dir = join(root, 'shards');
     await fileIOHandler(dir).save?.({ ...artifacts, weightData: [whole.slice(0, 20), whole.slice(20)] });

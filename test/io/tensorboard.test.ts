@@ -6,14 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  crc32c,
-  encodeEvent,
-  frameRecord,
-  maskedCrc32c,
-  openEventFile,
-  readEventFile,
-} from '../../src/io/tensorboard';
+import { crc32c, encodeEvent, frameRecord, maskedCrc32c, openEventFile, readEventFile } from '../../src/io/tensorboard';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'ascii'));
 
@@ -67,7 +60,14 @@ describe('tensorboard event files', () => {
       const bytes = encodeEvent({ wallTime: 1.5, step: 3, scalars: [{ tag: 'loss', value: 0.25 }] });
       expect(Array.from(bytes)).to.deep.equal([
         0x09, // Event field 1 (wall_time), wire type 1 (fixed64): (1 << 3) | 1
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x3f, // 1.5 = 0x3FF8000000000000, little-endian
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0xf8,
+        0x3f, // 1.5 = 0x3FF8000000000000, little-endian
         0x10, // field 2 (step), wire type 0 (varint): (2 << 3) | 0
         0x03, // 3
         0x2a, // field 5 (summary), wire type 2 (length-delimited): (5 << 3) | 2
@@ -76,9 +76,15 @@ describe('tensorboard event files', () => {
         0x0b, // Value is 11 bytes
         0x0a, // Value field 1 (tag), wire type 2
         0x04, // 4 bytes
-        0x6c, 0x6f, 0x73, 0x73, // "loss"
+        0x6c,
+        0x6f,
+        0x73,
+        0x73, // "loss"
         0x15, // Value field 2 (simple_value), wire type 5 (fixed32): (2 << 3) | 5
-        0x00, 0x00, 0x80, 0x3e, // 0.25f = 0x3E800000, little-endian
+        0x00,
+        0x00,
+        0x80,
+        0x3e, // 0.25f = 0x3E800000, little-endian
       ]);
     });
 
@@ -97,7 +103,12 @@ describe('tensorboard event files', () => {
 
       const events = readEventFile(path);
       expect(events).to.have.length(6);
-      expect(events[0]).to.deep.equal({ wallTime: 1_700_000_000.5, step: 0, fileVersion: 'brain.Event:2', scalars: [] });
+      expect(events[0]).to.deep.equal({
+        wallTime: 1_700_000_000.5,
+        step: 0,
+        fileVersion: 'brain.Event:2',
+        scalars: [],
+      });
       expect(events.slice(1)).to.deep.equal(
         [0, 1, 2, 3, 4].map((step) => ({
           wallTime: 100 + step,
@@ -141,7 +152,9 @@ describe('tensorboard event files', () => {
       bytes[secondRecord + 12 + 3] ^= 0x01; // a byte inside the second record's data
       await writeFile(path, bytes);
       expect(() => readEventFile(path)).to.throw(
-        new RegExp(`events\\.out\\.tfevents\\.1700000000\\.testhost: data CRC mismatch .* byte offset ${secondRecord}$`),
+        new RegExp(
+          `events\\.out\\.tfevents\\.1700000000\\.testhost: data CRC mismatch .* byte offset ${secondRecord}$`,
+        ),
       );
     });
 

@@ -25,12 +25,15 @@ const column = (m: Matrix, j: number): number[] => m.map((row) => row[j]);
 const mean = (v: number[]): number => v.reduce((s, a) => s + a, 0) / v.length;
 const biasedVar = (v: number[]): number => mean(v.map((a) => (a - mean(v)) ** 2));
 const unbiasedVar = (v: number[]): number => (biasedVar(v) * v.length) / (v.length - 1);
-const matmul = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+const matmul = (a: Matrix, b: Matrix): Matrix =>
+  a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
 const relu = (m: Matrix): Matrix => m.map((row) => row.map((v) => Math.max(0, v)));
 
 /** gamma * (h - mean) / sqrt(var + eps) + beta, per column, with the given statistics. */
 function normalise(h: Matrix, stats: { mean: number[]; variance: number[] }, gamma: number[], beta: number[]): Matrix {
-  return h.map((row) => row.map((v, j) => (gamma[j] * (v - stats.mean[j])) / Math.sqrt(stats.variance[j] + EPSILON) + beta[j]));
+  return h.map((row) =>
+    row.map((v, j) => (gamma[j] * (v - stats.mean[j])) / Math.sqrt(stats.variance[j] + EPSILON) + beta[j]),
+  );
 }
 
 function expectClose(actual: number[] | Float32Array, expected: number[], tolerance = 1e-4): void {
@@ -73,13 +76,20 @@ function setWeights(layer: tf.layers.Layer, values: tf.TensorLike[]): void {
 // ---- the tiny model ---------------------------------------------------------------------------
 
 // Dense(2, no bias) -> BN -> relu -> Dense(2) output, with literal weights.
-const KERNEL: Matrix = [[1, 2], [0, -1]];
+const KERNEL: Matrix = [
+  [1, 2],
+  [0, -1],
+];
 const GAMMA = [2, 0.5];
 const BETA = [0.1, -1];
 const MOVING_MEAN = [0.5, -0.5];
 const MOVING_VAR = [2, 3];
 // h = x K = [[1, 0], [3, 2], [5, 10]]: column 0 mean 3, biased var 8/3; column 1 mean 4, var 56/3.
-const X: Matrix = [[1, 2], [3, 4], [5, 0]];
+const X: Matrix = [
+  [1, 2],
+  [3, 4],
+  [5, 0],
+];
 
 interface Tiny {
   model: tf.LayersModel;
@@ -95,7 +105,13 @@ function tinyModel(track: (model: tf.LayersModel) => tf.LayersModel): Tiny {
   const bn = only(model, 'BatchNormalization');
   setWeights(hidden, [KERNEL]);
   setWeights(bn, [GAMMA, BETA, MOVING_MEAN, MOVING_VAR]);
-  setWeights(output, [[[1, 0], [0, 1]], [0, 0]]); // identity: the model output is relu(BN output)
+  setWeights(output, [
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    [0, 0],
+  ]); // identity: the model output is relu(BN output)
   const probe = tf.model({ inputs: model.inputs, outputs: [bn.output as tf.SymbolicTensor, model.outputs[0]] });
   return { model, bn, probe };
 }
@@ -125,7 +141,12 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
     expect(Math.min(...bnOut)).to.be.below(0); // so the relu check above is not vacuous
 
     // Normalising with the unbiased variance would give visibly different numbers.
-    const unbiased = normalise(h, { mean: batch.mean, variance: [0, 1].map((j) => unbiasedVar(column(h, j))) }, GAMMA, BETA);
+    const unbiased = normalise(
+      h,
+      { mean: batch.mean, variance: [0, 1].map((j) => unbiasedVar(column(h, j))) },
+      GAMMA,
+      BETA,
+    );
     expect(Math.abs(bnOut[0] - unbiased[0][0])).to.be.above(0.1);
     finish();
   });
@@ -191,7 +212,10 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
       mlp({ hidden: [4, 3], batchNorm: true, bnPosition: 'after' }).build({ inputShape: [6, 6, 1], outputs: 2 }, 1),
       mlp({ hidden: [4, 3] }).build({ inputShape: [6, 6, 1], outputs: 2 }, 1),
       cnn({ filters: [2, 2], dense: 4, batchNorm: true }).build({ inputShape: [8, 8, 1], outputs: 2 }, 1),
-      cnn({ filters: [2, 2], dense: 4, batchNorm: true, bnPosition: 'after' }).build({ inputShape: [8, 8, 1], outputs: 2 }, 1),
+      cnn({ filters: [2, 2], dense: 4, batchNorm: true, bnPosition: 'after' }).build(
+        { inputShape: [8, 8, 1], outputs: 2 },
+        1,
+      ),
     ].map(track);
     for (const model of models) {
       // The builders produce chains, so model.layers[i + 1] is the layer fed by model.layers[i].
@@ -217,19 +241,32 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
     }
     // Each such call pulls the moving variance towards 0: 3 -> 1.5 + 0 -> 0.75 (momentum 0.5).
     const [, , , movingVar] = bnState(bn);
-    expectClose(movingVar, MOVING_VAR.map((v) => v * MOMENTUM * MOMENTUM), 1e-6);
+    expectClose(
+      movingVar,
+      MOVING_VAR.map((v) => v * MOMENTUM * MOMENTUM),
+      1e-6,
+    );
     finish();
   });
 
   it('conv BN on a batch of 1 normalises over height x width: per-pixel outputs differ and match the hand values', () => {
-    const model = track(cnn({ filters: [2], dense: 0, batchNorm: true, momentum: MOMENTUM, epsilon: EPSILON })
-      .build({ inputShape: [3, 3, 1], outputs: 2 }, 3));
+    const model = track(
+      cnn({ filters: [2], dense: 0, batchNorm: true, momentum: MOMENTUM, epsilon: EPSILON }).build(
+        { inputShape: [3, 3, 1], outputs: 2 },
+        3,
+      ),
+    );
     const conv = only(model, 'Conv2D');
     const bn = only(model, 'BatchNormalization');
     // 3x3 kernel with only the centre tap set: channel c outputs (c + 1) * pixel.
     const kernel = [0, 1, 2].map((r) => [0, 1, 2].map((c) => [r === 1 && c === 1 ? [1, 2] : [0, 0]]));
     setWeights(conv, [kernel]);
-    setWeights(bn, [[1.5, 0.5], [0.25, -0.25], [0, 0], [1, 1]]);
+    setWeights(bn, [
+      [1.5, 0.5],
+      [0.25, -0.25],
+      [0, 0],
+      [1, 1],
+    ]);
     const pixels = [0, 1, 2, 3, 4, 5, 6, 7, 20];
     const probe = tf.model({ inputs: model.inputs, outputs: bn.output as tf.SymbolicTensor });
     const out = tf.tidy(() => {
@@ -241,10 +278,12 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
     const gamma = [1.5, 0.5];
     const beta = [0.25, -0.25];
     const channels = [1, 2].map((scale) => pixels.map((p) => p * scale));
-    pixels.forEach((_, i) => [0, 1].forEach((c) => {
-      const values = channels[c];
-      expected.push((gamma[c] * (values[i] - mean(values))) / Math.sqrt(biasedVar(values) + EPSILON) + beta[c]);
-    }));
+    pixels.forEach((_, i) =>
+      [0, 1].forEach((c) => {
+        const values = channels[c];
+        expected.push((gamma[c] * (values[i] - mean(values))) / Math.sqrt(biasedVar(values) + EPSILON) + beta[c]);
+      }),
+    );
     expectClose(out, expected);
     expect(out.every(Number.isFinite)).to.equal(true);
     expect(new Set(out.filter((_, i) => i % 2 === 0)).size, 'distinct values in channel 0').to.equal(pixels.length);
@@ -283,7 +322,9 @@ describe('BatchNorm guard', () => {
   it('mini-batch: 32 on 64 samples passes, 32 on 65 (last batch of 1) throws, and passes with dropLast', () => {
     const model = denseBn();
     expect(() => checkBatchNormBatchSize(model, miniBatch(32), 64, false)).not.to.throw();
-    expect(() => checkBatchNormBatchSize(model, miniBatch(32), 65, false)).to.throw(/mini:32 on 65 samples.*batch of 1 sample/);
+    expect(() => checkBatchNormBatchSize(model, miniBatch(32), 65, false)).to.throw(
+      /mini:32 on 65 samples.*batch of 1 sample/,
+    );
     expect(() => checkBatchNormBatchSize(model, miniBatch(32, { dropLast: true }), 65, false)).not.to.throw();
     // Micro-batches count too: full batch of 33 in chunks of 8 leaves a chunk of 1.
     expect(() => checkBatchNormBatchSize(model, fullBatch({ microBatch: 8 }), 33, false)).to.throw(/batch of 1 sample/);
@@ -292,8 +333,12 @@ describe('BatchNorm guard', () => {
   });
 
   it('conv-only BN is allowed at batch 1, but a cnn with a dense BN layer is not', () => {
-    const convOnly = track(cnn({ filters: [2], dense: 0, batchNorm: true }).build({ inputShape: [4, 4, 1], outputs: 2 }, 1));
-    const withDense = track(cnn({ filters: [2], dense: 4, batchNorm: true }).build({ inputShape: [4, 4, 1], outputs: 2 }, 1));
+    const convOnly = track(
+      cnn({ filters: [2], dense: 0, batchNorm: true }).build({ inputShape: [4, 4, 1], outputs: 2 }, 1),
+    );
+    const withDense = track(
+      cnn({ filters: [2], dense: 4, batchNorm: true }).build({ inputShape: [4, 4, 1], outputs: 2 }, 1),
+    );
     expect(layersOf(convOnly, 'BatchNormalization')).to.have.length(1);
     expect(() => checkBatchNormBatchSize(convOnly, sgd(), 100, false)).not.to.throw();
     expect(() => checkBatchNormBatchSize(withDense, sgd(), 100, false)).to.throw(/batch of 1 sample/);

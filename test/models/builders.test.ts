@@ -21,7 +21,9 @@ const BUILDERS: Record<string, () => ModelBuilder> = {
 /** Every weight of the model as plain numbers, keyed by layer class, index and weight shape. */
 function weightValues(model: tf.LayersModel): { where: string; values: number[] }[] {
   return model.layers.flatMap((layer, i) =>
-    layer.getWeights().map((w) => ({ where: `${i}:${layer.getClassName()}[${w.shape}]`, values: Array.from(w.dataSync()) })),
+    layer
+      .getWeights()
+      .map((w) => ({ where: `${i}:${layer.getClassName()}[${w.shape}]`, values: Array.from(w.dataSync()) })),
   );
 }
 
@@ -53,7 +55,10 @@ describe('model builders', () => {
       const c = weightValues(track(make().build(IMAGE, 8)));
       expect(a.length, name).to.be.above(0);
       expect(b, `${name}: seed 7 twice`).to.deep.equal(a);
-      expect(c.map((w) => w.where), name).to.deep.equal(a.map((w) => w.where));
+      expect(
+        c.map((w) => w.where),
+        name,
+      ).to.deep.equal(a.map((w) => w.where));
       a.forEach((w, i) => {
         if (w.values.every((v) => v === 0)) return; // biases start at zero whatever the seed
         expect(c[i].values, `${name} ${w.where}: seed 7 vs 8`).not.to.deep.equal(w.values);
@@ -84,8 +89,14 @@ describe('model builders', () => {
   it('describe() is one line that states the BN settings', () => {
     const cases: [ModelBuilder, RegExp][] = [
       [mlp({ hidden: [256, 128] }), /^mlp \[256,128\] relu, no BN$/],
-      [mlp({ hidden: [4], batchNorm: true, momentum: 0.5, epsilon: 1e-5 }), /^mlp \[4\] relu, BN before activation \(momentum 0\.5, epsilon 0\.00001\)$/],
-      [mlp({ batchNorm: true, bnPosition: 'after', dropout: 0.25 }), /BN after activation \(momentum 0\.9, epsilon 0\.001\), dropout 0\.25$/],
+      [
+        mlp({ hidden: [4], batchNorm: true, momentum: 0.5, epsilon: 1e-5 }),
+        /^mlp \[4\] relu, BN before activation \(momentum 0\.5, epsilon 0\.00001\)$/,
+      ],
+      [
+        mlp({ batchNorm: true, bnPosition: 'after', dropout: 0.25 }),
+        /BN after activation \(momentum 0\.9, epsilon 0\.001\), dropout 0\.25$/,
+      ],
       [cnn({ batchNorm: true }), /^cnn .*BN before activation \(momentum 0\.9, epsilon 0\.001\)$/],
       [cnn(), /^cnn .*no BN$/],
       [logistic(), /^logistic/],

@@ -15,10 +15,22 @@ type Factory = typeof conv2d;
 function build(makeConv: Factory): tf.LayersModel {
   const input = tf.input({ shape: [6, 5, 2] });
   const init = (i: number) => tf.initializers.glorotUniform({ seed: i });
-  let x = makeConv({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
-  x = makeConv({ filters: 3, kernelSize: 3, padding: 'valid', strides: 2, useBias: false, kernelInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
+  let x = makeConv({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(1) }).apply(
+    input,
+  ) as tf.SymbolicTensor;
+  x = makeConv({
+    filters: 3,
+    kernelSize: 3,
+    padding: 'valid',
+    strides: 2,
+    useBias: false,
+    kernelInitializer: init(2),
+  }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });
+  return tf.model({
+    inputs: input,
+    outputs: tf.layers.dense({ units: 2, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor,
+  });
 }
 
 function trainThreeSteps(makeConv: Factory): Promise<StepsResult> {

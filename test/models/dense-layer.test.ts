@@ -17,7 +17,10 @@ function build(makeDense: Factory): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: i });
   let x = makeDense({ units: 8, useBias: false, kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
   x = makeDense({ units: 6, useBias: false, kernelInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });
+  return tf.model({
+    inputs: input,
+    outputs: tf.layers.dense({ units: 3, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor,
+  });
 }
 
 function trainThreeSteps(makeDense: Factory): Promise<StepsResult> {

@@ -74,7 +74,10 @@ describe('report/charts', () => {
 
   it('draws text in the PNG (a font is loaded)', () => {
     const blank = '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20"></svg>';
-    const text = blank.replace('></svg>', '><text x="2" y="15" font-family="sans-serif" font-size="14">Ag</text></svg>');
+    const text = blank.replace(
+      '></svg>',
+      '><text x="2" y="15" font-family="sans-serif" font-size="14">Ag</text></svg>',
+    );
     expect(Buffer.from(svgToPng(text)).equals(Buffer.from(svgToPng(blank)))).to.equal(false);
     expect(pngSize(svgToPng(blank)).width).to.equal(60);
   });

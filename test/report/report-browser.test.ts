@@ -25,28 +25,54 @@ describe('report.html in a browser', function () {
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   it('renders every chart with marks and text', async () => {
-    const result = await compare({
-      data: 'blobs', limit: 200, strategies: ['full', 'mini:20', 'mini:100'], bn: 'both', seeds: 2, budget: 'epochs:2', backend: 'wasm',
-    }, { outDir: dir });
+    const result = await compare(
+      {
+        data: 'blobs',
+        limit: 200,
+        strategies: ['full', 'mini:20', 'mini:100'],
+        bn: 'both',
+        seeds: 2,
+        budget: 'epochs:2',
+        backend: 'wasm',
+      },
+      { outDir: dir },
+    );
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(pathToFileURL(result.files.report as string).href);
-      const charts = await page.$$eval('section.chart', (sections) => sections.map((s) => {
-        const svg = s.querySelector('svg');
-        const box = svg?.getBoundingClientRect();
-        return {
-          id: s.id,
-          width: box?.width ?? 0,
-          height: box?.height ?? 0,
-          marks: svg ? svg.querySelectorAll('path').length : 0,
-          texts: svg ? Array.from(svg.querySelectorAll('text')).filter((t) => (t.textContent ?? '').trim() !== '').length : 0,
-        };
-      }));
-      expect(charts.map((c) => c.id)).to.include.members(['loss-vs-epoch', 'loss-vs-updates', 'final-accuracy', 'gradient-noise', 'activation-std']);
+      const charts = await page.$$eval('section.chart', (sections) =>
+        sections.map((s) => {
+          const svg = s.querySelector('svg');
+          const box = svg?.getBoundingClientRect();
+          return {
+            id: s.id,
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks: svg ? svg.querySelectorAll('path').length : 0,
+            texts: svg
+              ? Array.from(svg.querySelectorAll('text')).filter((t) => (t.textContent ?? '').trim() !== '').length
+              : 0,
+          };
+        }),
+      );
+      expect(charts.map((c) => c.id)).to.include.members([
+        'loss-vs-epoch',
+        'loss-vs-updates',
+        'final-accuracy',
+        'gradient-noise',
+        'activation-std',
+      ]);
       for (const chart of charts) {
         expect(chart.width, chart.id).to.be.greaterThan(300);
         expect(chart.height, chart.id).to.be.greaterThan(150);

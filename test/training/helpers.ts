@@ -22,6 +22,10 @@ export async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
 
 export function maxAbsDiff(a: number[][], b: number[][]): number {
   let max = 0;
-  a.forEach((row, i) => row.forEach((v, j) => { max = Math.max(max, Math.abs(v - b[i][j])); }));
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      max = Math.max(max, Math.abs(v - b[i][j]));
+    }),
+  );
   return max;
 }

@@ -7,9 +7,13 @@ import { train, stopAtAccuracy, earlyStopping, Callback } from '../../src/traini
 import { blobs, linear, maxAbsDiff, tinyImages, weightsOf } from './helpers';
 
 describe('train', () => {
-  it('records one epoch entry per epoch and the strategy\'s updates per epoch', async () => {
+  it("records one epoch entry per epoch and the strategy's updates per epoch", async () => {
     const data = blobs(50);
-    const { model, history } = await train(mlp({ hidden: [8] }), data, { strategy: miniBatch(16), epochs: 3, updateLossEvery: 1 });
+    const { model, history } = await train(mlp({ hidden: [8] }), data, {
+      strategy: miniBatch(16),
+      epochs: 3,
+      updateLossEvery: 1,
+    });
     expect(history.epochs.map((e) => e.updates)).to.deep.equal([4, 4, 4]);
     expect(history.epochs.map((e) => e.samples)).to.deep.equal([50, 50, 50]);
     expect(history.updates.map((u) => u.update)).to.deep.equal([...Array(12).keys()]);
@@ -31,7 +35,12 @@ describe('train', () => {
     const data = blobs(30);
     const model = logistic().build({ inputShape: [2], outputs: 3 }, 0);
     model.setWeights(model.getWeights().map((w) => tf.zerosLike(w)));
-    const { history } = await train(model, data, { strategy: fullBatch(), optimizer: 'sgd', epochs: 1, updateLossEvery: 1 });
+    const { history } = await train(model, data, {
+      strategy: fullBatch(),
+      optimizer: 'sgd',
+      epochs: 1,
+      updateLossEvery: 1,
+    });
     expect(history.updates[0].loss).to.be.closeTo(Math.log(3), 1e-6);
     expect(history.epochs[0].accuracy).to.be.closeTo(10 / 30, 1e-9); // argmax of equal logits is class 0
     model.dispose();
@@ -41,7 +50,12 @@ describe('train', () => {
   it('gives identical losses for the same seed and different ones for another seed', async () => {
     const data = blobs(48);
     const run = async (seed: number): Promise<number[]> => {
-      const { model, history } = await train(mlp({ hidden: [8], batchNorm: true }), data, { strategy: miniBatch(8), epochs: 2, seed, updateLossEvery: 1 });
+      const { model, history } = await train(mlp({ hidden: [8], batchNorm: true }), data, {
+        strategy: miniBatch(8),
+        epochs: 2,
+        seed,
+        updateLossEvery: 1,
+      });
       model.dispose();
       return history.updates.map((u) => u.loss);
     };
@@ -55,9 +69,16 @@ describe('train', () => {
     const data = blobs(40);
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const probe: Callback = { onEpochEnd: () => { counts.push(tf.memory().numTensors); } };
+    const probe: Callback = {
+      onEpochEnd: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    };
     const { model } = await train(mlp({ hidden: [8], batchNorm: true }), data, {
-      strategy: miniBatch(8), epochs: 4, validation: 0.25, callbacks: [probe],
+      strategy: miniBatch(8),
+      epochs: 4,
+      validation: 0.25,
+      callbacks: [probe],
     });
     expect(counts[3]).to.equal(counts[1]);
     expect(counts[2]).to.equal(counts[1]);
@@ -70,7 +91,15 @@ describe('train', () => {
     const data = blobs(40);
     const counts: number[] = [];
     const { model } = await train(mlp({ hidden: [8] }), data, {
-      strategy: fullBatch({ microBatch: 7 }), epochs: 3, callbacks: [{ onEpochEnd: () => { counts.push(tf.memory().numTensors); } }],
+      strategy: fullBatch({ microBatch: 7 }),
+      epochs: 3,
+      callbacks: [
+        {
+          onEpochEnd: () => {
+            counts.push(tf.memory().numTensors);
+          },
+        },
+      ],
     });
     expect(counts[2]).to.equal(counts[1]);
     model.dispose();
@@ -100,7 +129,9 @@ describe('train', () => {
     const data = blobs(24);
     const warnings: string[] = [];
     const { model } = await train(mlp({ hidden: [4], batchNorm: true }), data, {
-      strategy: fullBatch({ microBatch: 8 }), epochs: 1, warn: (m) => warnings.push(m),
+      strategy: fullBatch({ microBatch: 8 }),
+      epochs: 1,
+      warn: (m) => warnings.push(m),
     });
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.match(/each chunk is normalised with its own statistics/);
@@ -109,10 +140,19 @@ describe('train', () => {
   });
 
   it('stops on a NaN loss, naming the epoch and step', async () => {
-    const raw = { features: new Float32Array(20).fill(0.5), inputShape: [2], targets: Int32Array.from({ length: 10 }, (_, i) => i % 2) };
+    const raw = {
+      features: new Float32Array(20).fill(0.5),
+      inputShape: [2],
+      targets: Int32Array.from({ length: 10 }, (_, i) => i % 2),
+    };
     raw.features[2 * 5] = NaN; // sample 5 is visited at step 6 without shuffling
     const data = toDataset(raw, { name: 'nan', task: 'classification', numClasses: 2 });
-    const { model, history } = await train(logistic(), data, { strategy: sgd({ shuffle: false }), optimizer: 'sgd', epochs: 3, updateLossEvery: 1 });
+    const { model, history } = await train(logistic(), data, {
+      strategy: sgd({ shuffle: false }),
+      optimizer: 'sgd',
+      epochs: 3,
+      updateLossEvery: 1,
+    });
     expect(history.stopReason).to.equal('loss became NaN at epoch 1, step 6 (update 6)');
     expect(history.epochs).to.have.length(1);
     model.dispose();
@@ -131,14 +171,22 @@ describe('train', () => {
     expect(error?.message).to.match(/sgd on 12 samples trains BatchNorm layer\(s\) .* on a batch of 1 sample/);
     expect(error?.message).to.match(/allowBatchNormBatchOfOne/);
     expect(tf.memory().numTensors).to.equal(before);
-    const { model } = await train(mlp({ hidden: [4], batchNorm: true }), data, { strategy: sgd(), epochs: 1, allowBatchNormBatchOfOne: true });
+    const { model } = await train(mlp({ hidden: [4], batchNorm: true }), data, {
+      strategy: sgd(),
+      epochs: 1,
+      allowBatchNormBatchOfOne: true,
+    });
     model.dispose();
     disposeDataset(data);
   });
 
   it('splits off a validation fraction and reports its metrics', async () => {
     const data = blobs(60);
-    const { model, history } = await train(mlp({ hidden: [8] }), data, { strategy: miniBatch(10), epochs: 2, validation: 0.25 });
+    const { model, history } = await train(mlp({ hidden: [8] }), data, {
+      strategy: miniBatch(10),
+      epochs: 2,
+      validation: 0.25,
+    });
     expect(history.trainSize).to.equal(45);
     expect(history.epochs[0].updates).to.equal(5);
     expect(history.epochs[1].valLoss).to.be.a('number');
@@ -149,11 +197,21 @@ describe('train', () => {
 
   it('stops at a target accuracy and by early stopping', async () => {
     const data = blobs(60);
-    const target = await train(mlp({ hidden: [16] }), data, { strategy: miniBatch(10), epochs: 50, learningRate: 0.05, callbacks: [stopAtAccuracy(0.9)] });
+    const target = await train(mlp({ hidden: [16] }), data, {
+      strategy: miniBatch(10),
+      epochs: 50,
+      learningRate: 0.05,
+      callbacks: [stopAtAccuracy(0.9)],
+    });
     expect(target.history.stopReason).to.match(/^target reached: accuracy (0\.9\d*|1\.0+) >= 0\.9 after epoch \d+$/);
     expect(target.history.epochs.length).to.be.lessThan(50);
     target.model.dispose();
-    const early = await train(logistic(), data, { strategy: miniBatch(10), epochs: 50, learningRate: 1e-9, callbacks: [earlyStopping({ monitor: 'loss', patience: 2, minDelta: 1e-3 })] });
+    const early = await train(logistic(), data, {
+      strategy: miniBatch(10),
+      epochs: 50,
+      learningRate: 1e-9,
+      callbacks: [earlyStopping({ monitor: 'loss', patience: 2, minDelta: 1e-3 })],
+    });
     expect(early.history.stopReason).to.equal('early stopping: loss did not improve for 2 epochs');
     expect(early.history.epochs).to.have.length(3);
     early.model.dispose();
@@ -162,7 +220,11 @@ describe('train', () => {
 
   it('trains regression with mean squared error and no accuracy', async () => {
     const data = linear(64);
-    const { model, history } = await train(logistic(), data, { strategy: miniBatch(16), epochs: 20, learningRate: 0.05 });
+    const { model, history } = await train(logistic(), data, {
+      strategy: miniBatch(16),
+      epochs: 20,
+      learningRate: 0.05,
+    });
     expect(history.epochs[0].accuracy).to.equal(null);
     expect(history.epochs[19].loss).to.be.lessThan(history.epochs[0].loss / 5);
     model.dispose();
@@ -172,7 +234,11 @@ describe('train', () => {
   it('trains a CNN with BatchNorm on wasm', async () => {
     expect(tf.getBackend()).to.equal('wasm');
     const data = tinyImages(16);
-    const { model, history } = await train(cnn({ filters: [4], dense: 8, batchNorm: true }), data, { strategy: miniBatch(8), epochs: 8, learningRate: 0.01 });
+    const { model, history } = await train(cnn({ filters: [4], dense: 8, batchNorm: true }), data, {
+      strategy: miniBatch(8),
+      epochs: 8,
+      learningRate: 0.01,
+    });
     expect(history.epochs[7].loss).to.be.lessThan(history.epochs[0].loss);
     model.dispose();
     disposeDataset(data);
@@ -181,9 +247,18 @@ describe('train', () => {
   it('rejects bad options naming the value', async () => {
     const data = blobs(40);
     await expectReject(train(logistic(), data, { epochs: 0 }), /epochs must be a positive integer, got 0/);
-    await expectReject(train(logistic(), data, { learningRate: -1, optimizer: 'sgd' }), /learningRate must be a positive number, got -1/);
-    await expectReject(train(logistic(), data, { optimizer: 'rmsprop' as 'sgd' }), /optimizer must be one of sgd, momentum, adam, got rmsprop/);
-    await expectReject(train(logistic(), data, { strategy: miniBatch(64) }), /batch size 64 is larger than the data set \(40 samples\)/);
+    await expectReject(
+      train(logistic(), data, { learningRate: -1, optimizer: 'sgd' }),
+      /learningRate must be a positive number, got -1/,
+    );
+    await expectReject(
+      train(logistic(), data, { optimizer: 'rmsprop' as 'sgd' }),
+      /optimizer must be one of sgd, momentum, adam, got rmsprop/,
+    );
+    await expectReject(
+      train(logistic(), data, { strategy: miniBatch(64) }),
+      /batch size 64 is larger than the data set \(40 samples\)/,
+    );
     disposeDataset(data);
   });
 });

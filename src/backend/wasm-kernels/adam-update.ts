@@ -12,7 +12,14 @@ type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2',
 
 /** The per-update constants, rounded to float32 as tfjs' scalar tensors hold them. */
 interface Coefficients {
-  b1: number; c1: number; b2: number; c2: number; d1: number; d2: number; eps: number; negLr: number;
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  d1: number;
+  d2: number;
+  eps: number;
+  negLr: number;
 }
 
 function adamUpdate({ inputs, backend, attrs }: KernelCall<Inputs>): tf.TensorInfo[] {
@@ -25,15 +32,37 @@ function adamUpdate({ inputs, backend, attrs }: KernelCall<Inputs>): tf.TensorIn
   const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
   const f = Math.fround;
   const k: Coefficients = {
-    b1: f(beta1), c1: f(1 - beta1), b2: f(beta2), c2: f(1 - beta2),
-    d1: f(1 - view(inputs.accBeta1)[0]), d2: f(1 - view(inputs.accBeta2)[0]), eps: f(epsilon), negLr: f(-learningRate),
+    b1: f(beta1),
+    c1: f(1 - beta1),
+    b2: f(beta2),
+    c2: f(1 - beta2),
+    d1: f(1 - view(inputs.accBeta1)[0]),
+    d2: f(1 - view(inputs.accBeta2)[0]),
+    eps: f(epsilon),
+    negLr: f(-learningRate),
   };
   const [p, g, m, v] = [view(inputs.value), view(inputs.gradient), view(inputs.m), view(inputs.v)];
   const [pOut, mOut, vOut] = outputs.map(view);
   const simd = simdKernels(backend);
   if (simd) {
-    simd.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, pOut.byteOffset, mOut.byteOffset, vOut.byteOffset,
-      k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
+    simd.adam(
+      p.byteOffset,
+      g.byteOffset,
+      m.byteOffset,
+      v.byteOffset,
+      p.length,
+      pOut.byteOffset,
+      mOut.byteOffset,
+      vOut.byteOffset,
+      k.b1,
+      k.c1,
+      k.b2,
+      k.c2,
+      k.d1,
+      k.d2,
+      k.eps,
+      k.negLr,
+    );
   } else {
     for (let i = 0; i < p.length; i++) {
       const mi = f(f(m[i] * k.b1) + f(g[i] * k.c1));
@@ -46,4 +75,8 @@ function adamUpdate({ inputs, backend, attrs }: KernelCall<Inputs>): tf.TensorIn
   return outputs;
 }
 
-export const adamUpdateConfig: tf.KernelConfig = { kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: asKernelFunc(adamUpdate) };
+export const adamUpdateConfig: tf.KernelConfig = {
+  kernelName: ADAM_UPDATE,
+  backendName: 'wasm',
+  kernelFunc: asKernelFunc(adamUpdate),
+};

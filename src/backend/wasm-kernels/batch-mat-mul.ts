@@ -20,7 +20,11 @@ export function transposingBatchMatMul(original: tf.KernelConfig, transpose: tf.
     const copies: tf.TensorInfo[] = [];
     const contiguous = (t: tf.TensorInfo, flagged: boolean): tf.TensorInfo => {
       if (!flagged) return t;
-      const copy = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm: swapLastTwo(t.shape.length) } }) as tf.TensorInfo;
+      const copy = transpose.kernelFunc({
+        inputs: { x: t },
+        backend,
+        attrs: { perm: swapLastTwo(t.shape.length) },
+      }) as tf.TensorInfo;
       copies.push(copy);
       return copy;
     };

@@ -6,15 +6,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormTrainingAttrs, MOVING_AVERAGES, MovingAveragesAttrs,
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  BatchNormTrainingAttrs,
+  MOVING_AVERAGES,
+  MovingAveragesAttrs,
 } from '../../ops/batch-norm-training';
 import { channelPasses } from './channel-passes';
 import { KernelCall, WasmHeapBackend, asKernelFunc } from './heap-backend';
 
 type ForwardInputs = { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
 type GradInputs = {
-  dy: tf.TensorInfo; x: tf.TensorInfo; mean: tf.TensorInfo; variance: tf.TensorInfo;
-  gamma: tf.TensorInfo; dMean: tf.TensorInfo; dVariance: tf.TensorInfo;
+  dy: tf.TensorInfo;
+  x: tf.TensorInfo;
+  mean: tf.TensorInfo;
+  variance: tf.TensorInfo;
+  gamma: tf.TensorInfo;
+  dMean: tf.TensorInfo;
+  dVariance: tf.TensorInfo;
 };
 
 function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
@@ -76,7 +85,13 @@ function backward({ inputs, backend, attrs }: KernelCall<GradInputs>): tf.Tensor
   try {
     const [dxOut, dGammaOut, dBetaOut] = outputs;
     const passes = channelPasses(backend, channels);
-    const [dy, x, mean, variance, gamma] = [view(inputs.dy), view(inputs.x), view(inputs.mean), view(inputs.variance), view(inputs.gamma)];
+    const [dy, x, mean, variance, gamma] = [
+      view(inputs.dy),
+      view(inputs.x),
+      view(inputs.mean),
+      view(inputs.variance),
+      view(inputs.gamma),
+    ];
     const [dMean, dVariance] = [view(inputs.dMean), view(inputs.dVariance)];
     const [k, e, g, acc2] = [vector(0), vector(1), vector(2), vector(3, 2)];
     const rows = x.length / channels;
@@ -106,10 +121,14 @@ function movingAverages({ inputs, backend, attrs }: KernelCall<MovingInputs>): t
   const decay = Math.fround(1 - (attrs as unknown as MovingAveragesAttrs).momentum);
   const outputs = [inputs.movingMean, inputs.movingVariance].map((t) => backend.makeOutput(t.shape, 'float32'));
   const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
-  const pairs: [tf.TensorInfo, tf.TensorInfo][] = [[inputs.movingMean, inputs.mean], [inputs.movingVariance, inputs.variance]];
+  const pairs: [tf.TensorInfo, tf.TensorInfo][] = [
+    [inputs.movingMean, inputs.mean],
+    [inputs.movingVariance, inputs.variance],
+  ];
   pairs.forEach(([movingInfo, batchInfo], i) => {
     const [moving, batch, out] = [view(movingInfo), view(batchInfo), view(outputs[i])];
-    for (let c = 0; c < out.length; c++) out[c] = Math.fround(moving[c] - Math.fround(Math.fround(moving[c] - batch[c]) * decay));
+    for (let c = 0; c < out.length; c++)
+      out[c] = Math.fround(moving[c] - Math.fround(Math.fround(moving[c] - batch[c]) * decay));
   });
   return outputs;
 }

@@ -53,16 +53,37 @@ function simdPasses(k: SimdKernels, c: number): ChannelPasses {
   return {
     sums: (x, acc) => blocked(x.length / c, acc, (o, n) => k.colSums(x.byteOffset + o, n, c, acc.byteOffset)),
     centredSquares: (x, mean, acc) =>
-      blocked(x.length / c, acc, (o, n) => k.colCentredSquares(x.byteOffset + o, n, c, mean.byteOffset, acc.byteOffset)),
+      blocked(x.length / c, acc, (o, n) =>
+        k.colCentredSquares(x.byteOffset + o, n, c, mean.byteOffset, acc.byteOffset),
+      ),
     gradSums: (dy, x, mean, acc2) => {
       const both = blocked(x.length / c, acc2, (o, n) =>
-        k.colGradSums(dy.byteOffset + o, x.byteOffset + o, n, c, mean.byteOffset, acc2.byteOffset, acc2.byteOffset + 4 * c));
+        k.colGradSums(
+          dy.byteOffset + o,
+          x.byteOffset + o,
+          n,
+          c,
+          mean.byteOffset,
+          acc2.byteOffset,
+          acc2.byteOffset + 4 * c,
+        ),
+      );
       return [both.slice(0, c), both.slice(c)];
     },
     normalize: (x, mean, scale, shift, y) =>
       k.normalize(x.byteOffset, x.length / c, c, mean.byteOffset, scale.byteOffset, shift.byteOffset, y.byteOffset),
     normalizeGrad: (dy, x, mean, kk, e, g, dx) =>
-      k.normalizeGrad(dy.byteOffset, x.byteOffset, x.length / c, c, mean.byteOffset, kk.byteOffset, e.byteOffset, g.byteOffset, dx.byteOffset),
+      k.normalizeGrad(
+        dy.byteOffset,
+        x.byteOffset,
+        x.length / c,
+        c,
+        mean.byteOffset,
+        kk.byteOffset,
+        e.byteOffset,
+        g.byteOffset,
+        dx.byteOffset,
+      ),
   };
 }
 

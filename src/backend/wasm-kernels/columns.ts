@@ -27,7 +27,11 @@ function validColumns(info: ConvInfo, c: number): [number, number] {
  */
 export function fillColumnsT(x: Values, colsT: Values, info: ConvInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const { strideHeight, strideWidth, padInfo: { top, left } } = info;
+  const {
+    strideHeight,
+    strideWidth,
+    padInfo: { top, left },
+  } = info;
   const m = batchSize * outHeight * outWidth;
   const pixelStep = strideWidth * inChannels;
   for (let r = 0; r < filterHeight; r++) {
@@ -64,7 +68,11 @@ export function fillColumnsT(x: Values, colsT: Values, info: ConvInfo): void {
  */
 export function addColumns(cols: Values, dx: Values, info: ConvInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
-  const { strideHeight, strideWidth, padInfo: { top, left } } = info;
+  const {
+    strideHeight,
+    strideWidth,
+    padInfo: { top, left },
+  } = info;
   const k = filterHeight * filterWidth * inChannels;
   const pixelStep = strideWidth * inChannels;
   for (let r = 0; r < filterHeight; r++) {

@@ -71,15 +71,33 @@ function byMatMul(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: 
 }
 
 /** fillColumnsT by batchlab's SIMD module where it runs (about 5x faster), else in TypeScript. */
-function fillColumns(backend: WasmHeapBackend, x: tf.TypedArray | Uint8Array, colsT: tf.TypedArray | Uint8Array, info: ConvInfo): void {
+function fillColumns(
+  backend: WasmHeapBackend,
+  x: tf.TypedArray | Uint8Array,
+  colsT: tf.TypedArray | Uint8Array,
+  info: ConvInfo,
+): void {
   const simd = simdKernels(backend);
   if (!simd || colsT.length === 0) {
     fillColumnsT(x, colsT, info);
     return;
   }
-  simd.im2colT(x.byteOffset, colsT.byteOffset, info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
-    info.padInfo.top, info.padInfo.left);
+  simd.im2colT(
+    x.byteOffset,
+    colsT.byteOffset,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
 }
 
 /** The direct loop, for channels-first data. */

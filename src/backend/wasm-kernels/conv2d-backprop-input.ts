@@ -43,7 +43,12 @@ function mirroredPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | null
   const left = filterWidth - 1 - padInfo.left;
   const right = filterWidth - 1 - padInfo.right;
   if (Math.min(top, bottom, left, right) < 0) return null;
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }
 
 /**
@@ -65,7 +70,12 @@ function flippedConvPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | n
  * reuses (a counter), and disposing the filter's data runs a callback that deletes its operators;
  * so each call builds (and frees) an operator for its own W', never a stale one at a reused address.
  */
-function flippedConv(backend: WasmHeapBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, pad: tf.backend_util.ExplicitPadding): tf.TensorInfo {
+function flippedConv(
+  backend: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  pad: tf.backend_util.ExplicitPadding,
+): tf.TensorInfo {
   const conv2d = tf.getKernel(tf.Conv2D, 'wasm');
   if (!conv2d) throw new Error('the wasm backend has no Conv2D kernel; is @tensorflow/tfjs-backend-wasm loaded?');
   const [filterHeight, filterWidth, inChannels, outChannels] = filter.shape;
@@ -82,10 +92,20 @@ function flippedConv(backend: WasmHeapBackend, dy: tf.TensorInfo, filter: tf.Ten
 }
 
 /** dx from dy x W^T (one BatchMatMul) and a col2im scatter-add; any stride and padding. */
-function matMulScatter(backend: WasmHeapBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo): tf.TensorInfo {
+function matMulScatter(
+  backend: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: ConvInfo,
+): tf.TensorInfo {
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const m = info.batchSize * info.outHeight * info.outWidth;
-  const cols = batchMatMul(backend, viewAs(dy, [1, m, info.outChannels]), viewAs(filter, [1, k, info.outChannels]), true);
+  const cols = batchMatMul(
+    backend,
+    viewAs(dy, [1, m, info.outChannels]),
+    viewAs(filter, [1, k, info.outChannels]),
+    true,
+  );
   try {
     const dx = backend.makeOutput(info.inShape, 'float32');
     // Views taken after the last allocation, which may have grown (and detached) the heap.
@@ -102,9 +122,16 @@ function matMulScatter(backend: WasmHeapBackend, dy: tf.TensorInfo, filter: tf.T
 export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<Inputs>): tf.TensorInfo => {
     const { dy, filter } = call.inputs;
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = call.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+      call.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const info = tf.backend_util.computeConv2DInfo(
-      inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false,
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
       tf.backend_util.convertConv2DDataFormat(dataFormat),
     );
     if (info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {

@@ -14,7 +14,8 @@ interface RefCountingBackend {
 export function sharingIdentity(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<{ x: tf.TensorInfo }>): tf.TensorInfo => {
     const { x } = call.inputs;
-    if (x.dtype === 'string') return original.kernelFunc(call as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    if (x.dtype === 'string')
+      return original.kernelFunc(call as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     (call.backend as unknown as RefCountingBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   };

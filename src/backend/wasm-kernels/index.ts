@@ -26,7 +26,11 @@ import { simdFusedMatMul } from './simd-mat-mul';
 const WASM = 'wasm';
 
 const wasmTrainingKernels: readonly tf.KernelConfig[] = [
-  conv2DBackpropFilterConfig, ...batchNormTrainingConfigs, adamUpdateConfig, ...softmaxCrossEntropyConfigs, reluGradConfig,
+  conv2DBackpropFilterConfig,
+  ...batchNormTrainingConfigs,
+  adamUpdateConfig,
+  ...softmaxCrossEntropyConfigs,
+  reluGradConfig,
 ];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */

@@ -58,7 +58,10 @@ export function sumRows(x: Float32Array, rows: number, rowSize: number): Float64
     const start = r0 * rowSize;
     const end = Math.min(rows, r0 + blockRows) * rowSize;
     for (let j = 0; j < quads; j += 4) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let i = start + j; i < end; i += rowSize) {
         s0 += x[i];
         s1 += x[i + 1];

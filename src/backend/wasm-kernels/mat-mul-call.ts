@@ -22,9 +22,18 @@ export function viewAs(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
 }
 
 /** a x b (or a x b^T) through the BatchMatMul kernel registered for wasm now; a new tensor. */
-export function batchMatMul(backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeB: boolean): tf.TensorInfo {
+export function batchMatMul(
+  backend: WasmHeapBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeB: boolean,
+): tf.TensorInfo {
   const kernel = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (!kernel) throw new Error('the wasm backend has no BatchMatMul kernel; is @tensorflow/tfjs-backend-wasm loaded?');
   const attrs = { transposeA: false, transposeB };
-  return kernel.kernelFunc({ inputs: { a, b }, backend: backend as unknown as tf.KernelBackend, attrs }) as tf.TensorInfo;
+  return kernel.kernelFunc({
+    inputs: { a, b },
+    backend: backend as unknown as tf.KernelBackend,
+    attrs,
+  }) as tf.TensorInfo;
 }

@@ -38,7 +38,13 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     }
     const { filterSize, strides, pad, dimRoundingMode } = call.attrs as unknown as tf.MaxPoolGradAttrs;
     const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+      input.shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
     // Allocate before taking heap views: malloc may grow the heap and detach earlier views.
     const out = call.backend.makeOutput(input.shape, 'float32');
     const dx = call.backend.typedArrayFromHeap(out) as Float32Array;
@@ -47,8 +53,17 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     if (isPlain2x2(info)) {
       const simd = simdKernels(call.backend);
       if (simd) {
-        simd.maxPoolGrad2x2(x.byteOffset, dyVals.byteOffset, dx.byteOffset, info.batchSize, info.inHeight, info.inWidth,
-          info.inChannels, info.outHeight, info.outWidth);
+        simd.maxPoolGrad2x2(
+          x.byteOffset,
+          dyVals.byteOffset,
+          dx.byteOffset,
+          info.batchSize,
+          info.inHeight,
+          info.inWidth,
+          info.inChannels,
+          info.outHeight,
+          info.outWidth,
+        );
         return out;
       }
     }
@@ -73,16 +88,31 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
  */
 function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
-  return filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && dilationHeight === 1
-    && dilationWidth === 1 && padInfo.top === 0 && padInfo.left === 0 && 2 * info.outHeight <= info.inHeight
-    && 2 * info.outWidth <= info.inWidth && info.inChannels % 4 === 0;
+  return (
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    dilationHeight === 1 &&
+    dilationWidth === 1 &&
+    padInfo.top === 0 &&
+    padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth &&
+    info.inChannels % 4 === 0
+  );
 }
 
 /**
  * Adds dy of every output window to `dx` (zeroed) at the window's arg-max, per channel. Additions
  * reach each element in increasing (output row, output column) order, as in the cpu backend.
  */
-function routeToArgMax(info: tf.backend_util.Conv2DInfo, x: PixelViews, dy: Float32Array, dx: Float32Array | Float64Array): void {
+function routeToArgMax(
+  info: tf.backend_util.Conv2DInfo,
+  x: PixelViews,
+  dy: Float32Array,
+  dx: Float32Array | Float64Array,
+): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: filterHeight, effectiveFilterWidth: filterWidth } = info;
   const { top, left } = info.padInfo;
@@ -155,7 +185,13 @@ function greaterMask(a: number, b: number): number {
  * pixel whenever the best key is a number above -Infinity; otherwise (NaN, all -Infinity) the
  * exact scan decides.
  */
-function windowArgMax(bits: Int32Array, values: Float32Array, first: number, offsets: Int32Array, count: number): number {
+function windowArgMax(
+  bits: Int32Array,
+  values: Float32Array,
+  first: number,
+  offsets: Int32Array,
+  count: number,
+): number {
   let best = orderKey(bits[first]);
   let bestOffset = 0;
   for (let k = 1; k < count; k++) {
@@ -173,7 +209,14 @@ function windowArgMax(bits: Int32Array, values: Float32Array, first: number, off
  * row's only if greater. `right` and `down` are the offsets of the next column and row, passed as
  * numbers with the two views: taking PixelViews and reading `offsets` instead measured twice as slow.
  */
-function argMax2x2(bits: Int32Array, values: Float32Array, first: number, right: number, down: number, offsets: Int32Array): number {
+function argMax2x2(
+  bits: Int32Array,
+  values: Float32Array,
+  first: number,
+  right: number,
+  down: number,
+  offsets: Int32Array,
+): number {
   const k0 = orderKey(bits[first]);
   const k1 = orderKey(bits[first + right]);
   const k2 = orderKey(bits[first + down]);
@@ -185,7 +228,7 @@ function argMax2x2(bits: Int32Array, values: Float32Array, first: number, right:
   const bottom = greaterMask(bottomBest, topBest);
   const best = topBest ^ ((topBest ^ bottomBest) & bottom);
   if (best <= NEG_INF_KEY || best > POS_INF_KEY) return exactArgMax(values, first, offsets, 4);
-  return first + (right & (topRight & ~bottom | bottomRight & bottom)) + (down & bottom);
+  return first + (right & ((topRight & ~bottom) | (bottomRight & bottom))) + (down & bottom);
 }
 
 /** cpu's rule read literally: the first pixel strictly greater than all before it, -1 if none beats -Infinity. */

@@ -11,7 +11,8 @@ type Inputs = { dy: tf.TensorInfo; x: tf.TensorInfo };
 
 function reluGrad({ inputs, backend }: KernelCall<Inputs>): tf.TensorInfo {
   const { dy, x } = inputs;
-  if (dy.dtype !== 'float32' || x.dtype !== 'float32') throw new Error(`${RELU_GRAD} needs float32 inputs, got ${dy.dtype}, ${x.dtype}`);
+  if (dy.dtype !== 'float32' || x.dtype !== 'float32')
+    throw new Error(`${RELU_GRAD} needs float32 inputs, got ${dy.dtype}, ${x.dtype}`);
   const out = backend.makeOutput(x.shape, 'float32');
   const [g, v, dx] = [dy, x, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
   const simd = simdKernels(backend);
@@ -23,4 +24,8 @@ function reluGrad({ inputs, backend }: KernelCall<Inputs>): tf.TensorInfo {
   return out;
 }
 
-export const reluGradConfig: tf.KernelConfig = { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: asKernelFunc(reluGrad) };
+export const reluGradConfig: tf.KernelConfig = {
+  kernelName: RELU_GRAD,
+  backendName: 'wasm',
+  kernelFunc: asKernelFunc(reluGrad),
+};

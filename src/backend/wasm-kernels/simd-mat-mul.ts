@@ -23,11 +23,16 @@ export const K_BLOCK = 256;
 
 /** op(a) op(b) as a new tensor, or null where the SIMD products do not apply. */
 export function simdMatMul(
-  backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean,
+  backend: WasmHeapBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
 ): tf.TensorInfo | null {
   const leading = (t: tf.TensorInfo) => t.shape.slice(0, -2);
   const single = (t: tf.TensorInfo) => t.shape.length >= 2 && leading(t).every((d) => d === 1);
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !single(a) || !single(b) || (transposeA && transposeB)) return null;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !single(a) || !single(b) || (transposeA && transposeB))
+    return null;
   const [ar, ac] = a.shape.slice(-2);
   const m = transposeA ? ac : ar;
   const k = transposeA ? ar : ac;
@@ -58,9 +63,13 @@ type FusedInputs = { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; p
 export function simdFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<FusedInputs>): tf.TensorInfo => {
     const { a, b, bias, preluActivationWeights } = call.inputs;
-    const { transposeA, transposeB, activation } = call.attrs as unknown as tf.BatchMatMulAttrs & { activation: string };
-    const plain = (activation === 'linear' || activation === 'relu') && preluActivationWeights == null
-      && (bias == null || (bias.shape.length === 1 && bias.dtype === 'float32'));
+    const { transposeA, transposeB, activation } = call.attrs as unknown as tf.BatchMatMulAttrs & {
+      activation: string;
+    };
+    const plain =
+      (activation === 'linear' || activation === 'relu') &&
+      preluActivationWeights == null &&
+      (bias == null || (bias.shape.length === 1 && bias.dtype === 'float32'));
     const out = plain ? simdMatMul(call.backend, a, b, transposeA, transposeB) : null;
     if (!out) return original.kernelFunc(call as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const values = call.backend.typedArrayFromHeap(out) as Float32Array;

@@ -16,7 +16,9 @@ function checkInputs(kernel: string, inputs: Record<string, tf.TensorInfo>): voi
   }
   const { labels, logits } = inputs;
   if (logits.shape.length !== 2 || labels.shape.join() !== logits.shape.join()) {
-    throw new Error(`${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape}] and [${logits.shape}]`);
+    throw new Error(
+      `${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape}] and [${logits.shape}]`,
+    );
   }
 }
 

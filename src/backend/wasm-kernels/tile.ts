@@ -24,7 +24,12 @@ export function blockTile(original: tf.KernelConfig): tf.KernelConfig {
 }
 
 /** Writes `src` (shape `shape`) tiled `reps` times per axis into `out`. Exported for tests. */
-export function tileInto(src: tf.TypedArray | Uint8Array, shape: number[], reps: number[], out: tf.TypedArray | Uint8Array): void {
+export function tileInto(
+  src: tf.TypedArray | Uint8Array,
+  shape: number[],
+  reps: number[],
+  out: tf.TypedArray | Uint8Array,
+): void {
   const rank = shape.length;
   const outBlock: number[] = new Array(rank + 1).fill(1);
   const srcBlock: number[] = new Array(rank + 1).fill(1);
@@ -36,7 +41,8 @@ export function tileInto(src: tf.TypedArray | Uint8Array, shape: number[], reps:
     if (dim === rank - 1) {
       out.set(src.subarray(srcOffset, srcOffset + shape[dim]), outOffset);
     } else {
-      for (let i = 0; i < shape[dim]; i++) fill(dim + 1, srcOffset + i * srcBlock[dim + 1], outOffset + i * outBlock[dim + 1]);
+      for (let i = 0; i < shape[dim]; i++)
+        fill(dim + 1, srcOffset + i * srcBlock[dim + 1], outOffset + i * outBlock[dim + 1]);
     }
     const segment = shape[dim] * outBlock[dim + 1];
     for (let r = 1; r < reps[dim]; r++) out.copyWithin(outOffset + r * segment, outOffset, outOffset + segment);

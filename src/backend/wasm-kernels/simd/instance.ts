@@ -14,25 +14,89 @@ export interface SimdKernels {
   colCentredSquares(x: number, rows: number, c: number, mean: number, acc: number): void;
   colGradSums(dy: number, x: number, rows: number, c: number, mean: number, accDy: number, accDyXc: number): void;
   normalize(x: number, rows: number, c: number, mean: number, scale: number, shift: number, y: number): void;
-  normalizeGrad(dy: number, x: number, rows: number, c: number, mean: number, k: number, e: number, g: number, dx: number): void;
-  adam(p: number, g: number, m: number, v: number, n: number, pOut: number, mOut: number, vOut: number,
-    b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
-  im2colT(x: number, cols: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number,
-    fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
-  matMulRows(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
+  normalizeGrad(
+    dy: number,
+    x: number,
+    rows: number,
+    c: number,
+    mean: number,
+    k: number,
+    e: number,
+    g: number,
+    dx: number,
+  ): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    d1: number,
+    d2: number,
+    eps: number,
+    negLr: number,
+  ): void;
+  im2colT(
+    x: number,
+    cols: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  matMulRows(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    aRow: number,
+    aCol: number,
+    acc: number,
+  ): void;
   matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
   gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
-  maxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number): void;
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+  ): void;
 }
 
 /**
  * The part of the WebAssembly global used here. Node has it, but its types live in TypeScript's DOM
  * library, which this package does not compile against.
  */
-interface WasmMemory { readonly buffer: ArrayBuffer }
-interface WasmModule { readonly kind?: never }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmModule {
+  readonly kind?: never;
+}
 interface WebAssemblyApi {
   Memory: abstract new (...args: never[]) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
@@ -54,7 +118,9 @@ function backendMemory(backend: WasmHeapBackend): WasmMemory | null {
 function compile(): WasmModule[] | null {
   if (compiled === undefined) {
     const binaries = Object.values(KERNEL_MODULES_BASE64).map((base64) => Buffer.from(base64, 'base64'));
-    compiled = binaries.every((bytes) => wasmApi.validate(bytes)) ? binaries.map((bytes) => new wasmApi.Module(bytes)) : null;
+    compiled = binaries.every((bytes) => wasmApi.validate(bytes))
+      ? binaries.map((bytes) => new wasmApi.Module(bytes))
+      : null;
   }
   return compiled;
 }
@@ -73,6 +139,9 @@ export function simdKernels(backend: WasmHeapBackend): SimdKernels | null {
 }
 
 /** A tensor's address in the backend's memory. */
-export function heapAddress(backend: WasmHeapBackend, info: Parameters<WasmHeapBackend['typedArrayFromHeap']>[0]): number {
+export function heapAddress(
+  backend: WasmHeapBackend,
+  info: Parameters<WasmHeapBackend['typedArrayFromHeap']>[0],
+): number {
   return backend.typedArrayFromHeap(info).byteOffset;
 }
