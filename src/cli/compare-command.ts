@@ -4,9 +4,9 @@
  */
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../backend';
-import { compare } from '../experiment/compare';
+import { compare } from '../compare/compare';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
-import { summaryTable } from '../experiment/summary';
+import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar } from '../training';
 import { UsageError, integer, numberIn, positiveInteger } from './parse';
 

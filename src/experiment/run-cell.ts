@@ -11,6 +11,7 @@ import { Callback, EpochRecord, History, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
 import type { Cell, ModelName } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
+import type { RunResult, RunTiming } from './result';
 
 export interface CellSettings {
   budget: Budget;
@@ -21,30 +22,6 @@ export interface CellSettings {
   allowBatchNormBatchOfOne: boolean;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
-}
-
-export interface RunTiming {
-  firstEpochSeconds: number;
-  /** Mean seconds of the epochs after the first (warm-up excluded); null with one epoch. */
-  steadyEpochSeconds: number | null;
-  totalSeconds: number;
-  samplesPerSecond: number;
-  updatesPerEpoch: number;
-}
-
-export interface RunResult {
-  id: string;
-  cell: Cell;
-  status: 'ok' | 'failed';
-  error?: string;
-  model?: string;
-  backend: string;
-  history?: Pick<History, 'epochs' | 'updates' | 'updateLossEvery' | 'stopReason' | 'trainSize'>;
-  test?: { loss: number; accuracy: number | null };
-  timing?: RunTiming;
-  memory?: { peakBytes: number; startTensors: number; endTensors: number };
-  target?: { accuracy: number; reached: boolean; epoch: number | null; seconds: number | null; updates: number | null };
-  checkpoints?: Checkpoint[];
 }
 
 export function builderFor(cell: Pick<Cell, 'model' | 'bn'>): ModelBuilder {

@@ -2,7 +2,7 @@
  * Turns run results into the flat rows the charts plot: per-epoch, per-update and per-checkpoint
  * series averaged over seeds, labelled by strategy (plus whatever else varies) and BN on/off.
  */
-import type { RunResult } from '../experiment/run-cell';
+import type { RunResult } from '../experiment/result';
 
 export type Row = Record<string, string | number>;
 

@@ -1,7 +1,14 @@
 /** report.html: one self-contained page (inline SVG charts, no scripts, no external files). */
-import type { RunResult } from '../experiment/run-cell';
-import { SummaryRow, summaryTable } from '../experiment/summary';
-import type { RenderedChart } from './report';
+import type { RunResult } from '../experiment/result';
+import { SummaryRow, summaryTable } from './summary';
+
+export interface RenderedChart {
+  name: string;
+  title: string;
+  /** What to look for in it, shown under the chart. */
+  caption: string;
+  svg: string;
+}
 
 export interface ReportPage {
   title: string;

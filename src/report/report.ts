@@ -5,19 +5,11 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
-import type { RunResult } from '../experiment/run-cell';
-import type { SummaryRow } from '../experiment/summary';
+import type { RunResult } from '../experiment/result';
+import type { SummaryRow } from './summary';
 import { ChartSpec, barChart, lineChart, renderSvg, svgToPng } from './charts';
 import { checkpointRows, epochRows, layerRows, seriesLabeller, updateRows } from './report-data';
-import { reportHtml } from './report-html';
-
-export interface RenderedChart {
-  name: string;
-  title: string;
-  /** What to look for in it, shown under the chart. */
-  caption: string;
-  svg: string;
-}
+import { RenderedChart, reportHtml } from './report-html';
 
 const bnFacet = { field: 'bn', title: 'BatchNorm', sort: ['BN off', 'BN on'] };
 

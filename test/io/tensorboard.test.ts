@@ -6,7 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32c, encodeEvent, frameRecord, maskedCrc32c, openEventFile, readEventFile } from '../../src/io/tensorboard';
+import {
+  crc32c,
+  encodeEvent,
+  frameRecord,
+  maskedCrc32c,
+  openEventFile,
+  readEventFile,
+} from '../../src/io/tensorboard/event-file';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'ascii'));
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { compare } from '../../src/experiment/compare';
+import { compare } from '../../src/compare/compare';
 
 const CHROMIUM = '/usr/bin/chromium';
 

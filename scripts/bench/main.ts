@@ -13,13 +13,13 @@ import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import * as tf from '@tensorflow/tfjs';
-import { Strategy, fullBatch, miniBatch, sgd } from '../src/batching';
-import { BackendName, registerWasmTrainingKernels, unregisterWasmTrainingKernels, useBackend } from '../src/backend';
-import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../src/data/catalog';
-import { Dataset, disposeDataset, subset } from '../src/data/dataset';
-import { writeJsonAtomic } from '../src/io/atomic-write';
-import { cnn, mlp, ModelBuilder } from '../models';
-import { fitPass, median, peakBytesOfStep, timeInterleaved, trainerPass } from './bench/measure';
+import { Strategy, fullBatch, miniBatch, sgd } from '../../src/batching';
+import { BackendName, registerWasmTrainingKernels, unregisterWasmTrainingKernels, useBackend } from '../../src/backend';
+import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../../src/data/catalog';
+import { Dataset, disposeDataset, subset } from '../../src/data/dataset';
+import { writeJsonAtomic } from '../../src/io/atomic-write';
+import { cnn, mlp, ModelBuilder } from '../../models';
+import { fitPass, median, peakBytesOfStep, timeInterleaved, trainerPass } from './measure';
 
 interface Case {
   model: 'MLP-BN' | 'CNN-BN';

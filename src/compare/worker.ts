@@ -1,7 +1,7 @@
 /** A worker process for `batchlab compare --jobs k`: prepares the experiment once, then runs cells on request. */
 import type { FromWorker, ToWorker } from './runners';
-import { ExperimentData, prepareExperiment } from './setup';
-import { runCell } from './run-cell';
+import { ExperimentData, prepareExperiment } from '../experiment/setup';
+import { runCell } from '../experiment/run-cell';
 
 let data: ExperimentData | null = null;
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseStrategy } from '../../src/batching';
-import { compare } from '../../src/experiment/compare';
+import { compare } from '../../src/compare/compare';
 import { builderFor } from '../../src/experiment/run-cell';
-import { readResults } from '../../src/experiment/results-file';
+import { readResults } from '../../src/compare/results-file';
 import type { ExperimentSpecInput } from '../../src/experiment/spec';
 
 /** A small, fast experiment on synthetic blobs. */

@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { FILE_VERSION, TensorBoardEvent, decodeEvent, encodeEvent } from './tensorboard/event-proto';
-import { frameRecord, maskedCrc32c } from './tensorboard/record';
+import { FILE_VERSION, TensorBoardEvent, decodeEvent, encodeEvent } from './event-proto';
+import { frameRecord, maskedCrc32c } from './record';
 
-export { crc32c, maskedCrc32c, frameRecord } from './tensorboard/record';
-export { FILE_VERSION, encodeEvent, decodeEvent } from './tensorboard/event-proto';
-export type { ScalarValue, TensorBoardEvent } from './tensorboard/event-proto';
+export { crc32c, maskedCrc32c, frameRecord } from './record';
+export { FILE_VERSION, encodeEvent, decodeEvent } from './event-proto';
+export type { ScalarValue, TensorBoardEvent } from './event-proto';
 
 // ---- Reading a file -------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunResult } from './run-cell';
+import type { RunResult } from '../experiment/result';
 
 export async function appendResult(path: string, result: RunResult): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

@@ -5,11 +5,12 @@
  */
 import { fork, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Cell } from './cells';
-import type { CellSettings, RunResult } from './run-cell';
-import type { ExperimentData } from './setup';
-import { runCell } from './run-cell';
-import type { ExperimentSpec } from './spec';
+import type { Cell } from '../experiment/cells';
+import type { CellSettings } from '../experiment/run-cell';
+import type { RunResult } from '../experiment/result';
+import type { ExperimentData } from '../experiment/setup';
+import { runCell } from '../experiment/run-cell';
+import type { ExperimentSpec } from '../experiment/spec';
 
 export interface CellRunner {
   run(cell: Cell, settings: CellSettings): Promise<RunResult>;

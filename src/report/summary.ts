@@ -3,7 +3,7 @@
  * deviation over seeds of the numbers a comparison is about, as rows for summary.csv and the
  * terminal table.
  */
-import type { RunResult } from './run-cell';
+import type { RunResult } from '../experiment/result';
 
 export interface Stat {
   mean: number;

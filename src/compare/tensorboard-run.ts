@@ -1,7 +1,7 @@
 /** Writes one finished run as TensorBoard scalars: per-update loss by update, epoch metrics by epoch. */
 import { join } from 'node:path';
-import { openEventFile } from '../io/tensorboard';
-import type { RunResult } from './run-cell';
+import { openEventFile } from '../io/tensorboard/event-file';
+import type { RunResult } from '../experiment/result';
 
 export async function writeRunEvents(logRoot: string, result: RunResult): Promise<string | null> {
   if (result.status !== 'ok' || !result.history) return null;
