@@ -18,6 +18,8 @@ export interface Strategy {
   readonly dropLast: boolean;
   /** Largest chunk evaluated at once; gradients of the chunks are summed into one update. */
   readonly microBatch?: number;
+  /** The batch size the strategy names: 1 for SGD, n for mini-batch n, null for full batch (all N). */
+  readonly n: number | null;
   /** Samples per update for a data set of `size` samples (the last batch may be smaller). */
   batchSize(size: number): number;
   /** Weight updates per epoch: 1 for full batch, N for SGD, ceil(N/n) for mini-batch n. */
@@ -26,6 +28,8 @@ export interface Strategy {
   batches(size: number, epoch: number, seed: number): Int32Array[];
   /** Size of the smallest chunk the model ever sees in training (where BatchNorm matters). */
   smallestChunk(size: number): number;
+  /** A strategy is written as its label (spec.json, results files, worker messages); parseStrategy reads it back. */
+  toJSON(): string;
 }
 
 export interface StrategyOptions {
@@ -72,18 +76,37 @@ function makeStrategy(kind: StrategyKind, label: string, n: number | null, optio
     }
     return n ?? size;
   };
+  const fullLabel = microBatch === undefined ? label : `${label}/micro:${microBatch}`;
   const strategy: Strategy = {
     kind,
-    label: microBatch === undefined ? label : `${label}/micro:${microBatch}`,
+    label: fullLabel,
     shuffle,
     dropLast,
     microBatch,
+    n,
     batchSize,
     updatesPerEpoch: (size) => batchCount(size, batchSize(size), dropLast),
     batches: (size, epoch, seed) => groupIntoBatches(epochOrder(size, epoch, seed, shuffle), batchSize(size), dropLast),
     smallestChunk: (size) => smallestChunk(size, batchSize(size), dropLast, microBatch),
+    toJSON: () => fullLabel,
   };
   return Object.freeze(strategy);
+}
+
+/**
+ * The same strategy with each batch evaluated in chunks of at most `microBatch` samples, as the
+ * `/micro:<m>` suffix and `--micro-batch` write it. SGD has nothing to split and is refused.
+ * @example withMicroBatch(fullBatch(), 1000).label -> 'full/micro:1000'
+ */
+export function withMicroBatch(strategy: Strategy, microBatch: number): Strategy {
+  if (strategy.kind === 'sgd') throw new Error(sgdMicroBatchMessage(`${strategy.label}/micro:${microBatch}`));
+  const base = strategy.kind === 'full' ? 'full' : `mini:${strategy.n}`;
+  const options = { shuffle: strategy.shuffle, dropLast: strategy.dropLast, microBatch };
+  return makeStrategy(strategy.kind, base, strategy.n, options);
+}
+
+function sgdMicroBatchMessage(text: string): string {
+  return `strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`;
 }
 
 function smallestChunk(size: number, batchSize: number, dropLast: boolean, microBatch?: number): number {
@@ -120,8 +143,7 @@ export function parseStrategy(text: string, options: MiniBatchOptions = {}): Str
   const withMicro = micro ? { ...options, microBatch: Number(micro[1]) } : options;
   if (base === 'full') return fullBatch(withMicro);
   if (base === 'sgd') {
-    if (micro)
-      throw new Error(`strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`);
+    if (withMicro.microBatch !== undefined) throw new Error(sgdMicroBatchMessage(text));
     return sgd({ shuffle: options.shuffle });
   }
   const match = /^(?:mini[:-]?)?([0-9]+)$/.exec(base);

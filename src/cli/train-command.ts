@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
-import { parseStrategy } from '../batching';
+import { miniBatch, parseStrategy, Strategy, withMicroBatch } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
@@ -55,7 +55,12 @@ export function trainOptions(yargs: Argv) {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
       describe: 'mlp dropout rate [default: 0]',
     })
-    .option('strategy', { type: 'string', default: 'mini:32', describe: 'full | sgd | mini:<n>' })
+    .option('strategy', {
+      type: 'string',
+      default: 'mini:32',
+      coerce: viaLibrary('strategy', parseStrategy),
+      describe: 'full | sgd | mini:<n>, optionally /micro:<m>',
+    })
     .option('micro-batch', {
       coerce: positiveInteger('micro-batch'),
       describe: 'accumulate gradients over chunks of this size (full and mini)',
@@ -95,7 +100,7 @@ export function trainOptions(yargs: Argv) {
     .option('out', { type: 'string', describe: 'output directory [default: runs/train-<time>]' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
-      viaLibrary('strategy', parseStrategy)(argv.strategy);
+      strategyOf(argv);
       checkDataName(argv.data);
       return true;
     });
@@ -110,6 +115,21 @@ function checkDataName(name: string): void {
 
 type TrainArgs = Awaited<ReturnType<typeof trainOptions>['argv']>;
 
+/** The parsed --strategy with --drop-last and --micro-batch applied. */
+function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batch'>): Strategy {
+  const parsed = args.strategy;
+  const strategy =
+    args['drop-last'] && parsed.kind === 'mini' && parsed.n !== null
+      ? miniBatch(parsed.n, { shuffle: parsed.shuffle, dropLast: true, microBatch: parsed.microBatch })
+      : parsed;
+  const microBatch = args['micro-batch'];
+  if (microBatch === undefined) return strategy;
+  if (strategy.microBatch !== undefined) {
+    throw new UsageError(`--micro-batch ${microBatch}: --strategy ${strategy.label} already sets a micro-batch`);
+  }
+  return viaLibrary('micro-batch', () => withMicroBatch(strategy, microBatch))(microBatch);
+}
+
 function buildModel(args: TrainArgs): ModelBuilder {
   const bn = { batchNorm: args.bn, bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
   if (args.model === 'cnn') return cnn({ ...bn, filters: args.filters });
@@ -123,7 +143,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   };
   const backend = await useBackend(args.backend, { kernels: args.kernels });
   log(`backend: ${backend.name} (${backend.device})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
-  const strategy = parseStrategy(args.strategy, { microBatch: args['micro-batch'], dropLast: args['drop-last'] });
+  const strategy = strategyOf(args);
   const builder = buildModel(args);
   const data = await loadDataset(args.data, { dataDir: args['data-dir'], limit: args.limit, seed: args.seed });
   const out = resolve(args.out ?? join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));

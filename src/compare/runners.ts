@@ -25,7 +25,8 @@ export function inProcessRunner(data: ExperimentData): CellRunner {
 }
 
 /** Messages between the parent and a worker (worker.ts). */
-export type ToWorker = { type: 'init'; spec: ExperimentSpec } | { type: 'run'; cell: Cell; settings: CellSettings };
+/** A worker plans the same spec itself, so a cell travels by its id. */
+export type ToWorker = { type: 'init'; spec: ExperimentSpec } | { type: 'run'; cellId: string; settings: CellSettings };
 export type FromWorker = { type: 'ready' } | { type: 'result'; result: RunResult } | { type: 'error'; message: string };
 
 /** Starts one worker process and waits until it has its backend and data. */
@@ -43,7 +44,7 @@ export async function workerRunner(spec: ExperimentSpec): Promise<CellRunner> {
   if (ready.type === 'error') throw new Error(`worker failed to start: ${ready.message}`);
   return {
     run: async (cell, settings) => {
-      const reply = await request({ type: 'run', cell, settings });
+      const reply = await request({ type: 'run', cellId: cell.id, settings });
       if (reply.type !== 'result')
         throw new Error(`worker failed on ${cell.id}: ${reply.type === 'error' ? reply.message : reply.type}`);
       return reply.result;

@@ -3,7 +3,7 @@
  * learning rate x model), each with a stable id that results files and --resume key on. Owns the
  * product and the learning-rate rule across batch sizes; running a cell is run-cell.ts's job.
  */
-import { parseStrategy } from '../batching';
+import type { Strategy } from '../batching';
 import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
 
 export type ModelName = 'mlp' | 'cnn' | 'logistic';
@@ -12,7 +12,7 @@ export type ModelName = 'mlp' | 'cnn' | 'logistic';
 export type LrRule = { kind: 'fixed' } | { kind: 'linear'; referenceBatch: number };
 
 export interface Factors {
-  strategies: string[];
+  strategies: Strategy[];
   bn: boolean[];
   seeds: number[];
   optimizers: OptimizerName[];
@@ -21,13 +21,18 @@ export interface Factors {
   models: ModelName[];
 }
 
-export interface Cell {
+/** A cell as the runner uses it, with its strategy parsed. */
+export type Cell = CellOf<Strategy>;
+/** A cell as results files hold it: the strategy by its label. */
+export type CellRecord = CellOf<string>;
+
+export interface CellOf<S> {
   /** Stable id, e.g. `mlp/mini:32/bn/adam/lr0.001/seed0`. */
   id: string;
   /** The id without the seed: cells that differ only in seed are repeats of one configuration. */
   group: string;
   model: ModelName;
-  strategy: string;
+  strategy: S;
   bn: boolean;
   seed: number;
   optimizer: OptimizerName;
@@ -48,12 +53,8 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
       for (const bn of factors.bn) {
         for (const optimizer of factors.optimizers)
           for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
-            const learningRate = scaledLearningRate(
-              rule,
-              baseLearningRate,
-              parseStrategy(strategy).batchSize(trainSize),
-            );
-            const group = `${model}/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+            const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
+            const group = `${model}/${strategy.label}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
             for (const seed of factors.seeds) {
               cells.push({
                 id: `${group}/seed${seed}`,
@@ -73,6 +74,11 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
 }
 
 /** `fixed`: the base rate. `linear`: base * batchSize / referenceBatch. */
+/** The cell as results files hold it. */
+export function cellRecord(cell: Cell): CellRecord {
+  return { ...cell, strategy: cell.strategy.label };
+}
+
 export function scaledLearningRate(rule: LrRule, base: number, batchSize: number): number {
   return rule.kind === 'fixed' ? base : (base * batchSize) / rule.referenceBatch;
 }

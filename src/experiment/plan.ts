@@ -2,7 +2,7 @@
  * From a validated spec to what the runner needs: the cells (with the spec's micro-batch folded
  * into each strategy), the per-cell settings, and the checkpoint schedule.
  */
-import { parseStrategy } from '../batching';
+import { Strategy, withMicroBatch } from '../batching';
 import type { OptimizerName } from '../training';
 import { Cell, ModelName, expandCells } from './cells';
 import type { CellSettings } from './run-cell';
@@ -16,7 +16,7 @@ export interface Plan {
 export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
   const seeds = typeof spec.seeds === 'number' ? Array.from({ length: spec.seeds }, (_, i) => i) : spec.seeds;
   const bn = spec.bn === 'both' ? [false, true] : [spec.bn === 'on'];
-  const strategies = spec.strategies.map((s) => withMicroBatch(s, spec.microBatch, trainSize));
+  const strategies = spec.strategies.map((s) => applyMicroBatch(s, spec.microBatch, trainSize));
   const cells = expandCells(
     {
       strategies,
@@ -43,15 +43,15 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
 }
 
 /**
- * `full` with micro-batch 1000 is written `full/micro:1000`, so results keep the distinction; a
- * micro-batch no smaller than the batch changes nothing and is left out.
+ * `full` with micro-batch 1000 becomes `full/micro:1000`, so results keep the distinction. The
+ * spec's micro-batch is for full and mini-batch strategies (documented so): SGD has one sample per
+ * update and keeps it; a strategy with its own `/micro:` suffix keeps that; a micro-batch no smaller
+ * than the batch changes nothing and is left out.
  */
-function withMicroBatch(strategy: string, microBatch: number | undefined, trainSize: number): string {
-  const parsed = parseStrategy(strategy);
-  if (microBatch === undefined || parsed.kind === 'sgd' || parsed.microBatch !== undefined) return strategy;
-  return microBatch < Math.min(parsed.batchSize(Math.max(trainSize, 1)), trainSize)
-    ? `${strategy}/micro:${microBatch}`
-    : strategy;
+function applyMicroBatch(strategy: Strategy, microBatch: number | undefined, trainSize: number): Strategy {
+  if (microBatch === undefined || strategy.kind === 'sgd' || strategy.microBatch !== undefined) return strategy;
+  const batch = Math.min(strategy.n ?? trainSize, trainSize);
+  return microBatch < batch ? withMicroBatch(strategy, microBatch) : strategy;
 }
 
 /** `count` epochs spread evenly over 1..epochs, always including the last: 10 epochs, 3 -> [3, 7, 10]. */

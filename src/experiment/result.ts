@@ -4,7 +4,7 @@
  * importing the code that produced them.
  */
 import type { History } from '../training';
-import type { Cell } from './cells';
+import type { CellRecord } from './cells';
 import type { Checkpoint } from './probes';
 
 export interface RunTiming {
@@ -18,7 +18,7 @@ export interface RunTiming {
 
 export interface RunResult {
   id: string;
-  cell: Cell;
+  cell: CellRecord;
   status: 'ok' | 'failed';
   error?: string;
   model?: string;

@@ -4,12 +4,11 @@
  * at the end (a leak canary), time to a target accuracy, and checkpoint probes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseStrategy } from '../batching';
 import type { Dataset } from '../data/dataset';
 import { cnn, logistic, mlp, ModelBuilder } from '../../models';
 import { Callback, EpochRecord, History, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
-import type { Cell, ModelName } from './cells';
+import { Cell, ModelName, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
 import type { RunResult, RunTiming } from './result';
 
@@ -48,11 +47,11 @@ export interface CellData {
 }
 
 async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSettings): Promise<RunResult> {
-  const base = { id: cell.id, cell, backend: tf.getBackend() };
+  const base = { id: cell.id, cell: cellRecord(cell), backend: tf.getBackend() };
   const startTensors = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
   try {
-    const strategy = parseStrategy(cell.strategy);
+    const strategy = cell.strategy;
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
     const builder = builderFor(cell);

@@ -6,20 +6,38 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseStrategy } from '../batching';
+import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { OPTIMIZER_NAMES } from '../training';
-import { parseBudget } from './budget';
+import { Budget, parseBudget } from './budget';
 
-const strategyText = z.string().superRefine((text, ctx) => {
+function isStrategy(value: unknown): value is Strategy {
+  return typeof value === 'object' && value !== null && typeof (value as Strategy).batches === 'function';
+}
+
+/**
+ * Each field is parsed here, once, into what the runner uses (a Strategy, a Budget, an LrRule); the
+ * resolved forms are accepted as input too, so a resolved spec, or its JSON as written to spec.json
+ * and sent to workers, resolves to itself.
+ */
+const strategy = z.union([z.string(), z.custom<Strategy>(isStrategy)]).transform((value, ctx) => {
+  if (typeof value !== 'string') return value;
   try {
-    parseStrategy(text);
+    return parseStrategy(value);
   } catch (error) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    return z.NEVER;
   }
 });
 
-const budget = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+const resolvedBudget = z.union([
+  z.object({ kind: z.literal('epochs'), epochs: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('updates'), updates: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('seconds'), seconds: z.number().positive() }).strict(),
+]);
+
+const budget = z.union([z.number().int().positive(), z.string(), resolvedBudget]).transform((value, ctx): Budget => {
+  if (typeof value === 'object') return value;
   try {
     return parseBudget(String(value));
   } catch (error) {
@@ -29,6 +47,8 @@ const budget = z.union([z.number().int().positive(), z.string()]).transform((val
 });
 
 const lrRule = z.union([
+  z.object({ kind: z.literal('fixed') }).strict(),
+  z.object({ kind: z.literal('linear'), referenceBatch: z.number().int().positive() }).strict(),
   z.literal('fixed').transform(() => ({ kind: 'fixed' as const })),
   z
     .object({ linear: z.object({ referenceBatch: z.number().int().positive() }).strict() })
@@ -48,7 +68,7 @@ export const experimentSpecSchema = z
       .array(z.enum(['mlp', 'cnn', 'logistic']))
       .nonempty()
       .default(['mlp']),
-    strategies: z.array(strategyText).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
+    strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     bn: z.enum(['on', 'off', 'both']).default('both'),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),

@@ -7,6 +7,7 @@ import {
   groupIntoBatches,
   splitIntoMicroBatches,
   epochOrder,
+  withMicroBatch,
 } from '../../src/batching';
 
 const asArrays = (batches: Int32Array[]): number[][] => batches.map((b) => Array.from(b));
@@ -146,5 +147,27 @@ describe('parseStrategy with micro-batches', () => {
     expect(() => parseStrategy('sgd/micro:4')).to.throw(/sgd has one sample per update/);
     expect(() => parseStrategy('full/chunks:4')).to.throw(/the only suffix is \/micro:<m>/);
     expect(() => parseStrategy('full/micro:0')).to.throw(/microBatch must be a positive integer, got 0/);
+  });
+});
+
+describe('withMicroBatch', () => {
+  it('gives the strategy the /micro:<m> suffix would, keeping its other options', () => {
+    const s = withMicroBatch(miniBatch(256, { dropLast: true }), 64);
+    expect([s.kind, s.n, s.microBatch, s.dropLast, s.label]).to.deep.equal([
+      'mini',
+      256,
+      64,
+      true,
+      'mini:256/micro:64',
+    ]);
+    expect(s.batches(600, 1, 7)).to.deep.equal(miniBatch(256, { dropLast: true }).batches(600, 1, 7));
+    expect(withMicroBatch(fullBatch(), 1000).label).to.equal(parseStrategy('full/micro:1000').label);
+  });
+  it('refuses SGD the way the suffix and the option do', () => {
+    expect(() => withMicroBatch(sgd(), 4)).to.throw(/strategy "sgd\/micro:4": sgd has one sample per update/);
+    expect(() => parseStrategy('sgd', { microBatch: 4 })).to.throw(/strategy "sgd": sgd has one sample per update/);
+  });
+  it('is written as its label in JSON', () => {
+    expect(JSON.stringify({ s: parseStrategy('mini:32/micro:8') })).to.equal('{"s":"mini:32/micro:8"}');
   });
 });

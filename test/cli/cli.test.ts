@@ -35,6 +35,15 @@ describe('batchlab CLI', function () {
     ],
     [['train', '--data', 'imagenet'], /--data must be one of fashion-mnist-small, .*got imagenet/],
     [['train', '--bogus'], /Unknown argument: bogus/],
+    [
+      ['train', '--strategy', 'sgd', '--micro-batch', '4'],
+      /--micro-batch: strategy "sgd\/micro:4": sgd has one sample/,
+    ],
+    [['train', '--strategy', 'sgd/micro:4'], /--strategy: strategy "sgd\/micro:4": sgd has one sample/],
+    [
+      ['train', '--strategy', 'mini:32/micro:4', '--micro-batch', '8'],
+      /--micro-batch 8: --strategy mini:32\/micro:4 already/,
+    ],
     [['frobnicate'], /Unknown command: frobnicate/],
   ];
   for (const [args, pattern] of usageErrors) {

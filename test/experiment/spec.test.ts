@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { miniBatch, sgd } from '../../src/batching';
 import { readSpecFile, resolveSpec } from '../../src/experiment/spec';
 import { parseBudget } from '../../src/experiment/budget';
 import { checkpointSchedule, planExperiment } from '../../src/experiment/plan';
@@ -10,7 +11,7 @@ import { expandCells, scaledLearningRate } from '../../src/experiment/cells';
 describe('experiment spec', () => {
   it('fills in the documented defaults', () => {
     const spec = resolveSpec({});
-    expect(spec.strategies).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
+    expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
     expect(spec.bn).to.equal('both');
     expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
@@ -38,7 +39,7 @@ describe('experiment spec', () => {
         'strategies: [full, "mini:64"]\nbn: on\nseeds: [1, 2]\nbudget: updates:100\n',
       );
       const spec = resolveSpec(await readSpecFile(join(dir, 'ok.yaml')));
-      expect(spec.strategies).to.deep.equal(['full', 'mini:64']);
+      expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'mini:64']);
       expect(spec.seeds).to.deep.equal([1, 2]);
       expect(spec.budget).to.deep.equal({ kind: 'updates', updates: 100 });
       writeFileSync(join(dir, 'bad.json'), JSON.stringify({ bn: 'maybe' }));
@@ -54,6 +55,18 @@ describe('experiment spec', () => {
     }
   });
 
+  it('resolves a resolved spec, and its JSON as spec.json holds it, to the same spec', () => {
+    const spec = resolveSpec({
+      strategies: ['full/micro:100', 'mini:32'],
+      budget: 'updates:50',
+      lrRule: { linear: { referenceBatch: 32 } },
+    });
+    const again = resolveSpec(JSON.parse(JSON.stringify(spec)));
+    expect(JSON.stringify(again)).to.equal(JSON.stringify(spec));
+    expect(again.strategies.map((s) => s.updatesPerEpoch(1000))).to.deep.equal([1, 32]);
+    expect(JSON.stringify(resolveSpec(spec))).to.equal(JSON.stringify(spec));
+  });
+
   it('parses budgets', () => {
     expect(parseBudget('5')).to.deep.equal({ kind: 'epochs', epochs: 5 });
     expect(parseBudget('seconds:2.5')).to.deep.equal({ kind: 'seconds', seconds: 2.5 });
@@ -65,7 +78,7 @@ describe('experiment spec', () => {
     expect(scaledLearningRate({ kind: 'fixed' }, 0.01, 128)).to.equal(0.01);
     const cells = expandCells(
       {
-        strategies: ['sgd', 'mini:64'],
+        strategies: [sgd(), miniBatch(64)],
         bn: [false],
         seeds: [0],
         optimizers: ['sgd'],
@@ -93,12 +106,12 @@ describe('experiment spec', () => {
     expect(plan.settings.checkpointEpochs).to.deep.equal([1, 2]);
     expect(
       planExperiment(resolveSpec({ strategies: ['full', 'sgd', 'mini:32'], microBatch: 500 }), 6000).cells.map(
-        (c) => c.strategy,
+        (c) => c.strategy.label,
       ),
     ).to.deep.equal(['full/micro:500', 'full/micro:500', 'sgd', 'sgd', 'mini:32', 'mini:32']);
-    expect(planExperiment(resolveSpec({ strategies: ['full'], microBatch: 500 }), 400).cells[0].strategy).to.equal(
-      'full',
-    );
+    expect(
+      planExperiment(resolveSpec({ strategies: ['full'], microBatch: 500 }), 400).cells[0].strategy.label,
+    ).to.equal('full');
   });
 
   it('spreads checkpoints over the epochs', () => {
