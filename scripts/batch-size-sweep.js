@@ -10,7 +10,7 @@ async function main() {
     {
       name: 'Mini-batch size sweep, BN off/on',
       strategies: ['mini:16', 'mini:32', 'mini:64', 'mini:128', 'mini:256'],
-      bn: 'both',
+      batchNorm: 'both',
       seeds: 2,
       budget: 'epochs:2',
       limit: 3000,

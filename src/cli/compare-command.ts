@@ -17,7 +17,7 @@ const FLAGS: Record<string, string> = {
   limit: '--limit',
   models: '--models',
   strategies: '--strategies',
-  bn: '--bn',
+  batchNorm: '--batch-norm',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -26,7 +26,7 @@ const FLAGS: Record<string, string> = {
   microBatch: '--micro-batch',
   target: '--target',
   checkpoints: '--checkpoints',
-  allowBnBatchOfOne: '--allow-bn-batch-1',
+  allowBatchNormBatchOfOne: '--allow-batch-norm-batch-of-one',
   backend: '--backend',
   name: '--name',
 };
@@ -50,7 +50,7 @@ export function compareOptions(yargs: Argv) {
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
     .option('models', { coerce: list, describe: 'comma-separated: mlp,cnn,logistic [default: mlp]' })
     .option('strategies', { coerce: list, describe: 'comma-separated strategies [default: full,sgd,mini:32,mini:128]' })
-    .option('bn', { choices: ['on', 'off', 'both'] as const, describe: 'BatchNorm factor [default: both]' })
+    .option('batch-norm', { choices: ['on', 'off', 'both'] as const, describe: 'BatchNorm factor [default: both]' })
     .option('seeds', { coerce: positiveInteger('seeds'), describe: 'number of seeds per configuration [default: 1]' })
     .option('optimizers', { coerce: list, describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: adam]` })
     .option('lr', {
@@ -77,7 +77,7 @@ export function compareOptions(yargs: Argv) {
       coerce: integer('checkpoints'),
       describe: 'probe checkpoints besides the initial weights [default: 3]',
     })
-    .option('allow-bn-batch-1', {
+    .option('allow-batch-norm-batch-of-one', {
       type: 'boolean',
       describe: 'train dense BN on 1-sample batches instead of recording a refusal',
     })
@@ -111,7 +111,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     limit: args.limit,
     models: args.models,
     strategies: args.strategies,
-    bn: args.bn,
+    batchNorm: args['batch-norm'],
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,
@@ -120,7 +120,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     microBatch: args['micro-batch'],
     target: args.target,
     checkpoints: args.checkpoints,
-    allowBnBatchOfOne: args['allow-bn-batch-1'],
+    allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
     backend: args.backend,
   };
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));

@@ -25,8 +25,14 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command: train, compare or doctor')
     .strictCommands()
     .strictOptions()
-    .example('$0 train --model mlp --bn --strategy mini:128 --epochs 3', 'train on the embedded Fashion-MNIST subset')
-    .example('$0 train --data fashion-mnist --model cnn --bn --strategy mini:64', 'full Fashion-MNIST, convolutional')
+    .example(
+      '$0 train --model mlp --batch-norm --strategy mini:128 --epochs 3',
+      'train on the embedded Fashion-MNIST subset',
+    )
+    .example(
+      '$0 train --data fashion-mnist --model cnn --batch-norm --strategy mini:64',
+      'full Fashion-MNIST, convolutional',
+    )
     .example('$0 compare', 'full batch, SGD, mini:32, mini:128 x BN on/off on the embedded data')
     .help()
     .version()

@@ -41,7 +41,11 @@ export function trainOptions(yargs: Argv) {
     .option('model', { choices: MODELS, default: 'mlp' as (typeof MODELS)[number], describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
-    .option('bn', { type: 'boolean', default: false, describe: 'add BatchNormalization after each hidden layer' })
+    .option('batch-norm', {
+      type: 'boolean',
+      default: false,
+      describe: 'add BatchNormalization to each hidden layer (before its activation unless --bn-position after)',
+    })
     .option('bn-position', {
       choices: ['before', 'after'] as const,
       default: 'before' as const,
@@ -86,7 +90,7 @@ export function trainOptions(yargs: Argv) {
       coerce: positiveInteger('patience'),
       describe: 'early stopping: epochs without validation-loss improvement',
     })
-    .option('allow-bn-batch-1', {
+    .option('allow-batch-norm-batch-of-one', {
       type: 'boolean',
       default: false,
       describe: 'train dense BatchNorm on 1-sample batches anyway',
@@ -131,7 +135,7 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
 }
 
 function buildModel(args: TrainArgs): ModelBuilder {
-  const bn = { batchNorm: args.bn, bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
+  const bn = { batchNorm: args['batch-norm'], bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
   if (args.model === 'cnn') return cnn({ ...bn, filters: args.filters });
   if (args.model === 'logistic') return logistic();
   return mlp({ ...bn, hidden: args.hidden, dropout: args.dropout });
@@ -167,7 +171,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
       seed: args.seed,
       validation: args.validation,
       callbacks,
-      allowBatchNormBatchOfOne: args['allow-bn-batch-1'],
+      allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
       warn: log,
     });
     try {

@@ -15,7 +15,7 @@ export interface Plan {
 
 export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
   const seeds = typeof spec.seeds === 'number' ? Array.from({ length: spec.seeds }, (_, i) => i) : spec.seeds;
-  const bn = spec.bn === 'both' ? [false, true] : [spec.bn === 'on'];
+  const bn = spec.batchNorm === 'both' ? [false, true] : [spec.batchNorm === 'on'];
   const strategies = spec.strategies.map((s) => applyMicroBatch(s, spec.microBatch, trainSize));
   const cells = expandCells(
     {
@@ -37,7 +37,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       budget: spec.budget,
       target: spec.target,
       checkpointEpochs,
-      allowBatchNormBatchOfOne: spec.allowBnBatchOfOne,
+      allowBatchNormBatchOfOne: spec.allowBatchNormBatchOfOne,
     },
   };
 }

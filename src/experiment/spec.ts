@@ -69,7 +69,7 @@ export const experimentSpecSchema = z
       .nonempty()
       .default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
-    bn: z.enum(['on', 'off', 'both']).default('both'),
+    batchNorm: z.enum(['on', 'off', 'both']).default('both'),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
     optimizers: z
@@ -89,7 +89,7 @@ export const experimentSpecSchema = z
     /** Checkpoints (gradient noise, layer statistics) besides the initial weights. */
     checkpoints: z.number().int().min(0).max(20).default(3),
     /** Train dense BN with one-sample batches (to watch it collapse) instead of recording a refusal. */
-    allowBnBatchOfOne: z.boolean().default(false),
+    allowBatchNormBatchOfOne: z.boolean().default(false),
     backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
   })
   .strict();
@@ -137,7 +137,7 @@ export const PRESETS: Record<string, ExperimentSpecInput> = {
     name: 'Fashion-MNIST: batch sizes 32/64/100/128, full batch, SGD, BN on/off',
     data: 'fashion-mnist',
     strategies: ['full', 'sgd', 'mini:32', 'mini:64', 'mini:100', 'mini:128'],
-    bn: 'both',
+    batchNorm: 'both',
     budget: 'epochs:3',
     microBatch: 10000,
     target: 0.85,

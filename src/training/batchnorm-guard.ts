@@ -27,7 +27,7 @@ export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strateg
     `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample: ` +
       'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
       'inference. Use a batch size of at least 2 (for mini-batch, one whose last batch is not a single sample, or ' +
-      'dropLast), a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-bn-batch-1) to train anyway.',
+      'dropLast), a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
   );
 }
 

@@ -14,7 +14,7 @@ const small: ExperimentSpecInput = {
   data: 'blobs',
   limit: 200,
   strategies: ['mini:50', 'mini:100'],
-  bn: 'off',
+  batchNorm: 'off',
   seeds: 2,
   budget: 'epochs:2',
   checkpoints: 1,
@@ -60,7 +60,7 @@ describe('compare', function () {
 
   it('records a failed run and goes on', async () => {
     const result = await compare(
-      { ...small, strategies: ['sgd', 'mini:100'], bn: 'on', seeds: 1, budget: 'epochs:1' },
+      { ...small, strategies: ['sgd', 'mini:100'], batchNorm: 'on', seeds: 1, budget: 'epochs:1' },
       { outDir: dir, report: false },
     );
     expect(result.results.map((r) => r.status)).to.deep.equal(['failed', 'ok']);

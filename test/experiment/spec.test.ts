@@ -12,7 +12,7 @@ describe('experiment spec', () => {
   it('fills in the documented defaults', () => {
     const spec = resolveSpec({});
     expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
-    expect(spec.bn).to.equal('both');
+    expect(spec.batchNorm).to.equal('both');
     expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
     expect(spec.data).to.equal('fashion-mnist-small');
@@ -36,16 +36,16 @@ describe('experiment spec', () => {
     try {
       writeFileSync(
         join(dir, 'ok.yaml'),
-        'strategies: [full, "mini:64"]\nbn: on\nseeds: [1, 2]\nbudget: updates:100\n',
+        'strategies: [full, "mini:64"]\nbatchNorm: on\nseeds: [1, 2]\nbudget: updates:100\n',
       );
       const spec = resolveSpec(await readSpecFile(join(dir, 'ok.yaml')));
       expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'mini:64']);
       expect(spec.seeds).to.deep.equal([1, 2]);
       expect(spec.budget).to.deep.equal({ kind: 'updates', updates: 100 });
-      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ bn: 'maybe' }));
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ batchNorm: 'maybe' }));
       const bad = await readSpecFile(join(dir, 'bad.json')).catch((e: Error) => e);
       expect((bad as Error).message).to.match(
-        new RegExp(`^${join(dir, 'bad.json').replace(/[.]/g, '\\.')}: bn: Invalid enum value`),
+        new RegExp(`^${join(dir, 'bad.json').replace(/[.]/g, '\\.')}: batchNorm: Invalid enum value`),
       );
       writeFileSync(join(dir, 'broken.json'), '{ "bn": ');
       const broken = await readSpecFile(join(dir, 'broken.json')).catch((e: Error) => e);
@@ -92,7 +92,7 @@ describe('experiment spec', () => {
   });
 
   it('expands the factors into cells with stable ids', () => {
-    const plan = planExperiment(resolveSpec({ strategies: ['full', 'mini:32'], seeds: 2, bn: 'both' }), 6000);
+    const plan = planExperiment(resolveSpec({ strategies: ['full', 'mini:32'], seeds: 2, batchNorm: 'both' }), 6000);
     expect(plan.cells.map((c) => c.id)).to.deep.equal([
       'mlp/full/nobn/adam/lr0.001/seed0',
       'mlp/full/nobn/adam/lr0.001/seed1',

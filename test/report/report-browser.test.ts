@@ -30,7 +30,7 @@ describe('report.html in a browser', function () {
         data: 'blobs',
         limit: 200,
         strategies: ['full', 'mini:20', 'mini:100'],
-        bn: 'both',
+        batchNorm: 'both',
         seeds: 2,
         budget: 'epochs:2',
         backend: 'wasm',
