@@ -33,7 +33,8 @@ function firstPerClass(labels: Uint8Array, perClass: number): number[] {
     }
   });
   const short = [...taken].filter(([, count]) => count < perClass);
-  if (short.length > 0) throw new Error(`classes ${short.map(([c]) => c)} have fewer than ${perClass} samples`);
+  if (short.length > 0)
+    throw new Error(`classes ${short.map(([c]) => c).join(',')} have fewer than ${perClass} samples`);
   return indices;
 }
 

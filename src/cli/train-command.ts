@@ -25,6 +25,10 @@ import {
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 
 const MODELS = ['mlp', 'cnn', 'logistic'] as const;
+// Typed constants, so that yargs infers each option as the union of its choices, not one literal.
+const DEFAULT_MODEL: (typeof MODELS)[number] = 'mlp';
+const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
+const DEFAULT_BACKEND: BackendChoice = 'auto';
 
 export function trainOptions(yargs: Argv) {
   return yargs
@@ -38,7 +42,7 @@ export function trainOptions(yargs: Argv) {
       describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
     })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
-    .option('model', { choices: MODELS, default: 'mlp' as (typeof MODELS)[number], describe: 'model builder' })
+    .option('model', { choices: MODELS, default: DEFAULT_MODEL, describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
     .option('batch-norm', {
@@ -74,7 +78,7 @@ export function trainOptions(yargs: Argv) {
       default: false,
       describe: 'drop the last, smaller mini-batch of each epoch',
     })
-    .option('optimizer', { choices: OPTIMIZER_NAMES, default: 'adam' as OptimizerName, describe: 'optimizer' })
+    .option('optimizer', { choices: OPTIMIZER_NAMES, default: DEFAULT_OPTIMIZER, describe: 'optimizer' })
     .option('lr', {
       coerce: numberIn('lr', 0, 10),
       describe: 'learning rate [default: adam 0.001, momentum 0.01, sgd 0.05]',
@@ -95,7 +99,7 @@ export function trainOptions(yargs: Argv) {
       default: false,
       describe: 'train dense BatchNorm on 1-sample batches anyway',
     })
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'tfjs backend' })
+    .option('backend', { choices: BACKEND_CHOICES, default: DEFAULT_BACKEND, describe: 'tfjs backend' })
     .option('kernels', {
       type: 'boolean',
       default: true,

@@ -20,7 +20,7 @@ export interface CellRunner {
 export function inProcessRunner(data: ExperimentData): CellRunner {
   return {
     run: (cell, settings) => runCell(cell, data, settings),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 

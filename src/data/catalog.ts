@@ -18,10 +18,27 @@ export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 /** The embedded default: 6000 training / 1000 test images of Fashion-MNIST (see data/fashion-mnist-small). */
 export const EMBEDDED_DATA_DIR = join(findPackageRoot(__dirname), 'data', 'fashion-mnist-small');
 
-export const DATASET_NAMES = ['fashion-mnist-small', 'fashion-mnist', 'mnist', 'blobs', 'spirals', 'linear', 'csv:<file>'] as const;
+export const DATASET_NAMES = [
+  'fashion-mnist-small',
+  'fashion-mnist',
+  'mnist',
+  'blobs',
+  'spirals',
+  'linear',
+  'csv:<file>',
+] as const;
 
 export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 export interface LoadDatasetOptions {
@@ -55,8 +72,10 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
     throw new Error(`limit must be a positive integer, got ${options.limit}`);
   }
-  if (name === 'fashion-mnist-small') return loadIdxDir(name, options.dataDir ?? EMBEDDED_DATA_DIR, options, FASHION_MNIST_CLASSES);
-  if (name === 'fashion-mnist') return loadIdxDir(name, options.dataDir ?? DEBIAN_FASHION_MNIST_DIR, options, FASHION_MNIST_CLASSES);
+  if (name === 'fashion-mnist-small')
+    return loadIdxDir(name, options.dataDir ?? EMBEDDED_DATA_DIR, options, FASHION_MNIST_CLASSES);
+  if (name === 'fashion-mnist')
+    return loadIdxDir(name, options.dataDir ?? DEBIAN_FASHION_MNIST_DIR, options, FASHION_MNIST_CLASSES);
   if (name === 'mnist') {
     if (!options.dataDir) throw new Error('data set mnist needs --data-dir: a directory with the four MNIST IDX files');
     return loadIdxDir(name, options.dataDir, options, null);
@@ -70,17 +89,22 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
 function loadIdxDir(name: string, dir: string, options: LoadDatasetOptions, classNames: string[] | null): LoadedData {
   const file = (base: string): string => {
     for (const candidate of [join(dir, `${base}.gz`), join(dir, base)]) if (existsSync(candidate)) return candidate;
-    const hint = name === 'fashion-mnist' && !options.dataDir ? ' (install Debian\'s dataset-fashion-mnist or pass --data-dir)' : '';
+    const hint =
+      name === 'fashion-mnist' && !options.dataDir
+        ? " (install Debian's dataset-fashion-mnist or pass --data-dir)"
+        : '';
     throw new Error(`data set ${name}: ${join(dir, base)}[.gz] not found${hint}`);
   };
-  const rawTrain = loadIdxPair(file('train-images-idx3-ubyte'), file('train-labels-idx1-ubyte'), { limit: options.limit });
+  const rawTrain = loadIdxPair(file('train-images-idx3-ubyte'), file('train-labels-idx1-ubyte'), {
+    limit: options.limit,
+  });
   const rawTest = loadIdxPair(file('t10k-images-idx3-ubyte'), file('t10k-labels-idx1-ubyte'));
   const numClasses = Math.max(maxLabel(rawTrain), maxLabel(rawTest)) + 1;
   return {
     train: toDataset(rawTrain, { name, task: 'classification', numClasses }),
     test: toDataset(rawTest, { name: `${name}/test`, task: 'classification', numClasses }),
     classNames,
-    description: `${name} from ${resolve(dir)}: ${rawTrain.targets.length} train / ${rawTest.targets.length} test images [${rawTrain.inputShape}]`,
+    description: `${name} from ${resolve(dir)}: ${rawTrain.targets.length} train / ${rawTest.targets.length} test images [${rawTrain.inputShape.join(',')}]`,
   };
 }
 
@@ -106,14 +130,20 @@ function syntheticData(name: string, options: LoadDatasetOptions): LoadedData | 
   const numClasses = name === 'blobs' ? 3 : 2;
   const dataset = toDataset(all, { name, task, numClasses });
   const { train, test } = splitHead(dataset, samples);
-  return { ...standardizeBoth(train, test), classNames: null, description: `${name} (synthetic, seed ${seed}): ${samples} train / ${test.size} test` };
+  return {
+    ...standardizeBoth(train, test),
+    classNames: null,
+    description: `${name} (synthetic, seed ${seed}): ${samples} train / ${test.size} test`,
+  };
 }
 
 function splitHead(data: Dataset, head: number): { train: Dataset; test: Dataset } {
   const cut = (start: number, size: number, name: string): Dataset => ({
-    ...data, name, size,
+    ...data,
+    name,
+    size,
     x: tf.slice(data.x, start, size),
-    y: tf.slice(data.y, start, size) as tf.Tensor2D,
+    y: tf.slice(data.y, [start, 0], [size, -1]),
   });
   const parts = { train: cut(0, head, data.name), test: cut(head, data.size - head, `${data.name}/test`) };
   disposeDataset(data);
@@ -133,10 +163,19 @@ function loadCsv(path: string, options: LoadDatasetOptions): LoadedData {
   if (!path) throw new Error('data set csv:<file> needs a file name, e.g. csv:iris.csv');
   const { raw, labelNames } = readCsvFile(path, { labelColumn: options.labelColumn });
   const limited: RawData = options.limit ? limitRaw(raw, options.limit) : raw;
-  const data = toDataset(limited, { name: `csv:${path}`, task: 'classification', numClasses: Math.max(2, labelNames.length) });
+  const data = toDataset(limited, {
+    name: `csv:${path}`,
+    task: 'classification',
+    numClasses: Math.max(2, labelNames.length),
+  });
   const stats = fitStandardizer(data);
   try {
-    return { train: standardize(data, stats), test: null, classNames: labelNames, description: `${path}: ${data.size} rows, ${labelNames.length} classes` };
+    return {
+      train: standardize(data, stats),
+      test: null,
+      classNames: labelNames,
+      description: `${path}: ${data.size} rows, ${labelNames.length} classes`,
+    };
   } finally {
     tf.dispose([stats.mean, stats.std]);
   }

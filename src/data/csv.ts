@@ -47,13 +47,17 @@ export function parseCsv(text: string, opts: CsvOptions): CsvData {
   const rows = splitRows(text);
   if (rows.length === 0) throw new Error(`${opts.fileName}: empty file, expected a header or data rows`);
   const width = rows[0].cells.length;
-  if (width < 2) throw new Error(`${opts.fileName} line ${rows[0].line}: expected at least 2 columns (features and a label), found ${width}`);
+  if (width < 2)
+    throw new Error(
+      `${opts.fileName} line ${rows[0].line}: expected at least 2 columns (features and a label), found ${width}`,
+    );
   checkRagged(rows, width, opts.fileName);
   const hasHeader = detectHeader(rows[0], width, opts);
   const names = hasHeader ? rows[0].cells : undefined;
   const labelIndex = resolveLabelColumn(opts, width, names);
   const data = hasHeader ? rows.slice(1) : rows;
-  if (data.length === 0) throw new Error(`${opts.fileName}: expected data rows after the header on line ${rows[0].line}, found none`);
+  if (data.length === 0)
+    throw new Error(`${opts.fileName}: expected data rows after the header on line ${rows[0].line}, found none`);
   const { targets, labelNames } = encodeLabels(data, labelIndex, opts.fileName);
   const features = parseFeatures(data, labelIndex, opts.fileName, names);
   return { raw: { features, inputShape: [width - 1], targets }, labelNames };
@@ -108,7 +112,8 @@ function parseFeatures(data: Row[], labelIndex: number, fileName: string, names?
   for (const row of data) {
     row.cells.forEach((cell, col) => {
       if (col === labelIndex) return;
-      if (!isNumber(cell)) throw new Error(`${fileName} line ${row.line}, ${columnName(col, names)}: expected a number, found "${cell}"`);
+      if (!isNumber(cell))
+        throw new Error(`${fileName} line ${row.line}, ${columnName(col, names)}: expected a number, found "${cell}"`);
       features[k++] = Number(cell);
     });
   }
@@ -123,13 +128,22 @@ function columnName(col: number, names?: string[]): string {
  * Numeric labels when every label cell is a number (classes are the distinct values in numeric
  * order, so "1" and "1.0" are one class), otherwise class names in code-point order.
  */
-function encodeLabels(data: Row[], labelIndex: number, fileName: string): { targets: Int32Array; labelNames: string[] } {
+function encodeLabels(
+  data: Row[],
+  labelIndex: number,
+  fileName: string,
+): { targets: Int32Array; labelNames: string[] } {
   const cells = data.map((row) => row.cells[labelIndex]);
   const empty = cells.indexOf('');
-  if (empty >= 0) throw new Error(`${fileName} line ${data[empty].line}, column ${labelIndex + 1}: expected a label, found an empty cell`);
+  if (empty >= 0)
+    throw new Error(
+      `${fileName} line ${data[empty].line}, column ${labelIndex + 1}: expected a label, found an empty cell`,
+    );
   const numeric = cells.every(isNumber);
   const keys = numeric ? cells.map((c) => String(Number(c))) : cells;
-  const order = numeric ? (a: string, b: string) => Number(a) - Number(b) : (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const order = numeric
+    ? (a: string, b: string) => Number(a) - Number(b)
+    : (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const labelNames = [...new Set(keys)].sort(order);
   const classOf = new Map(labelNames.map((name, i) => [name, i]));
   return { targets: Int32Array.from(keys, (key) => classOf.get(key) as number), labelNames };

@@ -44,7 +44,7 @@ export function toDataset(raw: RawData, spec: DatasetSpec): Dataset {
   const size = raw.targets.length;
   if (raw.features.length !== size * featureSize) {
     throw new Error(
-      `${spec.name}: ${raw.features.length} feature values do not match ${size} samples of shape [${raw.inputShape}]`,
+      `${spec.name}: ${raw.features.length} feature values do not match ${size} samples of shape [${raw.inputShape.join(',')}]`,
     );
   }
   const x = tf.tensor(raw.features, [size, ...raw.inputShape], 'float32');
@@ -54,7 +54,9 @@ export function toDataset(raw: RawData, spec: DatasetSpec): Dataset {
   }
   const numClasses = spec.numClasses ?? 0;
   checkClassIndices(spec.name, raw.targets, numClasses);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(raw.targets), 'int32'), numClasses).toFloat() as tf.Tensor2D);
+  const y = tf.tidy(
+    () => tf.oneHot(tf.tensor1d(Int32Array.from(raw.targets), 'int32'), numClasses).toFloat() as tf.Tensor2D,
+  );
   return { name: spec.name, x, y, size, inputShape: [...raw.inputShape], numClasses, task: 'classification' };
 }
 
@@ -74,7 +76,13 @@ function checkClassIndices(name: string, targets: ArrayLike<number>, numClasses:
 export function subset(data: Dataset, indices: Int32Array, name = data.name): Dataset {
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
-    return { ...data, name, x: tf.keep(tf.gather(data.x, idx)), y: tf.keep(tf.gather(data.y, idx)) as tf.Tensor2D, size: indices.length };
+    return {
+      ...data,
+      name,
+      x: tf.keep(tf.gather(data.x, idx)),
+      y: tf.keep(tf.gather<tf.Tensor2D>(data.y, idx)),
+      size: indices.length,
+    };
   });
 }
 

@@ -50,7 +50,9 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
   const numDims = bytes[3];
   const headerLength = 4 + 4 * numDims;
   if (bytes.length < headerLength) {
-    throw new Error(`${fileName}: expected a ${headerLength}-byte header for ${numDims} dimensions, found ${bytes.length} bytes`);
+    throw new Error(
+      `${fileName}: expected a ${headerLength}-byte header for ${numDims} dimensions, found ${bytes.length} bytes`,
+    );
   }
   // DataView reads big-endian by default, the byte order IDX prescribes.
   const view = new DataView(bytes.buffer, bytes.byteOffset, headerLength);

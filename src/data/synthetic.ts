@@ -196,7 +196,7 @@ export function twoHalvesImages(samples: number): RawData {
   const features = new Float32Array(samples * 64);
   const targets = Int32Array.from({ length: samples }, (_, i) => i % 2);
   for (let i = 0; i < samples; i++) {
-    for (let p = 0; p < 64; p++) features[i * 64 + p] = (p < 32) === (i % 2 === 0) ? 1 : ((p * 7 + i) % 5) / 10;
+    for (let p = 0; p < 64; p++) features[i * 64 + p] = p < 32 === (i % 2 === 0) ? 1 : ((p * 7 + i) % 5) / 10;
   }
   return { features, inputShape: [8, 8, 1], targets };
 }

@@ -4,7 +4,7 @@
  */
 import { Strategy, withMicroBatch } from '../batching';
 import type { OptimizerName } from '../training';
-import { Cell, ModelName, expandCells } from './cells';
+import { Cell, expandCells } from './cells';
 import type { CellSettings } from './run-cell';
 import type { ExperimentSpec } from './spec';
 
@@ -24,7 +24,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       seeds,
       optimizers: spec.optimizers as OptimizerName[],
       learningRates: spec.learningRates ?? null,
-      models: spec.models as ModelName[],
+      models: spec.models,
     },
     spec.lrRule,
     trainSize,

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { cnn, logistic, mlp, ModelBuilder } from '../../models';
-import { Callback, EpochRecord, History, train } from '../training';
+import { Callback, EpochRecord, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
 import { Cell, ModelName, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';

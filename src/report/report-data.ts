@@ -76,7 +76,7 @@ export function updateRows(results: RunResult[]): Row[] {
   );
   const binned = rows.map((row) => ({ ...row, bin: Math.floor(Math.log10(row.update) * BINS_PER_DECADE) }));
   return meanOverSeeds(binned, 'bin', ['update', 'loss'])
-    .filter((row) => typeof row.loss === 'number' && (row.loss as number) > 0)
+    .filter((row) => typeof row.loss === 'number' && row.loss > 0)
     .map(({ bin: _bin, ...row }) => row);
 }
 
@@ -92,7 +92,7 @@ export function checkpointRows(results: RunResult[]): Row[] {
     })),
   );
   return meanOverSeeds(rows, 'epoch', ['noise', 'batchSize']).filter(
-    (row) => typeof row.noise === 'number' && (row.noise as number) > 0,
+    (row) => typeof row.noise === 'number' && row.noise > 0,
   );
 }
 

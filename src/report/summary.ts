@@ -81,7 +81,10 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
   };
 }
 
-const CSV_COLUMNS: [string, (r: SummaryRow) => unknown][] = [
+/** What a CSV cell may hold; objects have no CSV form and are left out by type. */
+type CsvValue = string | number | boolean | null | undefined;
+
+const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['model', (r) => r.model],
   ['strategy', (r) => r.strategy],
   ['bn', (r) => r.bn],
@@ -103,7 +106,7 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => unknown][] = [
   ['error', (r) => r.error],
 ];
 
-function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => unknown][] {
+function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => CsvValue][] {
   return [
     [`${name}_mean`, (r) => get(r)?.mean],
     [`${name}_std`, (r) => get(r)?.std],
@@ -112,7 +115,7 @@ function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string
 
 /** RFC 4180 CSV: a header and one row per configuration; empty cells for missing values. */
 export function summaryCsv(rows: SummaryRow[]): string {
-  const cell = (v: unknown): string => {
+  const cell = (v: CsvValue): string => {
     if (v === null || v === undefined) return '';
     const text = String(v);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 export function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'batchlab') return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'batchlab')
+      return dir;
     if (dirname(dir) === dir) throw new Error(`cannot find the batchlab package directory above ${start}`);
   }
 }

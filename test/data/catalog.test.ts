@@ -27,7 +27,9 @@ describe('loadDataset', () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchlab-empty-'));
     try {
       const error = await loadDataset('fashion-mnist', { dataDir: dir }).catch((e: Error) => e);
-      expect((error as Error).message).to.equal(`data set fashion-mnist: ${join(dir, 'train-images-idx3-ubyte')}[.gz] not found`);
+      expect((error as Error).message).to.equal(
+        `data set fashion-mnist: ${join(dir, 'train-images-idx3-ubyte')}[.gz] not found`,
+      );
     } finally {
       rmSync(dir, { recursive: true });
     }
@@ -49,7 +51,9 @@ describe('loadDataset', () => {
 
   it('rejects unknown names and bad limits', async () => {
     const unknown = await loadDataset('imagenet').catch((e: Error) => e);
-    expect((unknown as Error).message).to.match(/unknown data set "imagenet"; known: fashion-mnist-small, fashion-mnist/);
+    expect((unknown as Error).message).to.match(
+      /unknown data set "imagenet"; known: fashion-mnist-small, fashion-mnist/,
+    );
     const limit = await loadDataset('blobs', { limit: 0 }).catch((e: Error) => e);
     expect((limit as Error).message).to.equal('limit must be a positive integer, got 0');
   });

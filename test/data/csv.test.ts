@@ -63,19 +63,27 @@ describe('csv', () => {
 
   describe('parseCsv errors', () => {
     it('names the line of a ragged row, counting blank lines', () => {
-      expect(() => parseCsv('a,b,c\n1,2,0\n\n3,0\n', { fileName })).to.throw(/^t\.csv line 4: expected 3 columns \(as on line 1\), found 2$/);
+      expect(() => parseCsv('a,b,c\n1,2,0\n\n3,0\n', { fileName })).to.throw(
+        /^t\.csv line 4: expected 3 columns \(as on line 1\), found 2$/,
+      );
     });
 
     it('names line and column of a non-numeric feature cell', () => {
-      expect(() => parseCsv('a,b,c\n1,2,0\n3,x,1\n', { fileName })).to.throw(/^t\.csv line 3, column 2 \("b"\): expected a number, found "x"$/);
+      expect(() => parseCsv('a,b,c\n1,2,0\n3,x,1\n', { fileName })).to.throw(
+        /^t\.csv line 3, column 2 \("b"\): expected a number, found "x"$/,
+      );
     });
 
     it('names an unknown label column and the columns found', () => {
-      expect(() => parseCsv('a,b,c\n1,2,0\n', { fileName, labelColumn: 'species' })).to.throw(/t\.csv line 1: expected a header column named "species".*"a", "b", "c"/);
+      expect(() => parseCsv('a,b,c\n1,2,0\n', { fileName, labelColumn: 'species' })).to.throw(
+        /t\.csv line 1: expected a header column named "species".*"a", "b", "c"/,
+      );
     });
 
     it('rejects a label column index outside the columns', () => {
-      expect(() => parseCsv('1,2,0\n', { fileName, labelColumn: 3 })).to.throw(/t\.csv: labelColumn 3 is outside the column indices 0\.\.2/);
+      expect(() => parseCsv('1,2,0\n', { fileName, labelColumn: 3 })).to.throw(
+        /t\.csv: labelColumn 3 is outside the column indices 0\.\.2/,
+      );
     });
 
     it('rejects an empty file', () => {

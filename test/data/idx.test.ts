@@ -53,13 +53,17 @@ describe('idx', () => {
     it('rejects bad magic bytes', () => {
       const bytes = writeIdx([2], labels);
       bytes[1] = 0x12;
-      expect(() => parseIdx(bytes, 'bad.idx')).to.throw(/^bad\.idx: expected IDX magic bytes 0x00 0x00, found 0x00 0x12$/);
+      expect(() => parseIdx(bytes, 'bad.idx')).to.throw(
+        /^bad\.idx: expected IDX magic bytes 0x00 0x00, found 0x00 0x12$/,
+      );
     });
 
     it('rejects a type byte other than unsigned byte, naming the type', () => {
       const bytes = writeIdx([2], labels);
       bytes[2] = 0x0d;
-      expect(() => parseIdx(bytes, 'f.idx')).to.throw(/f\.idx: expected data type 0x08 \(unsigned byte\), found 0x0d \(float32\)/);
+      expect(() => parseIdx(bytes, 'f.idx')).to.throw(
+        /f\.idx: expected data type 0x08 \(unsigned byte\), found 0x0d \(float32\)/,
+      );
     });
 
     it('rejects a dimension count outside 1..4', () => {
@@ -70,11 +74,15 @@ describe('idx', () => {
 
     it('rejects truncated data, naming expected and found lengths', () => {
       const bytes = writeIdx([2, 2, 3], pixels).subarray(0, 20);
-      expect(() => parseIdx(bytes, 'short.idx')).to.throw(/^short\.idx: expected 28 bytes for dims \[2,2,3\], found 20$/);
+      expect(() => parseIdx(bytes, 'short.idx')).to.throw(
+        /^short\.idx: expected 28 bytes for dims \[2,2,3\], found 20$/,
+      );
     });
 
     it('rejects a truncated header', () => {
-      expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]), 'h.idx')).to.throw(/h\.idx: expected a 16-byte header for 3 dimensions, found 6 bytes/);
+      expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]), 'h.idx')).to.throw(
+        /h\.idx: expected a 16-byte header for 3 dimensions, found 6 bytes/,
+      );
     });
   });
 
@@ -92,7 +100,10 @@ describe('idx', () => {
 
   describe('loadIdxPair', () => {
     it('scales pixels to [0, 1] exactly and keeps labels as class indices', () => {
-      const raw = loadIdxPair(write('p-images.gz', gzipSync(writeIdx([2, 2, 3], pixels))), write('p-labels', writeIdx([2], labels)));
+      const raw = loadIdxPair(
+        write('p-images.gz', gzipSync(writeIdx([2, 2, 3], pixels))),
+        write('p-labels', writeIdx([2], labels)),
+      );
       expect(raw.inputShape).to.deep.equal([2, 3, 1]);
       expect(raw.features).to.be.instanceOf(Float32Array);
       expect(raw.features[0]).to.equal(0);
@@ -103,7 +114,11 @@ describe('idx', () => {
     });
 
     it('keeps only the first `limit` samples', () => {
-      const raw = loadIdxPair(write('l-images', writeIdx([2, 2, 3], pixels)), write('l-labels', writeIdx([2], labels)), { limit: 1 });
+      const raw = loadIdxPair(
+        write('l-images', writeIdx([2, 2, 3], pixels)),
+        write('l-labels', writeIdx([2], labels)),
+        { limit: 1 },
+      );
       expect(raw.features.length).to.equal(6);
       expect([...raw.targets]).to.deep.equal([7]);
     });
@@ -116,12 +131,16 @@ describe('idx', () => {
 
     it('rejects images that are not [count, rows, cols]', () => {
       const flat = write('flat', writeIdx([2, 6], pixels));
-      expect(() => loadIdxPair(flat, write('f-labels', writeIdx([2], labels)))).to.throw(/flat: expected 3 dimensions .* found dims \[2,6\]/);
+      expect(() => loadIdxPair(flat, write('f-labels', writeIdx([2], labels)))).to.throw(
+        /flat: expected 3 dimensions .* found dims \[2,6\]/,
+      );
     });
 
     it('rejects a limit that is not a positive integer', () => {
       const images = write('z-images', writeIdx([2, 2, 3], pixels));
-      expect(() => loadIdxPair(images, write('z-labels', writeIdx([2], labels)), { limit: 0 })).to.throw(/limit must be a positive integer, got 0/);
+      expect(() => loadIdxPair(images, write('z-labels', writeIdx([2], labels)), { limit: 0 })).to.throw(
+        /limit must be a positive integer, got 0/,
+      );
     });
   });
 

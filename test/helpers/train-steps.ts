@@ -20,8 +20,8 @@ export interface StepsResult {
 /** `updates` updates with softmax cross-entropy; disposes the model, data and optimizer. */
 export async function trainSteps({ model, x, y, optimizer }: StepsRun, updates = 3): Promise<StepsResult> {
   const step = () =>
-    optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    optimizer.minimize(() =>
+      tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor),
     );
   try {
     const profile = await tf.profile(() => {
