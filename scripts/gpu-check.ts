@@ -6,8 +6,8 @@
  *   node gpu-check.js [--samples 2048]
  */
 import { miniBatch } from '../src/batching';
-import { BackendName, formatProbes, probeBackends, releaseWebGpu, useBackend } from '../src/backend';
-import { checkParity, formatParity } from '../src/backend/parity';
+import { BackendName, releaseWebGpu, useBackend } from '../src/backend';
+import { checkParity, formatParity, formatProbes, probeBackends } from '../src/doctor';
 import { loadDataset } from '../src/data/catalog';
 import { disposeDataset, subset } from '../src/data/dataset';
 import { cnn, mlp } from '../models';

@@ -8,6 +8,8 @@
  */
 export * from './batching';
 export * from './backend';
+export { probeBackends, formatProbes } from './doctor';
+export type { BackendProbe } from './doctor';
 export * from './training';
 export * from '../models';
 export {

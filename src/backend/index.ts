@@ -1,7 +1,5 @@
 export { useBackend, BACKEND_CHOICES, AUTO_ORDER, ALL_BACKENDS } from './use-backend';
 export { releaseWebGpu } from './webgpu';
 export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from './use-backend';
-export { probeBackends, formatProbes } from './doctor';
-export type { BackendProbe } from './doctor';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
 export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';

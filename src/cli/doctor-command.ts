@@ -3,10 +3,9 @@
  * the CUDA and cuDNN libraries its libtensorflow needs and which of them the loader cannot find.
  */
 import type { Argv } from 'yargs';
-import { AUTO_ORDER, formatProbes, probeBackends } from '../backend';
-import { checkParity, formatParity } from '../backend/parity';
-import { checkCudaSetup, formatCudaReport } from '../backend/cuda-requirements';
+import { AUTO_ORDER } from '../backend';
 import { NATIVE_PACKAGES, findNativePackage } from '../backend/native';
+import { checkCudaSetup, checkParity, formatCudaReport, formatParity, formatProbes, probeBackends } from '../doctor';
 
 export function doctorOptions(yargs: Argv) {
   return yargs.option('parity', {

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { probeBackends, useBackend } from '../../src/backend';
+import { useBackend } from '../../src/backend';
+import { probeBackends } from '../../src/doctor';
 
 /** Writes a fake native backend package into a temporary node_modules and returns the directory. */
 function fakePackage(root: string, name: string, indexJs: string, ownCore = false): string {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
-import { checkParity } from '../../src/backend/parity';
+import { checkParity } from '../../src/doctor';
 import { installNavigatorGpu } from '../../src/backend/webgpu';
 
 describe('webgpu backend', function () {

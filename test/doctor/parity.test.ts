@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { checkParity, formatParity } from '../../src/backend/parity';
+import { checkParity, formatParity } from '../../src/doctor';
 
 describe('backend parity', function () {
   this.timeout(120000);

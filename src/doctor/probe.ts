@@ -3,7 +3,7 @@
  * not. Starting a backend to probe it leaves the previously active backend active again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ALL_BACKENDS, BackendInfo, BackendName, UseBackendOptions, useBackend } from './use-backend';
+import { ALL_BACKENDS, BackendInfo, BackendName, UseBackendOptions, useBackend } from '../backend';
 
 export interface BackendProbe {
   name: BackendName;

@@ -9,7 +9,7 @@ import { Dataset, disposeDataset, toDataset } from '../data/dataset';
 import { gaussianBlobs, twoHalvesImages } from '../data/synthetic';
 import { cnn, mlp, ModelBuilder } from '../../models';
 import { train } from '../training';
-import { BackendName, useBackend } from './use-backend';
+import { BackendName, useBackend } from '../backend';
 
 export interface ParityRow {
   backend: BackendName;

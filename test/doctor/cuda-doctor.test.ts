@@ -11,7 +11,7 @@ import {
   readLdconfig,
   readNativeRequirements,
   scanSonames,
-} from '../../src/backend/cuda-requirements';
+} from '../../src/doctor/cuda';
 
 const README = [
   '# TensorFlow backend for TensorFlow.js via Node.js',
