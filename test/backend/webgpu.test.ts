@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
 import { checkParity } from '../../src/doctor';
 import { installNavigatorGpu } from '../../src/backend/webgpu';
+import { skipBecause } from '../setup';
 
 describe('webgpu backend', function () {
   this.timeout(180000);
@@ -25,7 +26,7 @@ describe('webgpu backend', function () {
       await useBackend('webgpu');
     } catch (error) {
       if (process.env.CI) throw error;
-      this.skip();
+      skipBecause(this, (error as Error).message.split('\n')[0]);
     }
     expect(tf.getBackend()).to.equal('webgpu');
     // The same BN MLP and BN CNN, weights and batches as `batchlab doctor --parity`.

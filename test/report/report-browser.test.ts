@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { compare } from '../../src/compare/compare';
+import { skipBecause } from '../setup';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -18,7 +19,7 @@ describe('report.html in a browser', function () {
   before(function () {
     if (!existsSync(CHROMIUM)) {
       if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs the chromium package`);
-      this.skip();
+      skipBecause(this, `${CHROMIUM} is missing; CI installs chromium`);
     }
     dir = mkdtempSync(join(tmpdir(), 'batchlab-report-'));
   });
