@@ -42,14 +42,19 @@ export function missingNote(
   return lines.map(shorten);
 }
 
-/** What went wrong in these runs of one configuration: each distinct message, with its count of runs. */
+/**
+ * What went wrong in these runs of one configuration: per outcome, how many runs (when not all) and
+ * the first run's message (seeds fail with messages that differ only in details such as layer names).
+ */
 function reasons(runs: RunResult[]): string | null {
-  const counts = new Map<string, number>();
-  for (const message of runs.map(outcomeMessage)) if (message) counts.set(message, (counts.get(message) ?? 0) + 1);
-  if (counts.size === 0) return null;
-  return [...counts]
-    .map(([message, n]) => (n > 1 || runs.length > 1 ? `${n} of ${runs.length} ${message}` : message))
-    .join('; ');
+  const parts: string[] = [];
+  for (const outcome of ['failed', 'nan'] as const) {
+    const hit = runs.filter((r) => outcomeOf(r) === outcome);
+    if (hit.length === 0) continue;
+    const message = outcomeMessage(hit[0]) ?? outcome;
+    parts.push(hit.length === runs.length ? message : `${hit.length} of ${runs.length} ${message}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 function shorten(line: string): string {

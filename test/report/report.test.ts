@@ -73,6 +73,19 @@ describe('report/report', function () {
     expect(svg.split('aria-roledescription="bar"').length - 1).to.equal(3);
   });
 
+  it('says a configuration failed when every seed failed, whatever their messages', () => {
+    const results = [
+      run({ strategy: 'sgd', bn: true, seed: 0, error: 'BatchNorm layer(s) bn3, bn4 on a batch of 1 sample. More.' }),
+      run({ strategy: 'sgd', bn: true, seed: 1, error: 'BatchNorm layer(s) bn8, bn9 on a batch of 1 sample. More.' }),
+      run({ strategy: 'mini:32', bn: true, seed: 0 }),
+      run({ strategy: 'mini:32', bn: true, seed: 1, losses: [Number.NaN], stopReason: NAN_STOP }),
+    ];
+    expect(chart(results, 'loss-vs-epoch').note).to.deep.equal([
+      'sgd: not drawn (failed: BatchNorm layer(s) bn3, bn4 on a batch of 1 sample.)',
+      `mini:32: 1 of 2 stopped: ${NAN_STOP}; drawn up to there`,
+    ]);
+  });
+
   it('gives each configuration one colour in every chart, also in charts that lack it', () => {
     const charts = chartsOf(nanFirst);
     const expected = {
