@@ -1,18 +1,9 @@
 /**
- * Charts for experiment reports. Owns two things: small Vega-Lite spec builders (`lineChart`,
- * `barChart`) with the house sizes, legends and axis titles, and headless rendering (spec -> SVG
- * with vega's 'none' renderer, SVG -> PNG with resvg). Choosing what to plot, and writing files,
- * are left to the report code that calls it.
- *
- * Fonts: vega writes text as `sans-serif`; resvg draws it with DejaVu Sans from the npm package
- * dejavu-fonts-ttf (a dependency, so PNG text renders on any machine without system fonts). Without
- * them `svgToPng` throws rather than return a PNG with no text.
+ * Vega-Lite spec builders for experiment reports (`lineChart`, `barChart`) with the house sizes,
+ * legends, axis titles and notes under a chart. Rendering a spec is chart-render.ts's; choosing
+ * what to plot, and writing files, are left to the report code that calls them.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 export type ChartSpec = TopLevelSpec;
 
@@ -77,53 +68,8 @@ export interface BarChartOptions {
   data: Record<string, unknown>[];
 }
 
-export interface PngOptions {
-  /** Output width in pixels, height scaled to keep the aspect. Default: the SVG's own width. */
-  width?: number;
-}
-
 /** Size of one panel (per facet), in pixels. */
 export const PANEL = { width: 360, height: 220 } as const;
-
-/** TrueType files handed to resvg, from the dejavu-fonts-ttf package. */
-const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-export const FONT_FILES: readonly string[] = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
-const FONT_FAMILY = 'DejaVu Sans';
-
-/** Compiles a Vega-Lite spec and renders it headless to an SVG string. */
-export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Rasterises an SVG to PNG bytes on a white background, with DejaVu Sans for all text. */
-export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
-  const { width } = options;
-  if (width !== undefined && !(Number.isInteger(width) && width > 0)) {
-    throw new RangeError(`svgToPng: width must be a positive integer, got ${width}`);
-  }
-  const missing = FONT_FILES.filter((f) => !existsSync(f));
-  if (missing.length > 0) {
-    throw new Error(
-      `svgToPng: font file ${missing[0]} not found; reinstall the dejavu-fonts-ttf package (npm install)`,
-    );
-  }
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
-    font: {
-      loadSystemFonts: false,
-      fontFiles: [...FONT_FILES],
-      defaultFontFamily: FONT_FAMILY,
-      sansSerifFamily: FONT_FAMILY,
-    },
-  });
-  return new Uint8Array(resvg.render().asPng());
-}
 
 /**
  * One line per `color` value over quantitative x and y, optionally one panel per `facet` value.
@@ -174,12 +120,8 @@ export function barChart(options: BarChartOptions): ChartSpec {
     encoding: { ...position, y: quantitative(y, data), yError: { field: errorField } },
   };
   const label = labelField && {
-    transform: [
-      {
-        calculate: `(datum['${y.field}'] || 0) + (datum['${errorField ?? y.field}'] || 0) * ${errorField ? 1 : 0}`,
-        as: 'labelAt',
-      },
-    ],
+    // Above the bar and its error bar; at 0 for a bar without a value.
+    transform: [{ calculate: `(datum.${y.field} || 0) + (datum.${errorField ?? 'none'} || 0)`, as: 'labelAt' }],
     mark: { type: 'text' as const, angle: 270, align: 'left' as const, baseline: 'middle' as const, dx: 4 },
     encoding: { ...position, y: { field: 'labelAt', type: 'quantitative' as const }, text: { field: labelField } },
   };

@@ -1,21 +1,14 @@
 /**
  * The experiment report: every chart as SVG and PNG under plots/, and one self-contained
  * report.html (charts inlined as SVG, the summary table, the spec). Chooses what to plot; the
- * drawing is charts.ts's, the numbers report-data.ts's.
+ * specs are charts.ts's, the rendering chart-render.ts's, the numbers report-data.ts's.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { RunResult } from '../experiment/result';
 import type { SummaryRow } from './summary';
-import {
-  type AxisField,
-  type ChartSpec,
-  type GroupField,
-  type LineChartOptions,
-  lineChart,
-  renderSvg,
-  svgToPng,
-} from './charts';
+import { type AxisField, type ChartSpec, type GroupField, type LineChartOptions, lineChart } from './charts';
+import { renderSvg, svgToPng } from './chart-render';
 import { missingNote } from './chart-notes';
 import { summaryBars } from './report-bars';
 import {

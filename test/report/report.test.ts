@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { lineChart, renderSvg, integerTicks } from '../../src/report/charts';
+import { integerTicks, lineChart } from '../../src/report/charts';
+import { renderSvg } from '../../src/report/chart-render';
 import { reportCharts } from '../../src/report/report';
 import { summarize } from '../../src/report/summary';
 import type { RunResult } from '../../src/experiment/result';
