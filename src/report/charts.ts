@@ -1,18 +1,9 @@
 /**
- * Charts for experiment reports. Owns two things: small Vega-Lite spec builders (`lineChart`,
- * `barChart`) with the house sizes, legends and axis titles, and headless rendering (spec -> SVG
- * with vega's 'none' renderer, SVG -> PNG with resvg). Choosing what to plot, and writing files,
- * are left to the report code that calls it.
- *
- * Fonts: vega writes text as `sans-serif`; resvg draws it with DejaVu Sans from the npm package
- * dejavu-fonts-ttf (a dependency, so PNG text renders on any machine without system fonts). Without
- * them `svgToPng` throws rather than return a PNG with no text.
+ * Vega-Lite spec builders for experiment reports (`lineChart`, `barChart`) with the house sizes,
+ * legends, axis titles and notes under a chart. Rendering a spec is chart-render.ts's; choosing
+ * what to plot, and writing files, are left to the report code that calls them.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 export type ChartSpec = TopLevelSpec;
 
@@ -34,6 +25,10 @@ export interface GroupField {
   title: string;
   /** Order of the values in legends and panels. Default: alphabetical. */
   sort?: string[];
+  /** Fixed colours by value, so that one value has one colour in every chart. Default: vega's scheme. */
+  colors?: { domain: string[]; range: string[] };
+  /** Whether a colour field gets a legend. Default: true. */
+  legend?: boolean;
 }
 
 export interface LineChartOptions {
@@ -46,6 +41,8 @@ export interface LineChartOptions {
   color: GroupField;
   /** Optional column facet, e.g. BatchNorm on/off side by side. Default: one panel. */
   facet?: GroupField;
+  /** Lines printed under the chart, e.g. which series are missing and why. Default: none. */
+  note?: string[];
   data: Record<string, unknown>[];
 }
 
@@ -61,56 +58,18 @@ export interface BarChartOptions {
   facet?: GroupField;
   /** Optional column holding a standard deviation, drawn as y ± std error bars. Default: none. */
   errorField?: string;
+  /**
+   * Optional column of text written upright above each bar (and its error bar), e.g. 'failed' for a
+   * configuration without a value (its y null: an empty bar that still has its place). Default: none.
+   */
+  labelField?: string;
+  /** Lines printed under the chart. Default: none. */
+  note?: string[];
   data: Record<string, unknown>[];
-}
-
-export interface PngOptions {
-  /** Output width in pixels, height scaled to keep the aspect. Default: the SVG's own width. */
-  width?: number;
 }
 
 /** Size of one panel (per facet), in pixels. */
 export const PANEL = { width: 360, height: 220 } as const;
-
-/** TrueType files handed to resvg, from the dejavu-fonts-ttf package. */
-const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-export const FONT_FILES: readonly string[] = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
-const FONT_FAMILY = 'DejaVu Sans';
-
-/** Compiles a Vega-Lite spec and renders it headless to an SVG string. */
-export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Rasterises an SVG to PNG bytes on a white background, with DejaVu Sans for all text. */
-export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
-  const { width } = options;
-  if (width !== undefined && !(Number.isInteger(width) && width > 0)) {
-    throw new RangeError(`svgToPng: width must be a positive integer, got ${width}`);
-  }
-  const missing = FONT_FILES.filter((f) => !existsSync(f));
-  if (missing.length > 0) {
-    throw new Error(
-      `svgToPng: font file ${missing[0]} not found; reinstall the dejavu-fonts-ttf package (npm install)`,
-    );
-  }
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: width === undefined ? { mode: 'original' } : { mode: 'width', value: width },
-    font: {
-      loadSystemFonts: false,
-      fontFiles: [...FONT_FILES],
-      defaultFontFamily: FONT_FAMILY,
-      sansSerifFamily: FONT_FAMILY,
-    },
-  });
-  return new Uint8Array(resvg.render().asPng());
-}
 
 /**
  * One line per `color` value over quantitative x and y, optionally one panel per `facet` value.
@@ -119,20 +78,19 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
  *   facet: { field: 'bn', title: 'BatchNorm' }, data: rows })
  */
 export function lineChart(options: LineChartOptions): ChartSpec {
-  const { title, x, y, color, facet, data } = options;
+  const { title, x, y, color, facet, note, data } = options;
   requireFields('lineChart', data, [x.field, y.field, color.field, facet?.field]);
-  return {
-    title,
+  return withNote(title, note, {
     data: { values: data },
     ...PANEL,
     mark: { type: 'line', point: data.length <= 400 },
     encoding: {
-      x: quantitative(x),
-      y: { ...quantitative(y), scale: y.scale === 'log' ? { type: 'log' } : { type: 'linear', zero: false } },
-      color: nominal(color),
+      x: quantitative(x, data),
+      y: { ...quantitative(y, data), scale: y.scale === 'log' ? { type: 'log' } : { type: 'linear', zero: false } },
+      color: colour(color),
       ...(facet ? { column: nominal(facet) } : {}),
     },
-  };
+  });
 }
 
 /**
@@ -141,34 +99,79 @@ export function lineChart(options: LineChartOptions): ChartSpec {
  *   y: { field: 'acc', title: 'Accuracy' }, errorField: 'accStd', data: rows })
  */
 export function barChart(options: BarChartOptions): ChartSpec {
-  const { title, x, y, color, facet, errorField, data } = options;
-  requireFields('barChart', data, [x.field, y.field, color?.field, facet?.field, errorField]);
+  const { title, x, y, color, facet, errorField, labelField, note, data } = options;
+  requireFields('barChart', data, [x.field, y.field, color?.field, facet?.field, errorField, labelField]);
   const position = {
     // Long category names (strategy plus optimizer and learning rate) are slanted so they do not overlap.
-    x: { ...nominal(x), axis: { labelAngle: data.some((row) => String(row[x.field]).length > 10) ? -30 : 0 } },
-    ...(color ? { xOffset: nominal(color) } : {}),
+    x: {
+      ...nominal(x),
+      // Every category keeps its place, even one whose bars all lack a value.
+      ...(x.sort ? { scale: { domain: x.sort } } : {}),
+      axis: { labelAngle: data.some((row) => String(row[x.field]).length > 10) ? -30 : 0, labelLimit: 0 },
+    },
+    ...(color && color.field !== x.field ? { xOffset: nominal(color) } : {}),
   };
   const bar = {
     mark: { type: 'bar' as const },
-    encoding: { ...position, y: quantitative(y), ...(color ? { color: nominal(color) } : {}) },
+    encoding: { ...position, y: quantitative(y, data), ...(color ? { color: colour(color) } : {}) },
   };
   const errorBar = errorField && {
     mark: { type: 'errorbar' as const, color: 'black' },
-    encoding: { ...position, y: quantitative(y), yError: { field: errorField } },
+    encoding: { ...position, y: quantitative(y, data), yError: { field: errorField } },
   };
-  const panel = errorBar ? { ...PANEL, layer: [bar, errorBar] } : { ...PANEL, ...bar };
-  if (!facet) return { title, data: { values: data }, ...panel };
-  return { title, data: { values: data }, facet: { column: nominal(facet) }, spec: panel };
+  const label = labelField && {
+    // Above the bar and its error bar; at 0 for a bar without a value.
+    transform: [{ calculate: `(datum.${y.field} || 0) + (datum.${errorField ?? 'none'} || 0)`, as: 'labelAt' }],
+    mark: { type: 'text' as const, angle: 270, align: 'left' as const, baseline: 'middle' as const, dx: 4 },
+    encoding: { ...position, y: { field: 'labelAt', type: 'quantitative' as const }, text: { field: labelField } },
+  };
+  const layers = [bar, errorBar, label].filter((l) => !!l);
+  const panel = layers.length > 1 ? { ...PANEL, layer: layers } : { ...PANEL, ...bar };
+  if (!facet) return withNote(title, note, { data: { values: data }, ...panel });
+  return withNote(title, note, { data: { values: data }, facet: { column: nominal(facet) }, spec: panel });
 }
 
-function quantitative(axis: AxisField) {
+/** Lines of text stacked under a chart (under all its panels), in grey. */
+function withNote(title: string, note: string[] | undefined, chart: Record<string, unknown>): ChartSpec {
+  if (!note || note.length === 0) return { title, ...chart } as ChartSpec;
+  const lines = {
+    data: { values: note.map((text, line) => ({ text, line })) },
+    mark: { type: 'text', align: 'left', baseline: 'top', color: '#555', fontSize: 11 },
+    encoding: {
+      y: { field: 'line', type: 'ordinal', axis: null },
+      x: { value: 0 },
+      text: { field: 'text' },
+    },
+    height: { step: 15 },
+    view: { stroke: null },
+  };
+  // The legend stays beside the chart rather than beside the (wider) lines of the note.
+  return { title, vconcat: [chart, lines], resolve: { legend: { color: 'independent' } } } as ChartSpec;
+}
+
+/**
+ * A quantitative position. `integer` ticks are the whole numbers of the data's range (thinned to
+ * about ten), set explicitly: vega's own ticks for a range of 1 to 2 are 1, 1.5, 2.
+ */
+function quantitative(axis: AxisField, data: Record<string, unknown>[]) {
   return {
     field: axis.field,
     type: 'quantitative' as const,
     title: axis.title,
     scale: { type: axis.scale ?? 'linear' },
-    ...(axis.integer ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+    ...(axis.integer ? { axis: { values: integerTicks(data, axis.field), format: 'd' } } : {}),
   };
+}
+
+/** Whole numbers from the smallest to the largest value of `field`, every k-th for at most 12. */
+export function integerTicks(data: Record<string, unknown>[], field: string): number[] {
+  const values = data.map((row) => row[field]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (values.length === 0) return [];
+  const [low, high] = [Math.ceil(Math.min(...values)), Math.floor(Math.max(...values))];
+  const step = Math.max(1, Math.ceil((high - low + 1) / 12));
+  const ticks: number[] = [];
+  for (let v = low; v <= high; v += step) ticks.push(v);
+  return ticks;
 }
 
 function nominal(group: GroupField | AxisField) {
@@ -180,11 +183,20 @@ function nominal(group: GroupField | AxisField) {
   };
 }
 
-/** Rejects a spec whose named fields are missing from the first row, naming the field. */
+/** A colour encoding: fixed colours when given, and legend labels never cut short. */
+function colour(group: GroupField) {
+  return {
+    ...nominal(group),
+    ...(group.colors ? { scale: { domain: group.colors.domain, range: group.colors.range } } : {}),
+    legend: group.legend === false ? null : { labelLimit: 0, titleLimit: 0 },
+  };
+}
+
+/** Rejects a spec naming a field that no row has, naming the field. */
 function requireFields(who: string, data: Record<string, unknown>[], fields: (string | undefined)[]): void {
   if (data.length === 0) return;
   for (const field of fields) {
-    if (field !== undefined && !(field in data[0])) {
+    if (field !== undefined && !data.some((row) => field in row)) {
       throw new Error(`${who}: field '${field}' is not in the data (first row has ${Object.keys(data[0]).join(', ')})`);
     }
   }

@@ -6,15 +6,59 @@ import type { RunResult } from '../experiment/result';
 
 export type Row = Record<string, string | number>;
 
-/** Series label: the strategy, plus model / optimizer / learning rate when those vary too. */
+/**
+ * Series label: the strategy, plus model / optimizer / learning rate (the one trained with) when
+ * those vary too.
+ */
 export function seriesLabeller(results: RunResult[]): (r: RunResult) => string {
-  const varies = (f: (r: RunResult) => unknown): boolean => new Set(results.map(f)).size > 1;
-  const parts: ((r: RunResult) => string)[] = [];
-  if (varies((r) => r.cell.model)) parts.push((r) => r.cell.model);
-  parts.push((r) => r.cell.strategy);
-  if (varies((r) => r.cell.optimizer)) parts.push((r) => r.cell.optimizer);
-  if (varies((r) => r.cell.baseLearningRate)) parts.push((r) => `lr ${r.cell.baseLearningRate}`);
+  const parts = seriesParts(results).map(([, part]) => part);
   return (r) => parts.map((p) => p(r)).join(' ');
+}
+
+/** What a series label is made of, e.g. 'Strategy, optimizer, learning rate', for legend titles. */
+export function seriesTitle(results: RunResult[]): string {
+  const names = seriesParts(results).map(([name]) => name);
+  return [names[0][0].toUpperCase() + names[0].slice(1), ...names.slice(1)].join(', ');
+}
+
+function seriesParts(results: RunResult[]): [string, (r: RunResult) => string][] {
+  const varies = (f: (r: RunResult) => unknown): boolean => new Set(results.map(f)).size > 1;
+  const parts: [string, (r: RunResult) => string][] = [];
+  if (varies((r) => r.cell.model)) parts.push(['model', (r) => r.cell.model]);
+  parts.push(['strategy', (r) => r.cell.strategy]);
+  if (varies((r) => r.cell.optimizer)) parts.push(['optimizer', (r) => r.cell.optimizer]);
+  if (varies((r) => r.cell.learningRate))
+    parts.push(['learning rate', (r) => `lr ${Number(r.cell.learningRate.toPrecision(4))}`]);
+  return parts;
+}
+
+/** Tableau 20, the ten strong colours first: the colour of the k-th series in every chart. */
+export const SERIES_PALETTE: readonly string[] = [
+  '#4c78a8',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#72b7b2',
+  '#b279a2',
+  '#eeca3b',
+  '#9d755d',
+  '#ff9da6',
+  '#79706e',
+  '#9ecae9',
+  '#ffbf79',
+  '#88d27a',
+  '#ff9d98',
+  '#83bcb6',
+  '#d6a5c9',
+  '#fadd75',
+  '#d8b5a5',
+  '#fcbfd2',
+  '#bab0ac',
+];
+
+/** Each series' colour, fixed for the whole report by the order of the experiment's cells. */
+export function seriesColors(order: string[]): { domain: string[]; range: string[] } {
+  return { domain: order, range: order.map((_, i) => SERIES_PALETTE[i % SERIES_PALETTE.length]) };
 }
 
 export const bnLabel = (r: RunResult): string => (r.cell.bn ? 'BN on' : 'BN off');

@@ -1,6 +1,7 @@
 /** report.html: one self-contained page (inline SVG charts, no scripts, no external files). */
 import type { RunResult } from '../experiment/result';
 import { SummaryRow, summaryTable } from './summary';
+import { outcomeOf, stopReasonOf } from './run-status';
 
 export interface RenderedChart {
   name: string;
@@ -23,6 +24,7 @@ const escape = (text: string): string =>
 
 export function reportHtml(page: ReportPage): string {
   const failed = page.results.filter((r) => r.status === 'failed');
+  const stopped = page.results.filter((r) => outcomeOf(r) === 'nan');
   const charts = page.charts
     .map(
       (c) => `
@@ -33,12 +35,17 @@ export function reportHtml(page: ReportPage): string {
 </section>`,
     )
     .join('\n');
+  const item = (r: RunResult, text: string): string => `<li><code>${escape(r.id)}</code>: ${escape(text)}</li>`;
+  const items = [
+    ...failed.map((r) => item(r, r.error ?? 'unknown error')),
+    ...stopped.map((r) => item(r, `stopped: ${stopReasonOf(r)?.message ?? ''}`)),
+  ];
   const failures =
-    failed.length === 0
+    items.length === 0
       ? ''
       : `
 <h2>Runs that did not finish</h2>
-<ul>${failed.map((r) => `<li><code>${escape(r.id)}</code>: ${escape(r.error ?? 'unknown error')}</li>`).join('')}</ul>`;
+<ul>${items.join('')}</ul>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -53,7 +60,7 @@ export function reportHtml(page: ReportPage): string {
 </head>
 <body>
 <h1>${escape(page.title)}</h1>
-<p>${page.results.length} runs (${failed.length} failed). Mean ± standard deviation over seeds.</p>
+<p>${page.results.length} runs (${failed.length} failed, ${stopped.length} NaN-stopped). Mean ± standard deviation over seeds.</p>
 <pre>${escape(summaryTable(page.summary))}</pre>
 ${failures}
 ${charts}

@@ -1,195 +1,203 @@
 /**
  * The experiment report: every chart as SVG and PNG under plots/, and one self-contained
  * report.html (charts inlined as SVG, the summary table, the spec). Chooses what to plot; the
- * drawing is charts.ts's, the numbers report-data.ts's.
+ * specs are charts.ts's, the rendering chart-render.ts's, the numbers report-data.ts's.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { RunResult } from '../experiment/result';
 import type { SummaryRow } from './summary';
-import { ChartSpec, barChart, lineChart, renderSvg, svgToPng } from './charts';
-import { checkpointRows, epochRows, layerRows, seriesLabeller, updateRows } from './report-data';
+import { type AxisField, type ChartSpec, type GroupField, type LineChartOptions, lineChart } from './charts';
+import { renderSvg, svgToPng } from './chart-render';
+import { missingNote } from './chart-notes';
+import { summaryBars } from './report-bars';
+import {
+  type Row,
+  checkpointRows,
+  epochRows,
+  layerRows,
+  seriesColors,
+  seriesLabeller,
+  seriesTitle,
+  updateRows,
+} from './report-data';
 import { RenderedChart, reportHtml } from './report-html';
 
 const bnFacet = { field: 'bn', title: 'BatchNorm', sort: ['BN off', 'BN on'] };
 
-/** The chart specs for these results (charts without data are left out). */
-export function reportCharts(
-  results: RunResult[],
-  summary: SummaryRow[],
-): { name: string; caption: string; spec: ChartSpec }[] {
+export interface ReportChart {
+  name: string;
+  caption: string;
+  spec: ChartSpec;
+  /** Configurations the chart does not draw, or draws in part, and why (also drawn in the spec). */
+  note: string[];
+}
+
+type Draft = { name: string; caption: string; data: Record<string, unknown>[]; make: (note: string[]) => ChartSpec };
+
+/** Rows that have a finite number in `field`: each chart draws whichever runs have its values. */
+const having = <T extends Record<string, unknown>>(rows: T[], field: string): T[] =>
+  rows.filter((row) => typeof row[field] === 'number' && Number.isFinite(row[field]));
+
+/**
+ * The chart specs for these results: every configuration in one colour across all charts, and a
+ * note under each chart naming the configurations it lacks and why. Charts with no data at all are
+ * left out.
+ */
+export function reportCharts(results: RunResult[], summary: SummaryRow[]): ReportChart[] {
   const ok = results.filter((r) => r.status === 'ok');
   const label = seriesLabeller(results);
   // Legends in the order the experiment lists its cells (full, sgd, mini:32, ...), not alphabetically.
-  const series = { field: 'series', title: 'Strategy', sort: [...new Set(results.map(label))] };
+  const order = [...new Set(results.map(label))];
+  const series = { field: 'series', title: seriesTitle(results), sort: order, colors: seriesColors(order) };
   const epochs = epochRows(ok);
-  // A summary row is one configuration; its bar is labelled like that configuration's curves.
-  const groupLabels = new Map(results.map((r) => [r.cell.group, label(r)]));
-  const charts: { name: string; caption: string; spec: ChartSpec | null }[] = [
-    {
-      name: 'loss-vs-epoch',
-      caption: 'Training loss per epoch (mean over seeds).',
-      spec: lineChart({
-        title: 'Training loss vs epoch',
-        x: { field: 'epoch', title: 'Epoch', integer: true },
-        y: { field: 'trainLoss', title: 'Training loss', scale: 'log' },
-        color: series,
-        facet: bnFacet,
-        data: epochs,
-      }),
-    },
-    {
-      name: 'accuracy-vs-epoch',
-      caption: 'Test accuracy after each epoch.',
-      spec: epochs.some((r) => 'testAccuracy' in r)
-        ? lineChart({
-            title: 'Test accuracy vs epoch',
-            x: { field: 'epoch', title: 'Epoch', integer: true },
-            y: { field: 'testAccuracy', title: 'Test accuracy' },
-            color: series,
-            facet: bnFacet,
-            data: epochs.filter((r) => 'testAccuracy' in r),
-          })
-        : null,
-    },
-    {
-      name: 'loss-vs-updates',
-      caption:
-        'Training loss of the batches of single updates (sampled, averaged over log-spaced ranges of updates), against the number of weight updates: SGD makes many cheap noisy steps, full batch few exact ones.',
-      spec: lineChart({
+  const line = (
+    name: string,
+    caption: string,
+    data: Record<string, unknown>[],
+    chart: Omit<LineChartOptions, 'color' | 'facet' | 'data' | 'note'>,
+    empty?: string,
+  ): Draft & { empty?: string } => ({
+    name,
+    caption,
+    data,
+    empty,
+    make: (note) => lineChart({ ...chart, color: series, facet: bnFacet, note, data }),
+  });
+  const epochAxis = { field: 'epoch', title: 'Epoch', integer: true };
+  const drafts: (Draft & { empty?: string })[] = [
+    line('loss-vs-epoch', 'Training loss per epoch (mean over seeds).', having(epochs, 'trainLoss'), {
+      title: 'Training loss vs epoch',
+      x: epochAxis,
+      y: { field: 'trainLoss', title: 'Training loss', scale: 'log' },
+    }),
+    line('accuracy-vs-epoch', 'Test accuracy after each epoch.', having(epochs, 'testAccuracy'), {
+      title: 'Test accuracy vs epoch',
+      x: epochAxis,
+      y: { field: 'testAccuracy', title: 'Test accuracy' },
+    }),
+    line(
+      'loss-vs-updates',
+      'Training loss of the batches of single updates (sampled, averaged over log-spaced ranges of updates), against the number of weight updates: SGD makes many cheap noisy steps, full batch few exact ones.',
+      updateRows(ok),
+      {
         title: 'Training loss vs weight updates',
         x: { field: 'update', title: 'Weight updates', scale: 'log' },
         y: { field: 'loss', title: "Loss of the update's batch", scale: 'log' },
-        color: series,
-        facet: bnFacet,
-        data: updateRows(ok),
-      }),
-    },
-    {
-      name: 'loss-vs-seconds',
-      caption: 'Training loss at the end of each epoch against wall-clock training time.',
-      spec: lineChart({
+      },
+    ),
+    line(
+      'loss-vs-seconds',
+      'Training loss at the end of each epoch against wall-clock training time.',
+      having(epochs, 'trainLoss'),
+      {
         title: 'Training loss vs seconds',
         x: { field: 'seconds', title: 'Training seconds' },
         y: { field: 'trainLoss', title: 'Training loss', scale: 'log' },
-        color: series,
-        facet: bnFacet,
-        data: epochs,
-      }),
-    },
-    {
-      name: 'final-accuracy',
-      caption: 'Final test accuracy, mean ± standard deviation over seeds.',
-      spec: barFromSummary(summary, groupLabels, series.sort, 'testAccuracy', 'Final test accuracy', 'Test accuracy'),
-    },
+      },
+    ),
+  ];
+  const probes = [
+    line(
+      'gradient-noise',
+      'Gradient noise: E||g_batch - g||² / ||g||² on a probe set at each checkpoint. Smaller batches, noisier gradients; full batch is 0 and not drawn.',
+      checkpointRows(ok),
+      {
+        title: 'Gradient noise vs epoch',
+        x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true },
+        y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' },
+      },
+      'noise 0 or none measured: a log scale cannot show 0',
+    ),
+  ];
+  const draw = (ds: (Draft & { empty?: string })[]): ReportChart[] =>
+    ds
+      .filter((d) => d.data.length > 0)
+      .map((d) => {
+        const note = missingNote(results, d.data, label, d.empty);
+        return { name: d.name, caption: d.caption, note, spec: d.make(note) };
+      });
+  return [...draw(drafts), ...bars(results, summary, label, series), ...draw(probes), ...layerCharts(results, label)];
+}
+
+/** Final test accuracy (test loss for regression) and seconds per epoch, a bar per configuration. */
+function bars(
+  results: RunResult[],
+  summary: SummaryRow[],
+  label: (r: RunResult) => string,
+  series: GroupField,
+): ReportChart[] {
+  const context = { results, summary, label, series, bnFacet };
+  const regression = summary.every((row) => row.testAccuracy === null) && summary.some((row) => row.testLoss !== null);
+  const specs = [
+    regression
+      ? {
+          name: 'final-test-loss',
+          caption: 'Final test loss, mean ± standard deviation over seeds.',
+          spec: summaryBars(context, (row) => row.testLoss, 'Final test loss', 'Test loss'),
+        }
+      : {
+          name: 'final-accuracy',
+          caption: 'Final test accuracy, mean ± standard deviation over seeds.',
+          spec: summaryBars(context, (row) => row.testAccuracy, 'Final test accuracy', 'Test accuracy'),
+        },
     {
       name: 'seconds-per-epoch',
       caption: 'Seconds per epoch after the first (warm-up excluded; the first epoch when there is only one).',
-      spec: barFromSummary(summary, groupLabels, series.sort, 'epochSeconds', 'Seconds per epoch', 'Seconds'),
-    },
-    {
-      name: 'gradient-noise',
-      caption:
-        'Gradient noise: E||g_batch - g||² / ||g||² on a probe set at each checkpoint. Smaller batches, noisier gradients; full batch is 0 and not drawn.',
-      spec: nonEmpty(checkpointRows(ok), (data) =>
-        lineChart({
-          title: 'Gradient noise vs epoch',
-          x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true },
-          y: { field: 'noise', title: 'Relative gradient variance', scale: 'log' },
-          color: series,
-          facet: bnFacet,
-          data,
-        }),
+      spec: summaryBars(
+        context,
+        (row) => row.steadyEpochSeconds ?? row.firstEpochSeconds,
+        'Seconds per epoch',
+        'Seconds',
       ),
     },
-    ...layerCharts(ok),
   ];
-  return charts.filter((c): c is { name: string; caption: string; spec: ChartSpec } => c.spec !== null);
+  return specs.flatMap(({ name, caption, spec }) => (spec ? [{ name, caption, ...spec }] : []));
 }
 
-function nonEmpty(
-  data: Record<string, unknown>[],
-  make: (data: Record<string, unknown>[]) => ChartSpec,
-): ChartSpec | null {
-  return data.length > 0 ? make(data) : null;
-}
-
-function barFromSummary(
-  summary: SummaryRow[],
-  labels: Map<string, string>,
-  order: string[],
-  what: 'testAccuracy' | 'epochSeconds',
-  title: string,
-  yTitle: string,
-): ChartSpec | null {
-  const data = summary.flatMap((row) => {
-    const s = what === 'testAccuracy' ? row.testAccuracy : (row.steadyEpochSeconds ?? row.firstEpochSeconds);
-    return s
-      ? [{ series: labels.get(row.group) ?? row.strategy, bn: row.bn ? 'BN on' : 'BN off', value: s.mean, std: s.std }]
-      : [];
-  });
-  return nonEmpty(data, (d) =>
-    barChart({
-      title,
-      x: { field: 'series', title: 'Strategy', sort: order },
-      y: { field: 'value', title: yTitle },
-      color: bnFacet,
-      errorField: 'std',
-      data: d,
-    }),
-  );
-}
-
-/** Layer statistics for one representative series (the first mini-batch strategy, else the first). */
-function layerCharts(ok: RunResult[]): { name: string; caption: string; spec: ChartSpec | null }[] {
+/**
+ * Layer statistics for one representative series (the first mini-batch strategy, else the first),
+ * from its finished runs; the note names its runs that failed or stopped.
+ */
+function layerCharts(results: RunResult[], label: (r: RunResult) => string): ReportChart[] {
+  const ok = results.filter((r) => r.status === 'ok');
   if (ok.length === 0) return [];
-  const label = seriesLabeller(ok);
   const chosen = label(ok.find((r) => r.cell.strategy.startsWith('mini')) ?? ok[0]);
   const { activations, gradients } = layerRows(ok, chosen);
   const layer = { field: 'series', title: 'Layer' };
+  const x = { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true };
+  const chart = (name: string, caption: string, rows: Row[], y: AxisField, title: string): ReportChart[] => {
+    const data = having(rows, y.field);
+    if (data.length === 0) return [];
+    const note = missingNote(
+      results.filter((r) => label(r) === chosen),
+      data.map((row) => ({ ...row, series: chosen })),
+      label,
+    );
+    return [{ name, caption, note, spec: lineChart({ title, x, y, color: layer, facet: bnFacet, note, data }) }];
+  };
   return [
-    {
-      name: 'activation-std',
-      caption: `Standard deviation of each hidden layer's output at the checkpoints (${chosen}): with BN the scale stays put while the weights change.`,
-      spec: nonEmpty(activations, (data) =>
-        lineChart({
-          title: `Hidden-layer output std (${chosen})`,
-          x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true },
-          y: { field: 'std', title: 'Output std' },
-          color: layer,
-          facet: bnFacet,
-          data,
-        }),
-      ),
-    },
-    {
-      name: 'activation-mean',
-      caption: `Mean of each hidden layer's output at the checkpoints (${chosen}).`,
-      spec: nonEmpty(activations, (data) =>
-        lineChart({
-          title: `Hidden-layer output mean (${chosen})`,
-          x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true },
-          y: { field: 'mean', title: 'Output mean' },
-          color: layer,
-          facet: bnFacet,
-          data,
-        }),
-      ),
-    },
-    {
-      name: 'gradient-norms',
-      caption: `Norm of each layer's kernel gradient on the probe set (${chosen}): vanishing or exploding gradients show as lines far apart.`,
-      spec: nonEmpty(gradients, (data) =>
-        lineChart({
-          title: `Kernel gradient norm per layer (${chosen})`,
-          x: { field: 'epoch', title: 'Epoch (0 = initial weights)', integer: true },
-          y: { field: 'norm', title: 'Gradient norm', scale: 'log' },
-          color: layer,
-          facet: bnFacet,
-          data,
-        }),
-      ),
-    },
+    ...chart(
+      'activation-std',
+      `Standard deviation of each hidden layer's output at the checkpoints (${chosen}): with BN the scale stays put while the weights change.`,
+      activations,
+      { field: 'std', title: 'Output std' },
+      `Hidden-layer output std (${chosen})`,
+    ),
+    ...chart(
+      'activation-mean',
+      `Mean of each hidden layer's output at the checkpoints (${chosen}).`,
+      activations,
+      { field: 'mean', title: 'Output mean' },
+      `Hidden-layer output mean (${chosen})`,
+    ),
+    ...chart(
+      'gradient-norms',
+      `Norm of each layer's kernel gradient on the probe set (${chosen}): vanishing or exploding gradients show as lines far apart.`,
+      gradients,
+      { field: 'norm', title: 'Gradient norm', scale: 'log' },
+      `Kernel gradient norm per layer (${chosen})`,
+    ),
   ];
 }
 

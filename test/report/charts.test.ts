@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { barChart, lineChart, renderSvg, svgToPng } from '../../src/report/charts';
+import { barChart, lineChart } from '../../src/report/charts';
+import { renderSvg, svgToPng } from '../../src/report/chart-render';
 
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 /** IHDR is the first chunk: width and height are big-endian u32 at bytes 16 and 20. */

@@ -1,0 +1,76 @@
+/**
+ * Hand-made run results for the summary and report tests: a cell's factors, per-epoch losses and
+ * test accuracies, and how the run ended, without training anything.
+ */
+import type { RunResult } from '../../src/experiment/result';
+
+export interface RunSketch {
+  strategy?: string;
+  bn?: boolean;
+  optimizer?: 'adam' | 'sgd';
+  baseLearningRate?: number;
+  /** Default: baseLearningRate. */
+  learningRate?: number;
+  seed?: number;
+  /** Training loss per epoch (NaN for a run whose loss stopped being finite); default [1, 0.5]. */
+  losses?: number[];
+  /** Test accuracy per epoch; default 0.5, 0.8, ...; null for regression. */
+  accuracies?: (number | null)[];
+  /** A failed run: no history, this error. */
+  error?: string;
+  stopReason?: string | { kind: string; message: string } | null;
+  target?: RunResult['target'];
+}
+
+export function run(sketch: RunSketch = {}): RunResult {
+  const { strategy = 'mini:32', bn = false, optimizer = 'adam', baseLearningRate = 0.001, seed = 0 } = sketch;
+  const group = `mlp/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+  const cell = {
+    id: `${group}/seed${seed}`,
+    group,
+    model: 'mlp' as const,
+    strategy,
+    bn,
+    seed,
+    optimizer,
+    baseLearningRate,
+    learningRate: sketch.learningRate ?? baseLearningRate,
+  };
+  if (sketch.error !== undefined) return { id: cell.id, cell, status: 'failed', error: sketch.error, backend: 'cpu' };
+  const losses = sketch.losses ?? [1, 0.5];
+  const accuracies = sketch.accuracies ?? losses.map((_, i) => 0.5 + 0.3 * i);
+  const epochs = losses.map((loss, epoch) => ({
+    epoch,
+    loss,
+    accuracy: accuracies[epoch],
+    valLoss: Number.isFinite(loss) ? loss * 1.1 : null,
+    valAccuracy: accuracies[epoch],
+    seconds: 0.5,
+    updates: 10,
+    samples: 320,
+  }));
+  const last = epochs[epochs.length - 1];
+  return {
+    id: cell.id,
+    cell,
+    status: 'ok',
+    backend: 'cpu',
+    history: {
+      epochs,
+      updates: losses.map((loss, i) => ({ epoch: i, step: 0, update: i * 10, loss })),
+      updateLossEvery: 1,
+      // A test's stopReason may be either form the report reads.
+      stopReason: (sketch.stopReason ?? null) as string | null,
+      trainSize: 320,
+    },
+    test: { loss: last.valLoss ?? Number.NaN, accuracy: last.valAccuracy },
+    timing: {
+      firstEpochSeconds: 0.5,
+      steadyEpochSeconds: losses.length > 1 ? 0.5 : null,
+      totalSeconds: 0.5 * losses.length,
+      samplesPerSecond: 640,
+      updatesPerEpoch: 10,
+    },
+    ...(sketch.target ? { target: sketch.target } : {}),
+  };
+}
