@@ -150,6 +150,21 @@ describe('compare', function () {
     });
   });
 
+  it('makes the extra callbacks afresh for every run, so that a display starts each run clean', async () => {
+    const begun: number[] = [];
+    await compare(small, {
+      outDir: dir,
+      report: false,
+      callbacks: () => {
+        const mine = { runs: 0 };
+        begun.push(0);
+        const index = begun.length - 1;
+        return [{ onTrainBegin: () => void (begun[index] = ++mine.runs) }];
+      },
+    });
+    expect(begun).to.deep.equal([1, 1, 1, 1]);
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await compare({ ...small, seeds: 1, budget: 'epochs:1' }, { outDir: dir, report: false });
