@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../backend';
 import { compare } from '../compare/compare';
+import { exitCodeFor, interruptOnSignals, resumeCommand } from '../compare/interrupt';
 import { CompareInterrupted, describeOutcome, outcomeOf } from '../compare/outcome';
 import { describeDifferences, specDifferences } from '../compare/spec-diff';
 import type { Budget } from '../experiment/budget';
@@ -196,18 +197,10 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  // Ctrl-C ends the runs in progress (worker processes included) and says how to resume; a second
-  // one exits at once.
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stoppedBy) process.exit(exitCodeFor(stoppedBy));
-    stoppedBy = signal;
-    process.stderr.write(`\n${signal}: stopping the runs in progress (again to exit at once)\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Ctrl-C ends the runs in progress (worker processes included) and says how to resume.
+  const interrupt = interruptOnSignals((signal) =>
+    process.stderr.write(`\n${signal}: stopping the runs in progress (again to exit at once)\n`),
+  );
   try {
     const result = await compare(spec, {
       outDir: args.out,
@@ -216,7 +209,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       tensorboard: args.tensorboard,
       log,
       callbacks: () => (args.quiet ? [] : [progressBar()]),
-      signal: controller.signal,
+      signal: interrupt.signal,
     });
     process.stdout.write(`${summaryTable(result.summary)}\n\n`);
     process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
@@ -229,29 +222,10 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   } catch (error) {
     if (!(error instanceof CompareInterrupted)) throw error;
     process.stderr.write(
-      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(args, error.outDir)}\n`,
+      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, args)}\n`,
     );
-    process.exitCode = exitCodeFor(stoppedBy ?? 'SIGINT');
+    process.exitCode = exitCodeFor(interrupt.received() ?? 'SIGINT');
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
-}
-
-/** The shell's convention: 128 + the signal's number. */
-function exitCodeFor(signal: NodeJS.Signals): number {
-  return signal === 'SIGTERM' ? 143 : 130;
-}
-
-/** The command that continues this experiment: spec.json holds the spec, so only the run's own options. */
-export function resumeCommand(args: Pick<CompareArgs, 'jobs' | 'tensorboard' | 'quiet'>, outDir: string): string {
-  const words = ['batchlab', 'compare', '--resume', '--out', shellQuote(outDir)];
-  if (args.jobs > 1) words.push('--jobs', String(args.jobs));
-  if (args.tensorboard) words.push('--tensorboard');
-  if (args.quiet) words.push('--quiet');
-  return words.join(' ');
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

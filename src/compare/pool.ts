@@ -56,6 +56,8 @@ export async function runPool(options: PoolOptions): Promise<void> {
   };
   const onAbort = (): void => void stopAll(true);
   signal?.addEventListener('abort', onAbort);
+  // Aborted before the pool began (while the data loaded): nothing starts.
+  if (signal?.aborted) stopping = true;
 
   const startRunner = async (): Promise<CellRunner | null> => {
     const name = `worker ${++started}`;

@@ -5,6 +5,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resumeCommand } from '../../src/compare/interrupt';
 import { describeOutcome, outcomeOf } from '../../src/compare/outcome';
 import type { RunResult } from '../../src/experiment/result';
 
@@ -150,5 +151,14 @@ describe('compare outcome', () => {
     expect(outcome).to.deep.equal({ runs: 4, failed: ['b'], stoppedEarly: ['c'] });
     expect(describeOutcome(outcome)).to.equal('of 4 runs, 1 failed and 1 stopped before the end of its budget');
     expect(describeOutcome(outcomeOf([run('a', 'ok'), run('d', 'ok', 'budget: 2 seconds')]))).to.equal(null);
+  });
+});
+
+describe('resumeCommand', () => {
+  it('quotes a directory the shell would split, and keeps the options of the run', () => {
+    expect(resumeCommand('runs/a b', { jobs: 2, tensorboard: true })).to.equal(
+      "batchlab compare --resume --out 'runs/a b' --jobs 2 --tensorboard",
+    );
+    expect(resumeCommand("/tmp/it's", { jobs: 1 })).to.equal("batchlab compare --resume --out '/tmp/it'\\''s'");
   });
 });
