@@ -64,7 +64,9 @@ describe('batchlab compare as a process', function () {
       'compare',
       ...LONG,
       '--strategies',
-      'sgd,mini:10',
+      'sgd',
+      '--seeds',
+      '2',
       '--budget',
       'epochs:4',
       '--jobs',
@@ -82,7 +84,8 @@ describe('batchlab compare as a process', function () {
     const resume = /resume with:\n {2}(batchlab compare --resume --out (\S+) --jobs 2)\n/.exec(stderr);
     expect(resume, stderr).to.not.equal(null);
     expect(resume?.[2]).to.equal(out);
-    expect(stderr).to.match(/0 of 2 runs are finished in \S+results\.jsonl/);
+    // Both runs were in flight when the signal was sent; one might have ended before it landed.
+    expect(stderr).to.match(/[01] of 2 runs are finished in \S+results\.jsonl/);
     const resumed = batchlab(['compare', '--resume', '--out', out, '--jobs', '2']);
     expect(resumed.status, resumed.stderr).to.equal(0);
     const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');

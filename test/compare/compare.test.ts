@@ -93,6 +93,9 @@ describe('compare', function () {
     expect((fresh as Error).message).to.match(/already holds 1 runs in results\.jsonl; pass --resume/);
     const other = await compare(small, { outDir: dir, report: false, resume: true }).catch((e: Error) => e);
     expect((other as Error).message).to.match(/spec\.json describes a different experiment/);
+    expect((other as Error).message).to.match(
+      /\n {2}seeds: 1 in spec\.json, 2 here\n {2}budget: epochs:1 in spec\.json, epochs:2 here/,
+    );
     expect(readFileSync(join(dir, 'results.jsonl'), 'utf8')).to.equal(before);
   });
 
