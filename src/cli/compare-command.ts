@@ -1,14 +1,27 @@
 /**
- * `batchlab compare`: an experiment from flags, a spec file (JSON or YAML) or a preset, flags
- * overriding the file. Prints progress, the summary table and where the report is.
+ * `batchlab compare`: an experiment from flags, a spec file (JSON or YAML), a preset, or (with
+ * --resume) the output directory's spec.json, flags overriding the file. Prints progress, the summary
+ * table and where the report is; exits 1 when a run failed or stopped early, and on Ctrl-C ends the
+ * runs, says how to resume and exits 130.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { BACKEND_CHOICES } from '../backend';
 import { compare } from '../compare/compare';
+import { exitCodeFor, interruptOnSignals, resumeCommand } from '../compare/interrupt';
+import { CompareInterrupted, describeOutcome, outcomeOf } from '../compare/outcome';
+import { describeDifferences, specDifferences } from '../compare/spec-diff';
+import type { Budget } from '../experiment/budget';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar } from '../training';
 import { UsageError, integer, numberIn, positiveInteger } from './parse';
+
+/** The spec's own defaults, shown in --help so that the help cannot drift from what runs use. */
+const DEFAULTS = resolveSpec({});
+const showBudget = (b: Budget): string =>
+  b.kind === 'epochs' ? `epochs:${b.epochs}` : b.kind === 'updates' ? `updates:${b.updates}` : `seconds:${b.seconds}`;
 
 /** Spec fields and the flags that set them, for error messages. */
 const FLAGS: Record<string, string> = {
@@ -45,21 +58,36 @@ export function compareOptions(yargs: Argv) {
       describe: 'a ready-made experiment (fashion-mnist: full data, 32/64/100/128, full, SGD, BN on/off)',
     })
     .option('name', { type: 'string', describe: 'title of the report' })
-    .option('data', { type: 'string', describe: 'data set, as for train [default: fashion-mnist-small]' })
+    .option('data', { type: 'string', describe: `data set, as for train [default: ${DEFAULTS.data}]` })
     .option('data-dir', { type: 'string', describe: 'directory of the IDX files' })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
-    .option('models', { coerce: list, describe: 'comma-separated: mlp,cnn,logistic [default: mlp]' })
-    .option('strategies', { coerce: list, describe: 'comma-separated strategies [default: full,sgd,mini:32,mini:128]' })
-    .option('batch-norm', { choices: ['on', 'off', 'both'] as const, describe: 'BatchNorm factor [default: both]' })
-    .option('seeds', { coerce: positiveInteger('seeds'), describe: 'number of seeds per configuration [default: 1]' })
-    .option('optimizers', { coerce: list, describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: adam]` })
+    .option('models', {
+      coerce: list,
+      describe: `comma-separated: mlp,cnn,logistic [default: ${DEFAULTS.models.join(',')}]`,
+    })
+    .option('strategies', {
+      coerce: list,
+      describe: `comma-separated strategies [default: ${DEFAULTS.strategies.map((s) => s.label).join(',')}]`,
+    })
+    .option('batch-norm', {
+      choices: ['on', 'off', 'both'] as const,
+      describe: `BatchNorm factor [default: ${DEFAULTS.batchNorm}]`,
+    })
+    .option('seeds', {
+      coerce: positiveInteger('seeds'),
+      describe: `number of seeds per configuration [default: ${String(DEFAULTS.seeds)}]`,
+    })
+    .option('optimizers', {
+      coerce: list,
+      describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: ${DEFAULTS.optimizers.join(',')}]`,
+    })
     .option('lr', {
       coerce: (v: unknown) => list(v).map((x) => numberIn('lr', 0, 10)(x)),
       describe: "comma-separated base learning rates [default: the optimizer's]",
     })
     .option('budget', {
       type: 'string',
-      describe: 'epochs:<n> | updates:<n> | seconds:<s> per run [default: epochs:3]',
+      describe: `epochs:<n> | updates:<n> | seconds:<s> per run [default: ${showBudget(DEFAULTS.budget)}]`,
     })
     .option('lr-rule', {
       type: 'string',
@@ -75,7 +103,7 @@ export function compareOptions(yargs: Argv) {
     })
     .option('checkpoints', {
       coerce: integer('checkpoints'),
-      describe: 'probe checkpoints besides the initial weights [default: 3]',
+      describe: `probe checkpoints besides the initial weights [default: ${DEFAULTS.checkpoints}]`,
     })
     .option('allow-batch-norm-batch-of-one', {
       type: 'boolean',
@@ -87,7 +115,11 @@ export function compareOptions(yargs: Argv) {
       default: 1,
       describe: 'worker processes running cells in parallel',
     })
-    .option('resume', { type: 'boolean', default: false, describe: 'skip the runs already in --out/results.jsonl' })
+    .option('resume', {
+      type: 'boolean',
+      default: false,
+      describe: 'skip the runs already in --out/results.jsonl; the experiment is --out/spec.json unless given',
+    })
     .option('out', { type: 'string', describe: 'output directory [default: runs/compare-<time>]' })
     .option('tensorboard', { type: 'boolean', default: false, describe: 'also write TensorBoard event files' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
@@ -102,7 +134,14 @@ type CompareArgs = Awaited<ReturnType<typeof compareOptions>['argv']>;
 
 /** The spec input the flags describe, on top of the file or preset. */
 async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
-  const base: ExperimentSpecInput = args.spec ? await readSpecFile(args.spec) : args.preset ? PRESETS[args.preset] : {};
+  // Resuming without a spec or preset continues the experiment the directory describes.
+  const storedPath = args.out === undefined ? null : join(args.out, 'spec.json');
+  const stored = args.resume && storedPath && existsSync(storedPath) ? await readSpecFile(storedPath) : undefined;
+  const base: ExperimentSpecInput = args.spec
+    ? await readSpecFile(args.spec)
+    : args.preset
+      ? PRESETS[args.preset]
+      : (stored ?? {});
   const lrRule = args['lr-rule'] === undefined ? undefined : parseLrRule(args['lr-rule']);
   const overrides: Record<string, unknown> = {
     name: args.name,
@@ -125,8 +164,9 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
   };
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const input = { ...base, ...given };
+  let resolved;
   try {
-    resolveSpec(input, 'spec');
+    resolved = resolveSpec(input, 'spec');
   } catch (error) {
     // Name the flag when a flag set the bad field; the file's own errors were reported on reading.
     const message = (error as Error).message.replace(
@@ -134,6 +174,12 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
       (_m, field: string, rest: string) => `${FLAGS[field] ?? field}${rest}:`,
     );
     throw new UsageError(message);
+  }
+  const differences = stored === undefined ? [] : specDifferences(resolveSpec(stored), resolved);
+  if (differences.length > 0) {
+    throw new UsageError(
+      `--resume: ${storedPath} describes a different experiment; drop these options to resume it, or choose another --out:\n${describeDifferences(differences, (field) => FLAGS[field] ?? field)}`,
+    );
   }
   return input;
 }
@@ -151,16 +197,35 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  const callbacks = args.quiet ? [] : [progressBar()];
-  const result = await compare(spec, {
-    outDir: args.out,
-    resume: args.resume,
-    jobs: args.jobs,
-    tensorboard: args.tensorboard,
-    log,
-    callbacks,
-  });
-  process.stdout.write(`${summaryTable(result.summary)}\n\n`);
-  process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
-  if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);
+  // Ctrl-C ends the runs in progress (worker processes included) and says how to resume.
+  const interrupt = interruptOnSignals((signal) =>
+    process.stderr.write(`\n${signal}: stopping the runs in progress (again to exit at once)\n`),
+  );
+  try {
+    const result = await compare(spec, {
+      outDir: args.out,
+      resume: args.resume,
+      jobs: args.jobs,
+      tensorboard: args.tensorboard,
+      log,
+      callbacks: () => (args.quiet ? [] : [progressBar()]),
+      signal: interrupt.signal,
+    });
+    process.stdout.write(`${summaryTable(result.summary)}\n\n`);
+    process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
+    if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);
+    const outcome = describeOutcome(outcomeOf(result.results));
+    if (outcome) {
+      process.stderr.write(`batchlab: ${outcome}; see ${result.files.results}\n`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    if (!(error instanceof CompareInterrupted)) throw error;
+    process.stderr.write(
+      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, args)}\n`,
+    );
+    process.exitCode = exitCodeFor(interrupt.received() ?? 'SIGINT');
+  } finally {
+    interrupt.dispose();
+  }
 }

@@ -13,7 +13,11 @@ import type { Cell } from '../experiment/cells';
 import { planExperiment } from '../experiment/plan';
 import { appendResult, ensureTrailingNewline, finishedIds, readResults } from './results-file';
 import type { RunResult } from '../experiment/result';
-import { CellRunner, inProcessRunner, runPool, workerRunner } from './runners';
+import { CellRunner, inProcessRunner, stopWhenAborted } from './runners';
+import { startWorker } from './worker-process';
+import { PoolInterrupted, runPool } from './pool';
+import { CompareInterrupted } from './outcome';
+import { describeDifferences, specDifferences } from './spec-diff';
 import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
 import { SummaryRow, summarize, summaryCsv } from '../report/summary';
@@ -33,8 +37,16 @@ export interface CompareOptions {
   report?: boolean;
   /** Progress lines. Default: none. */
   log?: (line: string) => void;
-  /** Extra training callbacks for every run, e.g. progressBar(); only with jobs 1. Default: none. */
-  callbacks?: Callback[];
+  /**
+   * Extra training callbacks, made afresh for each run (so that a display such as progressBar()
+   * starts each run clean); only with jobs 1. Default: none.
+   */
+  callbacks?: () => Callback[];
+  /**
+   * Aborting stops every run at once (worker processes are ended) and compare() rejects with
+   * CompareInterrupted; results.jsonl keeps every run finished before, for resume. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CompareResult {
@@ -62,38 +74,42 @@ export async function compare(
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   const done = finishedIds(earlier);
   const data = await prepareExperiment(spec);
-  const runners: CellRunner[] = [];
   const plan = planExperiment(spec, data.train.size);
+  const todo = plan.cells.filter((c) => !done.has(c.id));
   let ran = 0;
   try {
-    const todo = plan.cells.filter((c) => !done.has(c.id));
     log(
       `${spec.name}: ${plan.cells.length} runs (${plan.cells.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`,
     );
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
     await ensureTrailingNewline(resultsPath);
-    if (jobs === 1) runners.push(inProcessRunner(data));
-    else
-      runners.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(jobs, Math.max(todo.length, 1)) }, () => workerRunner(spec)),
-        )),
-      );
-    const settings = jobs === 1 ? { ...plan.settings, callbacks: options.callbacks } : plan.settings;
-    await runPool(
-      runners,
-      todo,
-      settings,
-      async (result) => {
+    const signal = options.signal;
+    const callbacks = (): Callback[] => [
+      ...(signal ? [stopWhenAborted(signal)] : []),
+      ...(options.callbacks?.() ?? []),
+    ];
+    await runPool({
+      cells: todo,
+      slots: jobs === 1 ? 1 : Math.min(jobs, Math.max(todo.length, 1)),
+      start: (name): Promise<CellRunner> =>
+        jobs === 1 ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name),
+      settings: () => (jobs === 1 ? { ...plan.settings, callbacks: callbacks() } : plan.settings),
+      onResult: async (result) => {
         await appendResult(resultsPath, result);
         if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
         ran++;
         log(`[${ran}/${todo.length}] ${describeResult(result)}`);
       },
-      (cell) => log(`running ${cell.id}`),
-    );
+      onStart: (cell, runner) => log(jobs === 1 ? `running ${cell.id}` : `running ${cell.id} on ${runner}`),
+      log,
+      signal,
+      backend: data.backend.name,
+    });
+  } catch (error) {
+    if (!(error instanceof PoolInterrupted)) throw error;
+    const finished = finishedIds((await readResults(resultsPath)).results);
+    throw new CompareInterrupted(outDir, plan.cells.filter((c) => finished.has(c.id)).length, plan.cells.length);
   } finally {
-    await Promise.all(runners.map((r) => r.close()));
     disposeExperimentData(data);
   }
   return finish(outDir, spec, plan.cells, resultsPath, ran, options);
@@ -146,9 +162,10 @@ async function checkOutputDir(
   const specPath = join(outDir, 'spec.json');
   if (existsSync(specPath)) {
     const previous = JSON.parse(await readFile(specPath, 'utf8')) as unknown;
-    if (JSON.stringify(previous) !== JSON.stringify(spec)) {
+    const differences = specDifferences(previous, spec);
+    if (differences.length > 0) {
       throw new Error(
-        `${specPath} describes a different experiment than this one; resume with the same options, or choose another --out`,
+        `${specPath} describes a different experiment than this one; resume with the same options, or choose another --out:\n${describeDifferences(differences)}`,
       );
     }
   }

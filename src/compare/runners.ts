@@ -1,26 +1,62 @@
 /**
- * Where cells run: in this process, or in k worker processes (`--jobs k`) that each start the
- * backend and load the data once. A cell's result does not depend on where it ran: each cell is
- * seeded on its own and workers use the same backend and data.
+ * Where cells run: in this process, or in k worker processes (`--jobs k`, worker-process.ts) that
+ * each start the backend and load the data once. A cell's result does not depend on where it ran:
+ * each cell is seeded on its own and workers use the same backend and data. Which cell runs on which
+ * runner, and what happens when one is lost, is pool.ts's.
  */
-import { fork, ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { Cell } from '../experiment/cells';
 import type { CellSettings } from '../experiment/run-cell';
 import type { RunResult } from '../experiment/result';
 import type { ExperimentData } from '../experiment/setup';
 import { runCell } from '../experiment/run-cell';
 import type { ExperimentSpec } from '../experiment/spec';
+import type { Callback } from '../training';
 
 export interface CellRunner {
+  /** "worker 2 (pid 1234)", for messages about it. */
+  readonly name: string;
+  /** The cell's result (a failed cell is a result); rejects with RunnerLost when the runner died. */
   run(cell: Cell, settings: CellSettings): Promise<RunResult>;
-  close(): Promise<void>;
+  /** Ends the runner: at once with `force` (a cell in flight is abandoned), else once it is idle. */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+/** A runner that is gone (a worker process that exited, was killed or could not start), and why. */
+export class RunnerLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunnerLost';
+  }
 }
 
 export function inProcessRunner(data: ExperimentData): CellRunner {
   return {
+    name: 'this process',
     run: (cell, settings) => runCell(cell, data, settings),
     close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Stops a run in this process soon after `signal` aborts. Training yields to the event loop only
+ * for I/O, so without a pause a signal handler would wait for the whole run: this callback gives the
+ * event loop a turn at each batch of losses and each epoch end, at most every 100 ms.
+ */
+export function stopWhenAborted(signal: AbortSignal): Callback {
+  let last = performance.now();
+  const check = async (control: { stop(reason: string): void }): Promise<void> => {
+    if (performance.now() - last >= 100) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+    if (signal.aborted) control.stop('interrupted');
+  };
+  return {
+    onStep: (_progress, control) => {
+      if (signal.aborted) control.stop('interrupted');
+    },
+    onLosses: (_records, control) => check(control),
+    onEpochEnd: (_record, control) => check(control),
   };
 }
 
@@ -28,62 +64,3 @@ export function inProcessRunner(data: ExperimentData): CellRunner {
 /** A worker plans the same spec itself, so a cell travels by its id. */
 export type ToWorker = { type: 'init'; spec: ExperimentSpec } | { type: 'run'; cellId: string; settings: CellSettings };
 export type FromWorker = { type: 'ready' } | { type: 'result'; result: RunResult } | { type: 'error'; message: string };
-
-/** Starts one worker process and waits until it has its backend and data. */
-export async function workerRunner(spec: ExperimentSpec): Promise<CellRunner> {
-  const child = forkWorker();
-  let pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | null = null;
-  child.on('message', (message: FromWorker) => pending?.resolve(message));
-  child.on('exit', (code) => pending?.reject(new Error(`worker process exited with code ${code}`)));
-  const request = (message: ToWorker): Promise<FromWorker> =>
-    new Promise((resolve, reject) => {
-      pending = { resolve, reject };
-      child.send(message);
-    });
-  const ready = await request({ type: 'init', spec });
-  if (ready.type === 'error') throw new Error(`worker failed to start: ${ready.message}`);
-  return {
-    run: async (cell, settings) => {
-      const reply = await request({ type: 'run', cellId: cell.id, settings });
-      if (reply.type !== 'result')
-        throw new Error(`worker failed on ${cell.id}: ${reply.type === 'error' ? reply.message : reply.type}`);
-      return reply.result;
-    },
-    close: async () => {
-      pending = null;
-      child.removeAllListeners('exit');
-      child.disconnect();
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-/** Forks worker.js (compiled) or worker.ts (run through tsx, as in the tests). */
-function forkWorker(): ChildProcess {
-  const fromSource = __filename.endsWith('.ts');
-  const script = join(__dirname, fromSource ? 'worker.ts' : 'worker.js');
-  return fork(script, [], {
-    execArgv: fromSource ? ['--require', 'tsx/cjs'] : [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-}
-
-/** Runs `cells` on `runners`, each taking the next cell when free; calls `onResult` as each ends. */
-export async function runPool(
-  runners: CellRunner[],
-  cells: Cell[],
-  settings: CellSettings,
-  onResult: (result: RunResult) => Promise<void>,
-  onStart: (cell: Cell) => void = () => undefined,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    runners.map(async (runner) => {
-      while (next < cells.length) {
-        const cell = cells[next++];
-        onStart(cell);
-        await onResult(await runner.run(cell, settings));
-      }
-    }),
-  );
-}

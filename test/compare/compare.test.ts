@@ -93,6 +93,9 @@ describe('compare', function () {
     expect((fresh as Error).message).to.match(/already holds 1 runs in results\.jsonl; pass --resume/);
     const other = await compare(small, { outDir: dir, report: false, resume: true }).catch((e: Error) => e);
     expect((other as Error).message).to.match(/spec\.json describes a different experiment/);
+    expect((other as Error).message).to.match(
+      /\n {2}seeds: 1 in spec\.json, 2 here\n {2}budget: epochs:1 in spec\.json, epochs:2 here/,
+    );
     expect(readFileSync(join(dir, 'results.jsonl'), 'utf8')).to.equal(before);
   });
 
@@ -148,6 +151,21 @@ describe('compare', function () {
       expect(flat('sgd', 2)).to.deep.equal(flat('mini:100', 2));
       expect(flat('mini:32', 3)).to.not.deep.equal(flat('mini:32', 2));
     });
+  });
+
+  it('makes the extra callbacks afresh for every run, so that a display starts each run clean', async () => {
+    const begun: number[] = [];
+    await compare(small, {
+      outDir: dir,
+      report: false,
+      callbacks: () => {
+        const mine = { runs: 0 };
+        begun.push(0);
+        const index = begun.length - 1;
+        return [{ onTrainBegin: () => void (begun[index] = ++mine.runs) }];
+      },
+    });
+    expect(begun).to.deep.equal([1, 1, 1, 1]);
   });
 
   it('leaves no tensors behind', async () => {
