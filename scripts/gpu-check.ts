@@ -1,6 +1,6 @@
 /**
  * The check for a GPU machine without internet or npm (see scripts/gpu-bundle.sh, which bundles this
- * file with its dependencies): every backend batchlab finds, the parity of each against cpu, and
+ * file with its dependencies): every backend batchlab finds, the parity of each against tfjs' stock cpu, and
  * samples/s of the trainer on webgpu against wasm for the MLP-BN and CNN-BN at batch 128.
  *
  *   node gpu-check.js [--samples 2048]
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const probes = await probeBackends();
   console.log(formatProbes(probes));
   const available = probes.filter((p) => p.available).map((p) => p.name);
-  console.log(`\nparity against cpu:\n${formatParity(await checkParity(available))}\n`);
+  console.log(`\nparity against stock cpu:\n${formatParity(await checkParity(available))}\n`);
   const gpus = available.filter((b) => b === 'webgpu' || b === 'tensorflow');
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
     const wasm = await samplesPerSecond('wasm', model, model === 'CNN-BN' ? samples / 4 : samples);

@@ -5,6 +5,7 @@
  * run elsewhere), loading it, and saying whether TensorFlow placed ops on a CUDA GPU.
  * These packages download libtensorflow at install time; without it, loading fails and we say why.
  */
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface NativeCandidate {
@@ -47,8 +48,7 @@ export function findNativePackage(candidates: readonly NativeCandidate[] = NATIV
   for (const candidate of candidates) {
     const manifest = tryResolve(`${candidate.name}/package.json`, candidate.resolveFrom ?? __dirname);
     if (manifest) {
-      const version = (require(manifest) as { version: string }).version;
-      return { name: candidate.name, dir: dirname(manifest), version };
+      return { name: candidate.name, dir: dirname(manifest), version: manifestVersion(manifest) };
     }
   }
   return null;
@@ -59,10 +59,9 @@ export function checkSharedCore(pkg: NativePackage): void {
   const ours = require.resolve('@tensorflow/tfjs-core/package.json');
   const theirs = tryResolve('@tensorflow/tfjs-core/package.json', pkg.dir);
   if (theirs && theirs !== ours) {
-    const version = (path: string): string => (require(path) as { version: string }).version;
     throw new Error(
-      `${pkg.name} ${pkg.version} uses its own tfjs-core ${version(theirs)} (${dirname(theirs)}), not batchlab's ` +
-        `${version(ours)} (${dirname(ours)}): its backend would register where batchlab does not train. ` +
+      `${pkg.name} ${pkg.version} uses its own tfjs-core ${manifestVersion(theirs)} (${dirname(theirs)}), not batchlab's ` +
+        `${manifestVersion(ours)} (${dirname(ours)}): its backend would register where batchlab does not train. ` +
         `Install ${pkg.name} at the version of @tensorflow/tfjs in batchlab's package.json so npm shares one copy.`,
     );
   }
@@ -71,7 +70,8 @@ export function checkSharedCore(pkg: NativePackage): void {
 /** Loads the package (registering 'tensorflow'), explaining a missing libtensorflow. */
 export function loadNativePackage(pkg: NativePackage): void {
   try {
-    require(pkg.dir);
+    // A package found at run time, so loaded by path rather than imported.
+    loadByPath(pkg.dir);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const gpuHint = pkg.name.endsWith('-gpu') ? ` GPU builds need ${CUDA_REQUIREMENTS}.` : '';
@@ -86,6 +86,13 @@ export function loadNativePackage(pkg: NativePackage): void {
 export function nativeUsesGpu(backend: unknown): boolean {
   return Boolean((backend as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
 }
+
+/** The `version` field of a package.json file. */
+function manifestVersion(manifest: string): string {
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+const loadByPath = (path: string): unknown => module.require(path);
 
 function tryResolve(request: string, from: string): string | null {
   try {

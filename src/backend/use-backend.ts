@@ -15,7 +15,8 @@ import {
 } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
-import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
+import { activateWebGpu, installNavigatorGpu } from './webgpu';
+import { skipCpuBanner } from './cpu-banner';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -91,6 +92,7 @@ async function startCpu(kernels: boolean): Promise<BackendInfo> {
   if (kernels) registerCpuTrainingKernels();
   else unregisterCpuTrainingKernels();
   await activate('cpu');
+  skipCpuBanner();
   const notes = kernels ? ["batchlab's fused training kernels for cpu (README: Performance)"] : [];
   return { name: 'cpu', device: 'CPU (JavaScript)', gpu: false, versions: coreVersions(), threads: 1, notes };
 }

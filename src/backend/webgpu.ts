@@ -6,12 +6,22 @@
  * returns false without one), and removing navigator.gpu at the end so the process can exit.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withNativeStderrFiltered } from './native-stderr';
 
 export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 (Dawn for Node)';
 
 export const VULKAN_HINT =
   "Dawn found no Vulkan adapter: install your GPU's Vulkan driver (NVIDIA, AMD, Intel), or Mesa's software driver " +
   "lavapipe (Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers; bookworm's own 22.x is too old for Dawn)";
+
+/**
+ * Dawn's two notices, printed from native code when it first enumerates a Vulkan adapter whose
+ * dynamic-buffer limits exceed its own (lavapipe's are 1000000): "Warning: maxDynamicUniformBuffers
+ * PerPipelineLayout artificially reduced from 1000000 to 16 ...". True, harmless to training, and
+ * printed on every start, so batchlab drops them; Dawn's other messages still reach stderr.
+ */
+export const DAWN_LIMIT_NOTICES =
+  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
 
 interface Dawn {
   create(options: string[]): DawnGpu;
@@ -35,6 +45,7 @@ export interface WebGpuAdapter {
 }
 
 // TypeScript compiles import() to require() for CommonJS; `webgpu` is an ES module, so keep a real import().
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the one way to keep import() in CommonJS output
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Dawn>;
 
 /** globalThis seen without the DOM's Navigator type (which @webgpu/types extends). */
@@ -57,7 +68,9 @@ export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGp
   // One Dawn instance per process: replacing it would let the first be collected while tfjs'
   // webgpu backend still holds a device made from it, which crashes the process.
   if (!global.navigator?.gpu) global.navigator = { ...(global.navigator ?? {}), gpu: dawn.create([]) };
-  const adapter = await global.navigator.gpu?.requestAdapter();
+  // Dawn enumerates the adapters, and prints its notices, inside the synchronous part of this call.
+  const gpu = global.navigator.gpu;
+  const adapter = gpu ? await withNativeStderrFiltered(DAWN_LIMIT_NOTICES, () => gpu.requestAdapter()) : null;
   if (!adapter) {
     releaseWebGpu();
     throw new Error(VULKAN_HINT);

@@ -11,7 +11,8 @@ export function doctorOptions(yargs: Argv) {
   return yargs.option('parity', {
     type: 'boolean',
     default: false,
-    describe: 'also train a BN MLP and a BN CNN a few steps on every available backend and compare the losses with cpu',
+    describe:
+      "also train a BN MLP and a BN CNN a few steps on every available backend and compare the losses with tfjs' stock cpu backend",
   });
 }
 
@@ -30,7 +31,7 @@ export async function runDoctor(args: { parity: boolean }): Promise<void> {
   if (args.parity) {
     const available = probes.filter((p) => p.available).map((p) => p.name);
     process.stdout.write(
-      `\nparity (a few SGD steps from identical weights, against cpu):\n${formatParity(await checkParity(available))}\n`,
+      `\nparity (a few SGD steps from identical weights, against tfjs' stock cpu backend):\n${formatParity(await checkParity(available))}\n`,
     );
   }
 }

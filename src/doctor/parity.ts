@@ -1,7 +1,8 @@
 /**
  * Backend parity: the same small BN MLP and BN CNN, from identical initial weights, trained for a
- * few SGD steps on the same batches on each backend, compared by their losses against the `cpu`
- * backend (the reference implementation). Used by `batchlab doctor --parity`.
+ * few SGD steps on the same batches on each backend, compared by their losses against tfjs' stock
+ * cpu backend with none of batchlab's kernels or gradients installed (stock-cpu.ts), so that the
+ * reference shares no code with batchlab's kernel packs. Used by `batchlab doctor --parity`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { miniBatch } from '../batching';
@@ -10,11 +11,12 @@ import { gaussianBlobs, twoHalvesImages } from '../data/synthetic';
 import { cnn, mlp, ModelBuilder } from '../../models';
 import { train } from '../training';
 import { BackendName, useBackend } from '../backend';
+import { onStockCpu } from './stock-cpu';
 
 export interface ParityRow {
   backend: BackendName;
   model: string;
-  /** Largest |loss - cpu loss| over the steps; null when the backend could not run. */
+  /** Largest |loss - stock cpu loss| over the steps; null when the backend could not run. */
   maxLossDifference: number | null;
   error?: string;
 }
@@ -37,8 +39,8 @@ const CASES: { model: string; builder: () => ModelBuilder; data: () => Dataset }
   },
 ];
 
-async function losses(backend: BackendName, c: (typeof CASES)[number]): Promise<number[]> {
-  await useBackend(backend);
+/** The losses of each update of case `c` on the active backend. */
+async function losses(c: (typeof CASES)[number]): Promise<number[]> {
   const data = c.data();
   try {
     const { model, history } = await train(c.builder(), data, {
@@ -55,16 +57,21 @@ async function losses(backend: BackendName, c: (typeof CASES)[number]): Promise<
   }
 }
 
-/** Parity of each backend in `backends` against cpu; the previously active backend is restored. */
+/**
+ * Parity of each backend in `backends` (as useBackend starts it, kernel packs included) against
+ * stock cpu; the previously active backend is restored. 'cpu' here means batchlab's cpu, whose
+ * fused kernels are compared like any other backend's.
+ */
 export async function checkParity(backends: BackendName[]): Promise<ParityRow[]> {
   const previous = tf.getBackend();
   const rows: ParityRow[] = [];
   try {
     for (const c of CASES) {
-      const reference = await losses('cpu', c);
-      for (const backend of backends.filter((b) => b !== 'cpu')) {
+      const reference = await onStockCpu(() => losses(c));
+      for (const backend of backends) {
         try {
-          const measured = await losses(backend, c);
+          await useBackend(backend);
+          const measured = await losses(c);
           rows.push({
             backend,
             model: c.model,
@@ -93,7 +100,7 @@ export function formatParity(rows: ParityRow[]): string {
         `${r.backend.padEnd(10)} ${r.model}: ${
           r.maxLossDifference === null
             ? `not run (${r.error})`
-            : `largest loss difference from cpu ${r.maxLossDifference.toExponential(2)}`
+            : `largest loss difference from stock cpu ${r.maxLossDifference.toExponential(2)}`
         }`,
     )
     .join('\n');

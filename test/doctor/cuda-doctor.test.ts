@@ -6,6 +6,7 @@ import {
   checkCudaSetup,
   findLibraries,
   formatCudaReport,
+  libtensorflowForRelease,
   nvidiaDriver,
   parseLdconfig,
   readLdconfig,
@@ -23,6 +24,10 @@ const README = [
   '| [CUDA® Toolkit](https://developer.nvidia.com/cuda-11.2.0-download-archive)  | 11.2  |',
   '| [cuDNN SDK](https://developer.nvidia.com/rdp/cudnn-download)  | 8.1.0  |',
 ].join('\n');
+
+/** The published README since 4.x: a pointer, no versions. */
+const POINTER =
+  'For information please refer [here](https://github.com/tensorflow/tfjs/blob/master/tfjs-node/README.md).\n';
 
 const CUDA_11 = [
   'libcublas.so.11',
@@ -53,15 +58,21 @@ function fakeBinary(names: string[], seed = 7): Buffer {
 
 interface FakePackage {
   constants?: boolean;
+  /** package.json's version; no package.json without it. */
+  version?: string;
   readme?: string | null;
   binary?: Buffer;
   framework?: Buffer;
 }
 
-function fakePackage(root: string, { constants = true, readme = README, binary, framework }: FakePackage = {}): string {
+function fakePackage(
+  root: string,
+  { constants = true, version, readme = README, binary, framework }: FakePackage = {},
+): string {
   const dir = join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu');
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   mkdirSync(join(dir, 'deps', 'lib'), { recursive: true });
+  if (version) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version }));
   if (constants) {
     writeFileSync(
       join(dir, 'scripts', 'deps-constants.js'),
@@ -95,6 +106,7 @@ describe('cuda requirements', () => {
     expect(readNativeRequirements(dir)).to.deep.equal({
       libtensorflowVersion: '2.9.1',
       libtensorflowPath: join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1'),
+      packageVersion: null,
       sonames: ['libcublasLt.so.11', 'libcudart.so.11.0', 'libcudnn.so.8'],
       source: 'libtensorflow',
       cudaVersion: '11.2',
@@ -137,21 +149,90 @@ describe('cuda requirements', () => {
     expect(requirements.sonames).to.deep.equal(CUDA_11);
   });
 
-  it('reads a leniently written table and ignores a README without one', () => {
+  it('reads a leniently written table, and takes the versions from the table of builds when the README has none', () => {
     const loose = 'CUDA&reg; Toolkit|11.8\n| cuDNN | >=8.6 |\n';
     expect(readNativeRequirements(fakePackage(root, { readme: loose }))).to.deep.include({
       cudaVersion: '11.8',
       cudnnVersion: '8.6',
+      source: 'readme',
     });
     rmSync(root, { recursive: true });
-    const pointer =
-      'For information please refer [here](https://github.com/tensorflow/tfjs/blob/master/tfjs-node/README.md).\n';
-    expect(readNativeRequirements(fakePackage(root, { readme: pointer }))).to.deep.include({
-      cudaVersion: null,
-      cudnnVersion: null,
-      sonames: [],
-      source: 'none',
+    const requirements = readNativeRequirements(fakePackage(root, { readme: POINTER, version: '4.22.0' }));
+    expect(requirements).to.deep.include({
+      libtensorflowVersion: '2.9.1',
+      packageVersion: '4.22.0',
+      cudaVersion: '11.2',
+      cudnnVersion: '8.1',
+      source: 'table',
     });
+    expect(requirements.sonames).to.deep.equal(CUDA_11);
+  });
+
+  it("looks the release up when deps-constants.js names no libtensorflow, with each CUDA's library names", () => {
+    const cuda110 = readNativeRequirements(fakePackage(root, { constants: false, readme: null, version: '3.5.0' }));
+    expect(cuda110).to.deep.include({
+      libtensorflowVersion: null,
+      cudaVersion: '11.0',
+      cudnnVersion: '8.0',
+      source: 'table',
+    });
+    // CUDA 11.0 ships cuSOLVER 10; every later 11.x ships cuSOLVER 11.
+    expect(cuda110.sonames).to.deep.equal(
+      CUDA_11.map((name) => (name === 'libcusolver.so.11' ? 'libcusolver.so.10' : name)).sort(),
+    );
+    rmSync(root, { recursive: true });
+    const cuda100 = readNativeRequirements(fakePackage(root, { constants: false, readme: null, version: '1.7.4' }));
+    expect(cuda100).to.deep.include({ cudaVersion: '10.0', cudnnVersion: '7.4', source: 'table' });
+    expect(cuda100.sonames).to.deep.equal([
+      'libcublas.so.10.0',
+      'libcudart.so.10.0',
+      'libcudnn.so.7',
+      'libcufft.so.10.0',
+      'libcurand.so.10.0',
+      'libcusolver.so.10.0',
+      'libcusparse.so.10.0',
+    ]);
+    rmSync(root, { recursive: true });
+    const dir = fakePackage(root, { constants: false, readme: null, version: '5.0.0' });
+    const unknown = checkCudaSetup(dir, { ldLibraryPath: '', ldconfigOutput: null, systemDirs: [], extraDirs: [] });
+    expect(unknown.requirements).to.deep.include({ cudaVersion: null, sonames: [], source: 'none' });
+    expect(formatCudaReport(unknown)[0]).to.match(
+      /CUDA libraries unknown: .*table of tfjs-node-gpu builds does not know release 5\.0\.0 \(libtensorflow unknown\)$/,
+    );
+  });
+
+  it('knows which libtensorflow each release range downloaded', () => {
+    const cases: [string, string | null][] = [
+      ['1.2.7', null],
+      ['1.2.8', '1.14.0'],
+      ['1.4.0', '1.14.0'],
+      ['1.5.0', '1.15.0'],
+      ['3.3.0', '1.15.0'],
+      ['3.4.0', '2.4.1'],
+      ['3.9.0', '2.5.0'],
+      ['3.10.0', '2.6.0'],
+      ['3.18.0', '2.7.0'],
+      ['3.19.0', '2.7.3'],
+      ['3.21.0', '2.9.1'],
+      ['4.22.0', '2.9.1'],
+      ['4.23.0', null],
+      ['not a version', null],
+    ];
+    for (const [release, libtensorflow] of cases)
+      expect(libtensorflowForRelease(release), release).to.equal(libtensorflow);
+  });
+
+  it("finds the table's libraries where the loader looks, and says where they came from", () => {
+    const dir = fakePackage(root, { readme: POINTER, version: '4.22.0' });
+    const lib = fakeLibDir(root, 'lib', [...CUDA_11]);
+    const report = checkCudaSetup(dir, { ldLibraryPath: lib, ldconfigOutput: null, systemDirs: [], extraDirs: [] });
+    expect(report).to.deep.include({ missing: [], ok: true });
+    expect(report.libraries.map((l) => l.via)).to.deep.equal(CUDA_11.map(() => 'LD_LIBRARY_PATH'));
+    expect(formatCudaReport(report)[0]).to.equal(
+      `libtensorflow 2.9.1: not downloaded (no ${join(dir, 'deps', 'lib', 'libtensorflow.so.2.9.1')}; the package's install step downloads it); ` +
+        "CUDA libraries from batchlab's table of tfjs-node-gpu builds (libtensorflow 2.9.1 was built for CUDA 11.2, cuDNN 8.1; " +
+        'no binary to read and the README names no version)',
+    );
   });
 
   it('says clearly when deps-constants.js is missing', () => {
@@ -160,6 +241,7 @@ describe('cuda requirements', () => {
     expect(report.requirements).to.deep.equal({
       libtensorflowVersion: null,
       libtensorflowPath: null,
+      packageVersion: null,
       sonames: [],
       source: 'none',
       cudaVersion: null,
@@ -168,7 +250,8 @@ describe('cuda requirements', () => {
     expect(report.ok).to.equal(false);
     expect(formatCudaReport(report)[0]).to.equal(
       `libtensorflow: version unknown (no LIBTENSORFLOW_VERSION in ${join(dir, 'scripts', 'deps-constants.js')}); ` +
-        'CUDA libraries unknown: no binary to read and the README names no CUDA/cuDNN version batchlab knows',
+        'CUDA libraries unknown: no binary to read, the README names no CUDA/cuDNN version batchlab knows, ' +
+        "and batchlab's table of tfjs-node-gpu builds does not know a package without a version",
     );
   });
 

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { CudaReport } from './cuda-report';
 import { LibraryLookup } from './library-lookup';
 import { NativeRequirements } from './native-requirements';
+import { libtensorflowForRelease } from './tfjs-node-gpu-builds';
 
 /** One line on libtensorflow and the list's origin, one on the driver, then one per library. */
 export function formatCudaReport(report: CudaReport): string[] {
@@ -31,10 +32,16 @@ function originLine(packageDir: string, r: NativeRequirements): string {
     .filter(Boolean)
     .join(', ');
   const binaryNote = r.libtensorflowPath ? 'its binary names no CUDA library' : 'no binary to read';
+  const built = r.libtensorflowVersion
+    ? `libtensorflow ${r.libtensorflowVersion}`
+    : r.packageVersion
+      ? `release ${r.packageVersion} (libtensorflow ${libtensorflowForRelease(r.packageVersion) ?? 'unknown'})`
+      : null;
   const origin = {
     libtensorflow: 'CUDA libraries read from the binary',
     readme: `CUDA libraries derived from the README (${versions}; ${binaryNote})`,
-    none: `CUDA libraries unknown: ${binaryNote} and the README names no CUDA/cuDNN version batchlab knows`,
+    table: `CUDA libraries from batchlab's table of tfjs-node-gpu builds (${built} was built for ${versions}; ${binaryNote} and the README names no version)`,
+    none: `CUDA libraries unknown: ${binaryNote}, the README names no CUDA/cuDNN version batchlab knows, and batchlab's table of tfjs-node-gpu builds does not know ${built ?? 'a package without a version'}`,
   }[r.source];
   return `${lib}; ${origin}`;
 }

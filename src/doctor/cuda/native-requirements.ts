@@ -1,7 +1,8 @@
 /**
  * Which CUDA and cuDNN libraries an installed tfjs-node-gpu needs, read from the package's own
- * files: the libtensorflow version in scripts/deps-constants.js, the CUDA/cuDNN versions in its
- * README, and the library names inside the downloaded deps/lib/libtensorflow.so.<version>.
+ * files: the library names inside the downloaded deps/lib/libtensorflow.so.<version>, else the
+ * CUDA/cuDNN versions in its README, else those its libtensorflow version (scripts/deps-constants.js)
+ * or its release (package.json) was built for, from tfjs-node-gpu-builds.ts's tables.
  * Finding the package is backend/native.ts's job, scanning binaries soname-scan.ts's, turning
  * versions into names cuda-sonames.ts's, and looking the names up library-lookup.ts's.
  */
@@ -9,6 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sonamesFromVersions } from './cuda-sonames';
 import { scanSonames } from './soname-scan';
+import { tensorflowBuild } from './tfjs-node-gpu-builds';
 
 export interface NativeRequirements {
   /** From the `LIBTENSORFLOW_VERSION = '2.9.1'` assignment in scripts/deps-constants.js; null without it. */
@@ -17,11 +19,13 @@ export interface NativeRequirements {
   libtensorflowPath: string | null;
   /** CUDA/cuDNN sonames TensorFlow will dlopen, sorted. */
   sonames: string[];
-  /** Where `sonames` came from: the binary, the README's versions, or nowhere. */
-  source: 'libtensorflow' | 'readme' | 'none';
-  /** From the README's requirements table row "CUDA® Toolkit | 11.2 |"; null without one. */
+  /** The package's own version (package.json); null without one. */
+  packageVersion: string | null;
+  /** Where `sonames` came from: the binary, the README's versions, batchlab's table of builds, or nowhere. */
+  source: 'libtensorflow' | 'readme' | 'table' | 'none';
+  /** From the README's requirements table row "CUDA® Toolkit | 11.2 |", else from the table; null without either. */
   cudaVersion: string | null;
-  /** From the row "cuDNN SDK | 8.1.0 |"; a qualifier such as ">=" is dropped. */
+  /** From the row "cuDNN SDK | 8.1.0 |" (a qualifier such as ">=" is dropped), else from the table. */
   cudnnVersion: string | null;
 }
 
@@ -36,12 +40,33 @@ export function readNativeRequirements(packageDir: string): NativeRequirements {
   };
   const libtensorflowPath = depsLib('libtensorflow');
   const binaries = [libtensorflowPath, depsLib('libtensorflow_framework')].filter((p): p is string => p !== null);
-  const { cuda, cudnn } = readReadmeVersions(packageDir);
-  const base = { libtensorflowVersion: version, libtensorflowPath, cudaVersion: cuda, cudnnVersion: cudnn };
+  const packageVersion = readPackageVersion(packageDir);
+  const readme = readReadmeVersions(packageDir);
+  const built = tensorflowBuild(version, packageVersion);
+  const fromReadme = readme.cuda !== null || readme.cudnn !== null;
+  const { cuda, cudnn } = fromReadme || !built ? readme : built;
+  const base = {
+    libtensorflowVersion: version,
+    libtensorflowPath,
+    packageVersion,
+    cudaVersion: cuda,
+    cudnnVersion: cudnn,
+  };
   const scanned = scanSonames(binaries);
   if (scanned.length > 0) return { ...base, sonames: scanned, source: 'libtensorflow' };
   const derived = sonamesFromVersions(cuda, cudnn);
-  return { ...base, sonames: derived, source: derived.length > 0 ? 'readme' : 'none' };
+  const source = derived.length === 0 ? 'none' : fromReadme ? 'readme' : 'table';
+  return { ...base, sonames: derived, source };
+}
+
+/** The `version` field of the package's package.json, or null. */
+export function readPackageVersion(packageDir: string): string | null {
+  try {
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The version assigned at the start of a line (not in a comment); the file is never executed. */
