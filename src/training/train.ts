@@ -21,8 +21,8 @@ export interface TrainResult {
   history: History;
 }
 
-/** Read the pending sampled losses at least this often, so NaN checks and progress stay current. */
-const FLUSH_EVERY = 256;
+/** Read the pending sampled losses after at most this many, so NaN checks and progress stay current. */
+const READ_LOSSES_EVERY = 256;
 
 export async function train(
   modelOrBuilder: tf.LayersModel | ModelBuilder,
@@ -125,14 +125,14 @@ async function runEpoch(
   // An unshuffled full batch is the data set itself: skip the gather (and its copy of N samples).
   const wholeInOrder = opts.strategy.kind === 'full' && !opts.strategy.shuffle;
   const totals = new EpochTotals();
-  const flush = async (): Promise<void> => {
-    const records = await recorder.flush();
+  const readLosses = async (): Promise<void> => {
+    const records = await recorder.read();
     history.updates.push(...records);
     for (const cb of callbacks) await cb.onLosses?.(records, control);
   };
   const start = performance.now();
   const updatesBefore = history.epochs.reduce((n, e) => n + e.updates, 0);
-  const stepCallbacks = callbacks.filter((cb) => cb.onStep);
+  const stepCallbacks = callbacks.filter((cb) => cb.onStep !== undefined);
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
@@ -145,10 +145,10 @@ async function runEpoch(
       const progress = { epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 };
       for (const cb of stepCallbacks) cb.onStep?.(progress, control);
     }
-    if (recorder.pending >= FLUSH_EVERY) await flush();
+    if (recorder.pending >= READ_LOSSES_EVERY) await readLosses();
     if (control.stopReason) break;
   }
-  await flush();
+  await readLosses();
   const sums = await totals.read();
   return {
     epoch,
