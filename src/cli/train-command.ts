@@ -161,7 +161,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         test,
       });
       const saved = await saveModel(model, join(out, 'model'));
-      if (history.stopReason) log(`stopped: ${history.stopReason}`);
+      if (history.stopReason) log(`stopped: ${history.stopReason.message}`);
       const testLine = test
         ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
         : 'no test split';
@@ -169,7 +169,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         `${testLine} after ${history.epochs.length} epochs (${trainSeconds.toFixed(1)}s training)\n`,
       );
       process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
-      if (history.stopReason?.startsWith('loss became')) process.exitCode = 1;
+      if (history.stopReason?.kind === 'non-finite-loss') process.exitCode = 1;
     } finally {
       model.dispose();
     }

@@ -8,4 +8,4 @@ export type { Callback, TrainControl, TrainInfo, StepProgress, EarlyStoppingOpti
 export { progressBar, formatEpoch } from './progress-bar';
 export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
 export type { OptimizerName } from './optimizers';
-export type { History, EpochRecord, UpdateRecord } from './history';
+export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';
