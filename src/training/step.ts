@@ -26,18 +26,26 @@ interface Forward {
   correct: tf.Scalar | null;
 }
 
-/** The batch's samples, gathered by index (every sample in order when `indices` is null). */
+/** The batch's samples, gathered by index, or the data set's own tensors for the identity batch. */
 interface Batch {
   x: tf.Tensor;
   y: tf.Tensor;
 }
 
+/** Whether `indices` is 0, 1, ..., size - 1: every sample, in order (an unshuffled full batch). */
+export function isIdentityBatch(indices: Int32Array, size: number): boolean {
+  if (indices.length !== size) return false;
+  for (let i = 0; i < size; i++) if (indices[i] !== i) return false;
+  return true;
+}
+
 /**
  * Gathers outside the gradient tape: data needs no gradient, and on the tape the engine would also
- * keep a copy of the whole data set tensor (the saved input of the gather) at every step.
+ * keep a copy of the whole data set tensor (the saved input of the gather) at every step. The
+ * identity batch is the data set itself, so it skips the gather and its copy of N samples.
  */
-function gatherBatch(data: Dataset, indices: Int32Array | null): Batch {
-  if (!indices) return { x: data.x, y: data.y };
+function gatherBatch(data: Dataset, indices: Int32Array): Batch {
+  if (isIdentityBatch(indices, data.size)) return { x: data.x, y: data.y };
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
     return { x: tf.gather(data.x, idx), y: tf.gather(data.y, idx) };
@@ -54,8 +62,8 @@ function forward({ model, data }: StepContext, batch: Batch): Forward {
   return lossAndCorrect(data.task, batch.y, outputs);
 }
 
-/** One update on a whole batch. `indices` null means every sample in order (unshuffled full batch). */
-export function singleStep(ctx: StepContext, indices: Int32Array | null): StepResult {
+/** One update on a whole batch. */
+export function singleStep(ctx: StepContext, indices: Int32Array): StepResult {
   const batch = gatherBatch(ctx.data, indices);
   try {
     let correct: tf.Scalar | null = null;

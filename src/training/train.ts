@@ -122,8 +122,6 @@ async function runEpoch(
   history: History,
 ): Promise<EpochRecord> {
   const batches = opts.strategy.batches(ctx.data.size, epoch, opts.seed);
-  // An unshuffled full batch is the data set itself: skip the gather (and its copy of N samples).
-  const wholeInOrder = opts.strategy.kind === 'full' && !opts.strategy.shuffle;
   const totals = new EpochTotals();
   const readLosses = async (): Promise<void> => {
     const records = await recorder.read();
@@ -136,7 +134,7 @@ async function runEpoch(
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
-    const result = runStep(ctx, batch, wholeInOrder, opts.strategy.microBatch);
+    const result = runStep(ctx, batch, opts.strategy.microBatch);
     recorder.record(epoch, steps, update, result.loss);
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
@@ -162,13 +160,7 @@ async function runEpoch(
   };
 }
 
-function runStep(
-  ctx: StepContext,
-  batch: Int32Array,
-  wholeInOrder: boolean,
-  microBatch: number | undefined,
-): StepResult {
+function runStep(ctx: StepContext, batch: Int32Array, microBatch: number | undefined): StepResult {
   const chunks = splitIntoMicroBatches(batch, microBatch);
-  if (chunks.length > 1) return accumulatedStep(ctx, chunks);
-  return singleStep(ctx, wholeInOrder ? null : batch);
+  return chunks.length > 1 ? accumulatedStep(ctx, chunks) : singleStep(ctx, batch);
 }
