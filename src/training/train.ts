@@ -5,14 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitIntoMicroBatches } from '../batching';
-import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
-import { ResolvedTrainOptions, TrainOptions, resolveTrainOptions } from './options';
+import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
 
 export interface TrainResult {
@@ -29,38 +29,30 @@ export async function train(
   data: Dataset,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const split =
-    typeof options.validation === 'number' ? splitDataset(data, options.validation, options.seed ?? 0) : null;
-  const trainData = split ? split.train : data;
-  const validation = split ? split.validation : (options.validation as Dataset | undefined);
-  const opts = resolveTrainOptions(options, trainData.size);
-  const model =
-    modelOrBuilder instanceof tf.LayersModel
-      ? modelOrBuilder
-      : modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed);
+  const opts = resolveTrainOptions(options, data);
+  const { trainData } = opts;
+  const built = !(modelOrBuilder instanceof tf.LayersModel);
   try {
-    checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
-    const warning = accumulationWarning(model, opts.strategy, trainData.size);
-    if (warning) opts.warn(warning);
-    const describe = modelOrBuilder instanceof tf.LayersModel ? model.name : modelOrBuilder.describe();
-    const history = await runEpochs(model, describe, trainData, validation, opts);
-    return { model, history };
-  } catch (error) {
-    if (!(modelOrBuilder instanceof tf.LayersModel)) model.dispose();
-    throw error;
+    const model = built
+      ? modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed)
+      : modelOrBuilder;
+    try {
+      checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
+      const warning = accumulationWarning(model, opts.strategy, trainData.size);
+      if (warning) opts.warn(warning);
+      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
+      return { model, history };
+    } catch (error) {
+      if (built) model.dispose();
+      throw error;
+    }
   } finally {
-    if (split) [split.train, split.validation].forEach(disposeDataset);
-    if (opts.ownsOptimizer) opts.optimizer.dispose();
+    releaseTrainOptions(opts);
   }
 }
 
-async function runEpochs(
-  model: tf.LayersModel,
-  describe: string,
-  data: Dataset,
-  validation: Dataset | undefined,
-  opts: ResolvedTrainOptions,
-): Promise<History> {
+async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
+  const { trainData: data, validation } = opts;
   const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
   const history: History = {
     model: describe,
