@@ -11,7 +11,7 @@ import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
-import { cnn, logistic, mlp, ModelBuilder } from '../../models';
+import { MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
 import {
   Callback,
   earlyStopping,
@@ -23,8 +23,6 @@ import {
   train,
 } from '../training';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
-
-const MODELS = ['mlp', 'cnn', 'logistic'] as const;
 
 export function trainOptions(yargs: Argv) {
   return yargs
@@ -38,7 +36,7 @@ export function trainOptions(yargs: Argv) {
       describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
     })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
-    .option('model', { choices: MODELS, default: 'mlp' as (typeof MODELS)[number], describe: 'model builder' })
+    .option('model', { choices: MODEL_NAMES, default: 'mlp', describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
     .option('bn', { type: 'boolean', default: false, describe: 'add BatchNormalization after each hidden layer' })
@@ -53,7 +51,7 @@ export function trainOptions(yargs: Argv) {
     })
     .option('dropout', {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
-      describe: 'mlp dropout rate [default: 0]',
+      describe: 'dropout rate: mlp after each hidden layer, cnn before the output layer [default: 0]',
     })
     .option('strategy', { type: 'string', default: 'mini:32', describe: 'full | sgd | mini:<n>' })
     .option('micro-batch', {
@@ -112,9 +110,8 @@ type TrainArgs = Awaited<ReturnType<typeof trainOptions>['argv']>;
 
 function buildModel(args: TrainArgs): ModelBuilder {
   const bn = { batchNorm: args.bn, bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
-  if (args.model === 'cnn') return cnn({ ...bn, filters: args.filters });
-  if (args.model === 'logistic') return logistic();
-  return mlp({ ...bn, hidden: args.hidden, dropout: args.dropout });
+  const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
+  return viaLibrary('model', (name) => modelBuilder(name as ModelName, options))(args.model);
 }
 
 export async function runTrain(args: TrainArgs): Promise<void> {

@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseStrategy } from '../batching';
 import type { Dataset } from '../data/dataset';
-import { cnn, logistic, mlp, ModelBuilder } from '../../models';
+import { ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, History, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
-import type { Cell, ModelName } from './cells';
+import type { Cell } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
 
 export interface CellSettings {
@@ -48,12 +48,7 @@ export interface RunResult {
 }
 
 export function builderFor(cell: Pick<Cell, 'model' | 'bn'>): ModelBuilder {
-  const builders: Record<ModelName, () => ModelBuilder> = {
-    mlp: () => mlp({ batchNorm: cell.bn }),
-    cnn: () => cnn({ batchNorm: cell.bn }),
-    logistic: () => logistic(),
-  };
-  return builders[cell.model]();
+  return modelBuilder(cell.model, { batchNorm: cell.bn });
 }
 
 /**
