@@ -13,6 +13,8 @@ export interface StepContext {
   data: Dataset;
   optimizer: tf.Optimizer;
   variables: tf.Variable[];
+  /** Called before the forward pass of each chunk (0 for a single step), e.g. to seed dropout. */
+  beforeForward?: (chunk: number) => void;
 }
 
 /** Device-side results of one update; the caller disposes them. `correct` is null for regression. */
@@ -57,7 +59,8 @@ function releaseBatch(data: Dataset, batch: Batch): void {
 }
 
 /** Forward pass in training mode on one gathered batch. */
-function forward({ model, data }: StepContext, batch: Batch): Forward {
+function forward({ model, data, beforeForward }: StepContext, batch: Batch, chunk: number): Forward {
+  beforeForward?.(chunk);
   const outputs = model.apply(batch.x, { training: true }) as tf.Tensor;
   return lossAndCorrect(data.task, batch.y, outputs);
 }
@@ -69,7 +72,7 @@ export function singleStep(ctx: StepContext, indices: Int32Array): StepResult {
     let correct: tf.Scalar | null = null;
     const loss = ctx.optimizer.minimize(
       () => {
-        const result = forward(ctx, batch);
+        const result = forward(ctx, batch, 0);
         correct = result.correct && tf.keep(result.correct);
         return result.loss;
       },
@@ -89,11 +92,11 @@ export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepRes
   let loss: tf.Scalar = tf.scalar(0);
   let correct: tf.Scalar | null = ctx.data.task === 'classification' ? tf.scalar(0) : null;
   try {
-    for (const chunk of chunks) {
+    for (const [index, chunk] of chunks.entries()) {
       let chunkCorrect: tf.Scalar | null = null;
       const batch = gatherBatch(ctx.data, chunk);
       const result = tf.variableGrads(() => {
-        const f = forward(ctx, batch);
+        const f = forward(ctx, batch, index);
         chunkCorrect = f.correct && tf.keep(f.correct);
         return tf.mul(f.loss, chunk.length / total);
       }, ctx.variables);

@@ -9,6 +9,7 @@ import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
+import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
@@ -19,6 +20,11 @@ export interface TrainResult {
   /** The trained model (built from the builder with `seed`, or the model passed in). Caller disposes it. */
   model: tf.LayersModel;
   history: History;
+}
+
+/** What the loop passes to each step, and the dropout seeds it sets before each forward pass. */
+interface LoopContext extends StepContext {
+  dropout: DropoutSeeds;
 }
 
 /** Read the pending sampled losses after at most this many, so NaN checks and progress stay current. */
@@ -75,11 +81,12 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
       return history.stopReason;
     },
   };
-  const ctx: StepContext = {
+  const ctx: LoopContext = {
     model,
     data,
     optimizer: opts.optimizer,
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    dropout: dropoutSeeds(model, opts.seed),
   };
   const info = {
     epochs: opts.epochs,
@@ -90,22 +97,26 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
   };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
   const recorder = new LossRecorder(opts.updateLossEvery);
-  for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
-    const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
-    if (validation) {
-      const val = await evaluate(model, validation);
-      record.valLoss = val.loss;
-      record.valAccuracy = val.accuracy;
+  try {
+    for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
+      const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
+      if (validation) {
+        const val = await evaluate(model, validation);
+        record.valLoss = val.loss;
+        record.valAccuracy = val.accuracy;
+      }
+      history.epochs.push(record);
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
     }
-    history.epochs.push(record);
-    for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
+  } finally {
+    ctx.dropout.restore();
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(history);
   return history;
 }
 
 async function runEpoch(
-  ctx: StepContext,
+  ctx: LoopContext,
   epoch: number,
   opts: ResolvedTrainOptions,
   recorder: LossRecorder,
@@ -126,7 +137,8 @@ async function runEpoch(
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
-    const result = runStep(ctx, batch, opts.strategy.microBatch);
+    const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
+    const result = runStep(seeded, batch, opts.strategy.microBatch);
     recorder.record(epoch, steps, update, result.loss);
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
