@@ -1,3 +1,4 @@
+/** The trainer's public surface: train, evaluate, the stock callbacks, optimizers and the run record. */
 export { train } from './train';
 export type { TrainResult } from './train';
 export type { TrainOptions } from './options';

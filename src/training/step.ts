@@ -1,6 +1,6 @@
 /**
- * One weight update: gather the batch by index from the data set's tensors, forward in training
- * mode, loss, gradient, update. With micro-batches the gradients of the chunks, each weighted by its
+ * One weight update: gather the batch by index from the data set's tensors (the identity batch is
+ * the data set itself), forward in training mode, loss, gradient, update. With micro-batches the gradients of the chunks, each weighted by its
  * share of the batch, are summed before the single update, so the result equals the one-shot
  * gradient of the batch mean loss while only one chunk's activations exist at a time.
  */

@@ -1,7 +1,8 @@
 /**
  * The training loop: for each epoch, the strategy's index batches in order, one update per batch
- * (gathered from the data set's tensors on the backend), losses read asynchronously in batches,
- * validation at the epoch's end, callbacks throughout. It knows nothing of shuffling or files.
+ * (./step gathers it and applies it), dropout seeded per update, losses read asynchronously in
+ * batches, validation at the epoch's end, callbacks throughout. Options come resolved from
+ * ./options; the loop knows nothing of shuffling, splitting or files.
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitIntoMicroBatches } from '../batching';
