@@ -1,6 +1,7 @@
 /**
  * Small convolutional network for image input: per filter count a 3x3 'same' convolution, optional
- * BatchNorm, activation and 2x2 max pooling; then a dense hidden layer and the output layer.
+ * BatchNorm, activation and 2x2 max pooling; then the dense head: a dense hidden layer (with or
+ * without BatchNorm), optional dropout, and the output layer.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -23,23 +24,34 @@ export interface CnnOptions extends BatchNormOptions {
   dense?: number;
   /** Activation of every hidden layer. Default: 'relu'. */
   activation?: Activation;
+  /**
+   * BatchNorm in the dense head too, when `batchNorm` is on. Default: true. False leaves only the
+   * convolutional BN, which may train on batches of one sample (it averages over height x width).
+   */
+  headBatchNorm?: boolean;
+  /** Dropout rate before the output layer, in [0, 1). Default: 0. */
+  dropout?: number;
 }
 
 export function cnn(options: CnnOptions = {}): ModelBuilder {
-  const { filters = [16, 32], dense = 64, activation = 'relu' } = options;
+  const { filters = [16, 32], dense = 64, activation = 'relu', headBatchNorm = true, dropout = 0 } = options;
   const bn = resolveBatchNorm(options);
+  const headBn = { ...bn, batchNorm: bn.batchNorm && headBatchNorm };
   filters.forEach((f) => {
     if (!Number.isInteger(f) || f < 1) throw new Error(`cnn: filters must be positive integers, got ${f}`);
   });
   if (!Number.isInteger(dense) || dense < 0) throw new Error(`cnn: dense must be a non-negative integer, got ${dense}`);
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`cnn: dropout must be in [0, 1), got ${dropout}`);
+  const head = `dense ${dense}${bn.batchNorm && !headBatchNorm ? ' without BN' : ''}`;
   return {
     name: 'cnn',
     batchNorm: bn.batchNorm,
     describe: () =>
-      `cnn conv3x3 [${filters.join(',')}] + maxpool, dense ${dense}, ${activation}, ${describeBatchNorm(bn)}`,
+      `cnn conv3x3 [${filters.join(',')}] + maxpool, ${head}, ${activation}, ${describeBatchNorm(bn)}` +
+      (dropout > 0 ? `, dropout ${dropout}` : ''),
     build: ({ inputShape, outputs }, seed) => {
       if (inputShape.length !== 3)
-        throw new Error(`cnn needs image input [height, width, channels], got [${inputShape}]`);
+        throw new Error(`cnn needs image input [height, width, channels], got [${inputShape.join(',')}]`);
       const input = tf.input({ shape: inputShape });
       let x: tf.SymbolicTensor = input;
       filters.forEach((f, i) => {
@@ -52,8 +64,9 @@ export function cnn(options: CnnOptions = {}): ModelBuilder {
       if (dense > 0) {
         const layer = (useBias: boolean) =>
           denseLayer({ units: dense, useBias, kernelInitializer: seededKernel(seed, filters.length) });
-        x = withBatchNorm(x, layer, { ...bn, activation });
+        x = withBatchNorm(x, layer, { ...headBn, activation });
       }
+      if (dropout > 0) x = tf.layers.dropout({ rate: dropout }).apply(x) as tf.SymbolicTensor;
       return tf.model({ inputs: input, outputs: outputLayer(x, outputs, seed, filters.length + 1) });
     },
   };

@@ -1,3 +1,13 @@
+/**
+ * The models batchlab offers by name: one registry (names, a description, a builder taking the
+ * common options) that the CLI, the experiment spec and its cells read, and the builders themselves
+ * for library use. Each builder file owns its architecture; this file owns only the list.
+ */
+import { cnn } from './cnn';
+import { logistic } from './logistic';
+import { mlp } from './mlp';
+import type { BatchNormOptions, ModelBuilder } from './builder';
+
 export { mlp } from './mlp';
 export type { MlpOptions } from './mlp';
 export { cnn } from './cnn';
@@ -7,3 +17,56 @@ export type { ModelBuilder, ModelShape, BatchNormOptions, Activation, BnPosition
 export { batchNormalization as batchNormalizationLayer } from './batch-norm-layer';
 export { conv2d as conv2dLayer } from './conv2d-layer';
 export { dense as denseLayer } from './dense-layer';
+
+/** Options any model may be asked for by name; each takes the ones listed in its `takes`. */
+export interface ModelOptions extends BatchNormOptions {
+  /** mlp: units of each hidden layer. */
+  hidden?: number[];
+  /** cnn: filters of each convolution block. */
+  filters?: number[];
+  /** mlp, cnn: dropout rate. */
+  dropout?: number;
+}
+
+/** Options that only some models take (BatchNorm options are ignored by a model without hidden layers). */
+type SpecificOption = 'hidden' | 'filters' | 'dropout';
+
+interface ModelEntry {
+  description: string;
+  takes: readonly SpecificOption[];
+  build(options: ModelOptions): ModelBuilder;
+}
+
+export const MODELS = {
+  mlp: {
+    description: 'multi-layer perceptron, BatchNorm and dropout optional per hidden layer',
+    takes: ['hidden', 'dropout'],
+    build: ({ filters: _, ...options }) => mlp(options),
+  },
+  cnn: {
+    description: 'convolution blocks with max pooling, then a dense head',
+    takes: ['filters', 'dropout'],
+    build: ({ hidden: _, ...options }) => cnn(options),
+  },
+  logistic: {
+    description: 'one dense layer on the input (softmax or linear regression)',
+    takes: [],
+    build: () => logistic(),
+  },
+} as const satisfies Record<string, ModelEntry>;
+
+export type ModelName = keyof typeof MODELS;
+export const MODEL_NAMES = Object.keys(MODELS) as [ModelName, ...ModelName[]];
+
+/** The builder of the model called `name`; refuses an option that model does not take, naming both. */
+export function modelBuilder(name: ModelName, options: ModelOptions = {}): ModelBuilder {
+  const entry: ModelEntry | undefined = MODELS[name];
+  if (!entry) throw new Error(`model must be one of ${MODEL_NAMES.join(', ')}, got ${String(name)}`);
+  const specific: SpecificOption[] = ['hidden', 'filters', 'dropout'];
+  const refused = specific.find((key) => options[key] !== undefined && !entry.takes.includes(key));
+  if (refused) {
+    const takers = MODEL_NAMES.filter((n) => (MODELS[n].takes as readonly SpecificOption[]).includes(refused));
+    throw new Error(`${name} takes no ${refused} option (${refused} applies to ${takers.join(', ')})`);
+  }
+  return entry.build(options);
+}

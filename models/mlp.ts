@@ -18,7 +18,7 @@ export interface MlpOptions extends BatchNormOptions {
   hidden?: number[];
   /** Hidden activation. Default: 'relu'. */
   activation?: Activation;
-  /** Dropout rate after each hidden block, in [0, 1). Default: 0 (dropout masks are not seeded). */
+  /** Dropout rate after each hidden block, in [0, 1). Default: 0. The trainer seeds the masks per update. */
   dropout?: number;
 }
 

@@ -11,7 +11,7 @@ import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
-import { cnn, logistic, mlp, ModelBuilder } from '../../models';
+import { MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
 import {
   Callback,
   earlyStopping,
@@ -24,9 +24,7 @@ import {
 } from '../training';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 
-const MODELS = ['mlp', 'cnn', 'logistic'] as const;
 // Typed constants, so that yargs infers each option as the union of its choices, not one literal.
-const DEFAULT_MODEL: (typeof MODELS)[number] = 'mlp';
 const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
 const DEFAULT_BACKEND: BackendChoice = 'auto';
 
@@ -42,7 +40,7 @@ export function trainOptions(yargs: Argv) {
       describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
     })
     .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
-    .option('model', { choices: MODELS, default: DEFAULT_MODEL, describe: 'model builder' })
+    .option('model', { choices: MODEL_NAMES, default: 'mlp', describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
     .option('batch-norm', {
@@ -61,7 +59,7 @@ export function trainOptions(yargs: Argv) {
     })
     .option('dropout', {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
-      describe: 'mlp dropout rate [default: 0]',
+      describe: 'dropout rate: mlp after each hidden layer, cnn before the output layer [default: 0]',
     })
     .option('strategy', {
       type: 'string',
@@ -140,9 +138,8 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
 
 function buildModel(args: TrainArgs): ModelBuilder {
   const bn = { batchNorm: args['batch-norm'], bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
-  if (args.model === 'cnn') return cnn({ ...bn, filters: args.filters });
-  if (args.model === 'logistic') return logistic();
-  return mlp({ ...bn, hidden: args.hidden, dropout: args.dropout });
+  const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
+  return viaLibrary('model', (name) => modelBuilder(name as ModelName, options))(args.model);
 }
 
 export async function runTrain(args: TrainArgs): Promise<void> {
@@ -189,7 +186,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         test,
       });
       const saved = await saveModel(model, join(out, 'model'));
-      if (history.stopReason) log(`stopped: ${history.stopReason}`);
+      if (history.stopReason) log(`stopped: ${history.stopReason.message}`);
       const testLine = test
         ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
         : 'no test split';
@@ -197,7 +194,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         `${testLine} after ${history.epochs.length} epochs (${trainSeconds.toFixed(1)}s training)\n`,
       );
       process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
-      if (history.stopReason?.startsWith('loss became')) process.exitCode = 1;
+      if (history.stopReason?.kind === 'non-finite-loss') process.exitCode = 1;
     } finally {
       model.dispose();
     }

@@ -22,7 +22,7 @@ export function outcomeOf(results: RunResult[]): Outcome {
 
 function stoppedEarly(r: RunResult): boolean {
   const reason = r.history?.stopReason ?? null;
-  return reason !== null && !reason.startsWith('budget:');
+  return reason !== null && reason.kind !== 'budget';
 }
 
 /** "of 4 runs, 2 failed and 1 stopped before the end of its budget", or null when every run finished. */

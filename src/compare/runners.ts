@@ -10,7 +10,10 @@ import type { RunResult } from '../experiment/result';
 import type { ExperimentData } from '../experiment/setup';
 import { runCell } from '../experiment/run-cell';
 import type { ExperimentSpec } from '../experiment/spec';
-import type { Callback } from '../training';
+import type { Callback, StopReason, TrainControl } from '../training';
+
+// A run stopped by Ctrl-C is discarded, so its reason only has to say what happened.
+const INTERRUPTED: StopReason = { kind: 'callback', message: 'interrupted' };
 
 export interface CellRunner {
   /** "worker 2 (pid 1234)", for messages about it. */
@@ -44,16 +47,16 @@ export function inProcessRunner(data: ExperimentData): CellRunner {
  */
 export function stopWhenAborted(signal: AbortSignal): Callback {
   let last = performance.now();
-  const check = async (control: { stop(reason: string): void }): Promise<void> => {
+  const check = async (control: TrainControl): Promise<void> => {
     if (performance.now() - last >= 100) {
       await new Promise((resolve) => setImmediate(resolve));
       last = performance.now();
     }
-    if (signal.aborted) control.stop('interrupted');
+    if (signal.aborted) control.stop(INTERRUPTED);
   };
   return {
     onStep: (_progress, control) => {
-      if (signal.aborted) control.stop('interrupted');
+      if (signal.aborted) control.stop(INTERRUPTED);
     },
     onLosses: (_records, control) => check(control),
     onEpochEnd: (_record, control) => check(control),

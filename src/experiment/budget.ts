@@ -21,7 +21,8 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
   if (budget.kind === 'updates') {
     return {
       onStep: (progress, control) => {
-        if (progress.updates >= budget.updates) control.stop(`budget: ${budget.updates} updates`);
+        if (progress.updates >= budget.updates)
+          control.stop({ kind: 'budget', message: `budget: ${budget.updates} updates` });
       },
     };
   }
@@ -31,7 +32,8 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
       start = now();
     },
     onStep: (_progress, control) => {
-      if (now() - start >= budget.seconds * 1000) control.stop(`budget: ${budget.seconds} seconds`);
+      if (now() - start >= budget.seconds * 1000)
+        control.stop({ kind: 'budget', message: `budget: ${budget.seconds} seconds` });
     },
   };
 }

@@ -5,8 +5,9 @@
  */
 import type { Strategy } from '../batching';
 import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
+import type { ModelName } from '../../models';
 
-export type ModelName = 'mlp' | 'cnn' | 'logistic';
+export type { ModelName };
 
 /** How the learning rate follows the batch size (Goyal et al. 2017's linear scaling rule). */
 export type LrRule = { kind: 'fixed' } | { kind: 'linear'; referenceBatch: number };

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { cnn, logistic, mlp, ModelBuilder } from '../../models';
+import { ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
-import { Cell, ModelName, cellRecord } from './cells';
+import { Cell, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
 import type { RunResult, RunTiming } from './result';
 
@@ -24,12 +24,7 @@ export interface CellSettings {
 }
 
 export function builderFor(cell: Pick<Cell, 'model' | 'bn'>): ModelBuilder {
-  const builders: Record<ModelName, () => ModelBuilder> = {
-    mlp: () => mlp({ batchNorm: cell.bn }),
-    cnn: () => cnn({ batchNorm: cell.bn }),
-    logistic: () => logistic(),
-  };
-  return builders[cell.model]();
+  return modelBuilder(cell.model, { batchNorm: cell.bn });
 }
 
 /**

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { OPTIMIZER_NAMES } from '../training';
+import { MODEL_NAMES } from '../../models';
 import { Budget, parseBudget } from './budget';
 
 function isStrategy(value: unknown): value is Strategy {
@@ -64,10 +65,7 @@ export const experimentSpecSchema = z
     dataDir: z.string().optional(),
     /** Use only the first n training samples. */
     limit: z.number().int().positive().optional(),
-    models: z
-      .array(z.enum(['mlp', 'cnn', 'logistic']))
-      .nonempty()
-      .default(['mlp']),
+    models: z.array(z.enum(MODEL_NAMES)).nonempty().default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
     /** A number of seeds (0..n-1) or the seeds themselves. */

@@ -3,12 +3,12 @@
  * stop on a non-finite loss. Callbacks see numbers the loop has already read; none of them makes
  * the loop read the device more often.
  */
-import type { EpochRecord, History, UpdateRecord } from './history';
+import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 
 export interface TrainControl {
-  /** Ends training after the current step; `reason` lands in History.stopReason. */
-  stop(reason: string): void;
-  readonly stopReason: string | null;
+  /** Ends training after the current step; the first reason given lands in History.stopReason. */
+  stop(reason: StopReason): void;
+  readonly stopReason: StopReason | null;
 }
 
 export interface TrainInfo {
@@ -41,7 +41,8 @@ export interface Callback {
 /** Stops at the first NaN or infinite loss, naming the epoch and step where it was seen. */
 export function stopOnNonFinite(): Callback {
   const check = (loss: number, where: string, control: TrainControl): void => {
-    if (!Number.isFinite(loss) && control.stopReason === null) control.stop(`loss became ${loss} at ${where}`);
+    if (!Number.isFinite(loss) && control.stopReason === null)
+      control.stop({ kind: 'non-finite-loss', message: `loss became ${loss} at ${where}` });
   };
   return {
     onLosses: (records, control) => {
@@ -77,7 +78,10 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
         best = sign * value;
         waited = 0;
       } else if (++waited >= patience) {
-        control.stop(`early stopping: ${monitor} did not improve for ${patience} epochs`);
+        control.stop({
+          kind: 'early-stopping',
+          message: `early stopping: ${monitor} did not improve for ${patience} epochs`,
+        });
       }
     },
   };
@@ -91,7 +95,10 @@ export function stopAtAccuracy(target: number, monitor?: 'accuracy' | 'valAccura
       const key = monitor ?? (record.valAccuracy !== null ? 'valAccuracy' : 'accuracy');
       const value = record[key];
       if (value !== null && value >= target) {
-        control.stop(`target reached: ${key} ${value.toFixed(4)} >= ${target} after epoch ${record.epoch + 1}`);
+        control.stop({
+          kind: 'target-reached',
+          message: `target reached: ${key} ${value.toFixed(4)} >= ${target} after epoch ${record.epoch + 1}`,
+        });
       }
     },
   };

@@ -3,24 +3,24 @@
  * always 0 (Fashion-MNIST's blank border pixels, dead ReLUs): after ~900 updates they reach float32
  * subnormal numbers, and arithmetic on subnormals is many times slower on x86 CPUs (wasm has no
  * flush-to-zero mode). A long SGD run on wasm slowed from 7 to 16 ms per step that way. These
- * optimizers set accumulator entries below 1e-30 to exactly 0 every FLUSH_EVERY updates; a moment
+ * optimizers set accumulator entries below 1e-30 to exactly 0 every FLUSH_SUBNORMALS_EVERY updates; a moment
  * that small changes no weight (Adam divides it by sqrt(v) + 1e-7).
  *
- * Where the backend has the fused Adam kernel (wasm or cpu with batchlab's kernels), FlushingAdam
- * updates through ./fused-adam instead, which flushes as it goes.
+ * Where the backend has the fused Adam kernel (wasm or cpu with batchlab's kernels),
+ * FusedAdamFlushingSubnormals updates through ./fused-adam instead, whose kernel flushes as it goes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasFusedAdamUpdate } from '../ops/adam-update';
 import { AdamGradients, AdamInternals, applyFusedAdam } from './fused-adam';
 
-export const FLUSH_EVERY = 100;
+export const FLUSH_SUBNORMALS_EVERY = 100;
 const TINY = 1e-30;
 
 interface SlotVariable {
   variable: tf.Variable;
 }
 
-function flush(slots: (SlotVariable | undefined)[]): void {
+function zeroSubnormals(slots: (SlotVariable | undefined)[]): void {
   tf.tidy(() => {
     for (const slot of slots) {
       if (slot)
@@ -31,7 +31,8 @@ function flush(slots: (SlotVariable | undefined)[]): void {
   });
 }
 
-export class FlushingAdam extends tf.AdamOptimizer {
+/** tf.train.adam: one fused kernel per weight where the backend has it, subnormal moments flushed to 0. */
+export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
   private updates = 0;
 
   override applyGradients(gradients: AdamGradients): void {
@@ -40,22 +41,23 @@ export class FlushingAdam extends tf.AdamOptimizer {
       return;
     }
     super.applyGradients(gradients);
-    if (++this.updates % FLUSH_EVERY !== 0) return;
+    if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
     // The moment slots are private in tfjs; they are plain arrays of {originalName, variable}.
     const slots = this as unknown as {
       accumulatedFirstMoment: SlotVariable[];
       accumulatedSecondMoment: SlotVariable[];
     };
-    flush([...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]);
+    zeroSubnormals([...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]);
   }
 }
 
-export class FlushingMomentum extends tf.MomentumOptimizer {
+/** tf.train.momentum with its accumulators' subnormal entries flushed to 0. */
+export class MomentumFlushingSubnormals extends tf.MomentumOptimizer {
   private updates = 0;
 
   override applyGradients(gradients: Parameters<tf.MomentumOptimizer['applyGradients']>[0]): void {
     super.applyGradients(gradients);
-    if (++this.updates % FLUSH_EVERY !== 0) return;
-    flush((this as unknown as { accumulations: SlotVariable[] }).accumulations);
+    if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
+    zeroSubnormals((this as unknown as { accumulations: SlotVariable[] }).accumulations);
   }
 }

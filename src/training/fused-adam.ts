@@ -2,7 +2,7 @@
  * tfjs' AdamOptimizer.applyGradients with each weight's arithmetic in one fused kernel
  * (src/ops/adam-update.ts) instead of 13 ops, keeping the optimizer's own state (moment slots,
  * beta powers, iteration count) in tfjs' form, so that getWeights, setWeights and dispose work as
- * before. Used by FlushingAdam where the backend has the kernel.
+ * before. Used by FusedAdamFlushingSubnormals where the backend has the kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { adamUpdate } from '../ops/adam-update';

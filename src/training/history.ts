@@ -26,6 +26,18 @@ export interface UpdateRecord {
   loss: number;
 }
 
+/**
+ * What ended a run before its last epoch: a NaN or infinite loss, early stopping, a target reached,
+ * a training budget spent, or any other callback.
+ */
+export type StopKind = 'non-finite-loss' | 'early-stopping' | 'target-reached' | 'budget' | 'callback';
+
+export interface StopReason {
+  kind: StopKind;
+  /** For people, e.g. `loss became NaN at epoch 1, step 6 (update 6)`. */
+  message: string;
+}
+
 export interface History {
   model: string;
   strategy: string;
@@ -39,5 +51,5 @@ export interface History {
   updates: UpdateRecord[];
   updateLossEvery: number;
   /** Why training ended before the last epoch, or null. */
-  stopReason: string | null;
+  stopReason: StopReason | null;
 }

@@ -1,3 +1,4 @@
+/** The trainer's public surface: train, evaluate, the stock callbacks, optimizers and the run record. */
 export { train } from './train';
 export type { TrainResult } from './train';
 export type { TrainOptions } from './options';
@@ -8,4 +9,4 @@ export type { Callback, TrainControl, TrainInfo, StepProgress, EarlyStoppingOpti
 export { progressBar, formatEpoch } from './progress-bar';
 export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
 export type { OptimizerName } from './optimizers';
-export type { History, EpochRecord, UpdateRecord } from './history';
+export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';

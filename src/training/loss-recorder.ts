@@ -25,7 +25,7 @@ export class LossRecorder {
   }
 
   /** Reads all pending losses with one async download and releases them. */
-  async flush(): Promise<UpdateRecord[]> {
+  async read(): Promise<UpdateRecord[]> {
     if (this.tensors.length === 0) return [];
     const stacked = tf.stack(this.tensors);
     tf.dispose(this.tensors);
@@ -48,11 +48,11 @@ export class EpochTotals {
   private samples = 0;
 
   add(loss: tf.Scalar, correct: tf.Scalar | null, batchSize: number): void {
-    const lossSum = tf.tidy(() => tf.add(this.lossSum, tf.mul(loss, batchSize)) as tf.Scalar);
+    const lossSum = tf.tidy(() => tf.add<tf.Scalar>(this.lossSum, tf.mul(loss, batchSize)));
     this.lossSum.dispose();
     this.lossSum = lossSum;
     if (correct) {
-      const correctSum = tf.add(this.correctSum, correct) as tf.Scalar;
+      const correctSum = tf.add<tf.Scalar>(this.correctSum, correct);
       this.correctSum.dispose();
       this.correctSum = correctSum;
     }

@@ -1,6 +1,6 @@
 /** Optimizer names the CLI and options accept, their default learning rates, and construction. */
 import * as tf from '@tensorflow/tfjs';
-import { FlushingAdam, FlushingMomentum } from './flush-denormals';
+import { FusedAdamFlushingSubnormals, MomentumFlushingSubnormals } from './flush-denormals';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -20,9 +20,9 @@ export function makeOptimizer(name: OptimizerName, learningRate = DEFAULT_LEARNI
       return tf.train.sgd(learningRate);
     // tf.train.momentum / tf.train.adam with the same defaults, plus subnormal flushing.
     case 'momentum':
-      return new FlushingMomentum(learningRate, MOMENTUM, false);
+      return new MomentumFlushingSubnormals(learningRate, MOMENTUM, false);
     case 'adam':
-      return new FlushingAdam(learningRate, 0.9, 0.999);
+      return new FusedAdamFlushingSubnormals(learningRate, 0.9, 0.999);
     default:
       throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(name)}`);
   }

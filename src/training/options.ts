@@ -1,10 +1,11 @@
 /**
- * The trainer's options, each default documented, and their resolution (validated once, at the
- * edge). The strategy owns batching, the trainer owns epochs, optimizer and callbacks.
+ * The trainer's options, each default documented, and their resolution in one place: validated
+ * once, the seed defaulted once, the validation fraction split off with it. The strategy owns
+ * batching, the trainer owns epochs, optimizer and callbacks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Strategy, miniBatch } from '../batching';
-import type { Dataset } from '../data/dataset';
+import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
 import type { Callback } from './callbacks';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
 
@@ -34,6 +35,11 @@ export interface TrainOptions {
 }
 
 export interface ResolvedTrainOptions {
+  /** The data trained on: `data`, or what is left of it after the validation split. */
+  trainData: Dataset;
+  validation: Dataset | null;
+  /** Data sets made here (the split), released by `releaseTrainOptions`. */
+  ownedData: Dataset[];
   strategy: Strategy;
   optimizer: tf.Optimizer;
   optimizerName: string;
@@ -48,32 +54,51 @@ export interface ResolvedTrainOptions {
   warn: (message: string) => void;
 }
 
-export function resolveTrainOptions(options: TrainOptions, trainSize: number): ResolvedTrainOptions {
+/**
+ * Checks and defaults every option against `data`, splits off the validation fraction, and makes the
+ * optimizer (last, so that nothing is left to release when a check fails).
+ */
+export function resolveTrainOptions(options: TrainOptions, data: Dataset): ResolvedTrainOptions {
   const strategy = options.strategy ?? miniBatch(32);
   const epochs = options.epochs ?? 5;
   const seed = options.seed ?? 0;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-  const updatesPerEpoch = strategy.updatesPerEpoch(trainSize);
-  const updateLossEvery = options.updateLossEvery ?? Math.max(1, Math.ceil(updatesPerEpoch / 500));
-  if (!Number.isInteger(updateLossEvery) || updateLossEvery < 1) {
-    throw new Error(`updateLossEvery must be a positive integer, got ${updateLossEvery}`);
+  const given = options.validation;
+  const split = typeof given === 'number' ? splitDataset(data, given, seed) : null;
+  const trainData = split ? split.train : data;
+  const ownedData = split ? [split.train, split.validation] : [];
+  const validation = split ? split.validation : ((given as Dataset | undefined) ?? null);
+  try {
+    const updatesPerEpoch = strategy.updatesPerEpoch(trainData.size);
+    const updateLossEvery = options.updateLossEvery ?? Math.max(1, Math.ceil(updatesPerEpoch / 500));
+    if (!Number.isInteger(updateLossEvery) || updateLossEvery < 1) {
+      throw new Error(`updateLossEvery must be a positive integer, got ${updateLossEvery}`);
+    }
+    return {
+      trainData,
+      validation,
+      ownedData,
+      strategy,
+      epochs,
+      seed,
+      updateLossEvery,
+      stopOnNaN: options.stopOnNaN ?? true,
+      allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
+      callbacks: options.callbacks ?? [],
+      warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
+      ...resolveOptimizer(options),
+    };
+  } catch (error) {
+    ownedData.forEach(disposeDataset);
+    throw error;
   }
-  const { optimizer, optimizerName, ownsOptimizer, learningRate } = resolveOptimizer(options);
-  return {
-    strategy,
-    optimizer,
-    optimizerName,
-    ownsOptimizer,
-    learningRate,
-    epochs,
-    seed,
-    updateLossEvery,
-    stopOnNaN: options.stopOnNaN ?? true,
-    allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
-    callbacks: options.callbacks ?? [],
-    warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
-  };
+}
+
+/** Releases what resolveTrainOptions made: the split data sets and an optimizer made from a name. */
+export function releaseTrainOptions(opts: ResolvedTrainOptions): void {
+  opts.ownedData.forEach(disposeDataset);
+  if (opts.ownsOptimizer) opts.optimizer.dispose();
 }
 
 function resolveOptimizer(options: TrainOptions) {

@@ -1,6 +1,6 @@
 /**
- * One weight update: gather the batch by index from the data set's tensors, forward in training
- * mode, loss, gradient, update. With micro-batches the gradients of the chunks, each weighted by its
+ * One weight update: gather the batch by index from the data set's tensors (the identity batch is
+ * the data set itself), forward in training mode, loss, gradient, update. With micro-batches the gradients of the chunks, each weighted by its
  * share of the batch, are summed before the single update, so the result equals the one-shot
  * gradient of the batch mean loss while only one chunk's activations exist at a time.
  */
@@ -13,6 +13,8 @@ export interface StepContext {
   data: Dataset;
   optimizer: tf.Optimizer;
   variables: tf.Variable[];
+  /** Called before the forward pass of each chunk (0 for a single step), e.g. to seed dropout. */
+  beforeForward?: (chunk: number) => void;
 }
 
 /** Device-side results of one update; the caller disposes them. `correct` is null for regression. */
@@ -26,18 +28,26 @@ interface Forward {
   correct: tf.Scalar | null;
 }
 
-/** The batch's samples, gathered by index (every sample in order when `indices` is null). */
+/** The batch's samples, gathered by index, or the data set's own tensors for the identity batch. */
 interface Batch {
   x: tf.Tensor;
   y: tf.Tensor;
 }
 
+/** Whether `indices` is 0, 1, ..., size - 1: every sample, in order (an unshuffled full batch). */
+export function isIdentityBatch(indices: Int32Array, size: number): boolean {
+  if (indices.length !== size) return false;
+  for (let i = 0; i < size; i++) if (indices[i] !== i) return false;
+  return true;
+}
+
 /**
  * Gathers outside the gradient tape: data needs no gradient, and on the tape the engine would also
- * keep a copy of the whole data set tensor (the saved input of the gather) at every step.
+ * keep a copy of the whole data set tensor (the saved input of the gather) at every step. The
+ * identity batch is the data set itself, so it skips the gather and its copy of N samples.
  */
-function gatherBatch(data: Dataset, indices: Int32Array | null): Batch {
-  if (!indices) return { x: data.x, y: data.y };
+function gatherBatch(data: Dataset, indices: Int32Array): Batch {
+  if (isIdentityBatch(indices, data.size)) return { x: data.x, y: data.y };
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
     return { x: tf.gather(data.x, idx), y: tf.gather(data.y, idx) };
@@ -49,19 +59,20 @@ function releaseBatch(data: Dataset, batch: Batch): void {
 }
 
 /** Forward pass in training mode on one gathered batch. */
-function forward({ model, data }: StepContext, batch: Batch): Forward {
+function forward({ model, data, beforeForward }: StepContext, batch: Batch, chunk: number): Forward {
+  beforeForward?.(chunk);
   const outputs = model.apply(batch.x, { training: true }) as tf.Tensor;
   return lossAndCorrect(data.task, batch.y, outputs);
 }
 
-/** One update on a whole batch. `indices` null means every sample in order (unshuffled full batch). */
-export function singleStep(ctx: StepContext, indices: Int32Array | null): StepResult {
+/** One update on a whole batch. */
+export function singleStep(ctx: StepContext, indices: Int32Array): StepResult {
   const batch = gatherBatch(ctx.data, indices);
   try {
     let correct: tf.Scalar | null = null;
     const loss = ctx.optimizer.minimize(
       () => {
-        const result = forward(ctx, batch);
+        const result = forward(ctx, batch, 0);
         correct = result.correct && tf.keep(result.correct);
         return result.loss;
       },
@@ -81,11 +92,11 @@ export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepRes
   let loss: tf.Scalar = tf.scalar(0);
   let correct: tf.Scalar | null = ctx.data.task === 'classification' ? tf.scalar(0) : null;
   try {
-    for (const chunk of chunks) {
+    for (const [index, chunk] of chunks.entries()) {
       let chunkCorrect: tf.Scalar | null = null;
       const batch = gatherBatch(ctx.data, chunk);
       const result = tf.variableGrads(() => {
-        const f = forward(ctx, batch);
+        const f = forward(ctx, batch, index);
         chunkCorrect = f.correct && tf.keep(f.correct);
         return tf.mul(f.loss, chunk.length / total);
       }, ctx.variables);

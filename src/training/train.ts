@@ -1,18 +1,20 @@
 /**
  * The training loop: for each epoch, the strategy's index batches in order, one update per batch
- * (gathered from the data set's tensors on the backend), losses read asynchronously in batches,
- * validation at the epoch's end, callbacks throughout. It knows nothing of shuffling or files.
+ * (./step gathers it and applies it), dropout seeded per update, losses read asynchronously in
+ * batches, validation at the epoch's end, callbacks throughout. Options come resolved from
+ * ./options; the loop knows nothing of shuffling, splitting or files.
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitIntoMicroBatches } from '../batching';
-import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
+import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
-import { ResolvedTrainOptions, TrainOptions, resolveTrainOptions } from './options';
+import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
 
 export interface TrainResult {
@@ -21,46 +23,43 @@ export interface TrainResult {
   history: History;
 }
 
-/** Read the pending sampled losses at least this often, so NaN checks and progress stay current. */
-const FLUSH_EVERY = 256;
+/** What the loop passes to each step, and the dropout seeds it sets before each forward pass. */
+interface LoopContext extends StepContext {
+  dropout: DropoutSeeds;
+}
+
+/** Read the pending sampled losses after at most this many, so NaN checks and progress stay current. */
+const READ_LOSSES_EVERY = 256;
 
 export async function train(
   modelOrBuilder: tf.LayersModel | ModelBuilder,
   data: Dataset,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const split =
-    typeof options.validation === 'number' ? splitDataset(data, options.validation, options.seed ?? 0) : null;
-  const trainData = split ? split.train : data;
-  const validation = split ? split.validation : (options.validation as Dataset | undefined);
-  const opts = resolveTrainOptions(options, trainData.size);
-  const model =
-    modelOrBuilder instanceof tf.LayersModel
-      ? modelOrBuilder
-      : modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed);
+  const opts = resolveTrainOptions(options, data);
+  const { trainData } = opts;
+  const built = !(modelOrBuilder instanceof tf.LayersModel);
   try {
-    checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
-    const warning = accumulationWarning(model, opts.strategy, trainData.size);
-    if (warning) opts.warn(warning);
-    const describe = modelOrBuilder instanceof tf.LayersModel ? model.name : modelOrBuilder.describe();
-    const history = await runEpochs(model, describe, trainData, validation, opts);
-    return { model, history };
-  } catch (error) {
-    if (!(modelOrBuilder instanceof tf.LayersModel)) model.dispose();
-    throw error;
+    const model = built
+      ? modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed)
+      : modelOrBuilder;
+    try {
+      checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
+      const warning = accumulationWarning(model, opts.strategy, trainData.size);
+      if (warning) opts.warn(warning);
+      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
+      return { model, history };
+    } catch (error) {
+      if (built) model.dispose();
+      throw error;
+    }
   } finally {
-    if (split) [split.train, split.validation].forEach(disposeDataset);
-    if (opts.ownsOptimizer) opts.optimizer.dispose();
+    releaseTrainOptions(opts);
   }
 }
 
-async function runEpochs(
-  model: tf.LayersModel,
-  describe: string,
-  data: Dataset,
-  validation: Dataset | undefined,
-  opts: ResolvedTrainOptions,
-): Promise<History> {
+async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
+  const { trainData: data, validation } = opts;
   const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
   const history: History = {
     model: describe,
@@ -83,11 +82,12 @@ async function runEpochs(
       return history.stopReason;
     },
   };
-  const ctx: StepContext = {
+  const ctx: LoopContext = {
     model,
     data,
     optimizer: opts.optimizer,
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    dropout: dropoutSeeds(model, opts.seed),
   };
   const info = {
     epochs: opts.epochs,
@@ -98,22 +98,26 @@ async function runEpochs(
   };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
   const recorder = new LossRecorder(opts.updateLossEvery);
-  for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
-    const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
-    if (validation) {
-      const val = await evaluate(model, validation);
-      record.valLoss = val.loss;
-      record.valAccuracy = val.accuracy;
+  try {
+    for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
+      const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
+      if (validation) {
+        const val = await evaluate(model, validation);
+        record.valLoss = val.loss;
+        record.valAccuracy = val.accuracy;
+      }
+      history.epochs.push(record);
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
     }
-    history.epochs.push(record);
-    for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
+  } finally {
+    ctx.dropout.restore();
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(history);
   return history;
 }
 
 async function runEpoch(
-  ctx: StepContext,
+  ctx: LoopContext,
   epoch: number,
   opts: ResolvedTrainOptions,
   recorder: LossRecorder,
@@ -122,21 +126,20 @@ async function runEpoch(
   history: History,
 ): Promise<EpochRecord> {
   const batches = opts.strategy.batches(ctx.data.size, epoch, opts.seed);
-  // An unshuffled full batch is the data set itself: skip the gather (and its copy of N samples).
-  const wholeInOrder = opts.strategy.kind === 'full' && !opts.strategy.shuffle;
   const totals = new EpochTotals();
-  const flush = async (): Promise<void> => {
-    const records = await recorder.flush();
+  const readLosses = async (): Promise<void> => {
+    const records = await recorder.read();
     history.updates.push(...records);
     for (const cb of callbacks) await cb.onLosses?.(records, control);
   };
   const start = performance.now();
   const updatesBefore = history.epochs.reduce((n, e) => n + e.updates, 0);
-  const stepCallbacks = callbacks.filter((cb) => cb.onStep);
+  const stepCallbacks = callbacks.filter((cb) => cb.onStep !== undefined);
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
-    const result = runStep(ctx, batch, wholeInOrder, opts.strategy.microBatch);
+    const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
+    const result = runStep(seeded, batch, opts.strategy.microBatch);
     recorder.record(epoch, steps, update, result.loss);
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
@@ -145,10 +148,10 @@ async function runEpoch(
       const progress = { epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 };
       for (const cb of stepCallbacks) cb.onStep?.(progress, control);
     }
-    if (recorder.pending >= FLUSH_EVERY) await flush();
+    if (recorder.pending >= READ_LOSSES_EVERY) await readLosses();
     if (control.stopReason) break;
   }
-  await flush();
+  await readLosses();
   const sums = await totals.read();
   return {
     epoch,
@@ -162,13 +165,7 @@ async function runEpoch(
   };
 }
 
-function runStep(
-  ctx: StepContext,
-  batch: Int32Array,
-  wholeInOrder: boolean,
-  microBatch: number | undefined,
-): StepResult {
+function runStep(ctx: StepContext, batch: Int32Array, microBatch: number | undefined): StepResult {
   const chunks = splitIntoMicroBatches(batch, microBatch);
-  if (chunks.length > 1) return accumulatedStep(ctx, chunks);
-  return singleStep(ctx, wholeInOrder ? null : batch);
+  return chunks.length > 1 ? accumulatedStep(ctx, chunks) : singleStep(ctx, batch);
 }

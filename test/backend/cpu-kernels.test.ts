@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels, useBackend } from '../../src/backend';
-import { FlushingAdam } from '../../src/training/flush-denormals';
+import { FusedAdamFlushingSubnormals } from '../../src/training/flush-denormals';
 import { mlp } from '../../models';
 import { onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 import { StepsResult, trainSteps } from '../helpers/train-steps';
@@ -13,7 +13,7 @@ function trainOnCpu(): Promise<StepsResult> {
     model: mlp({ hidden: [8, 6], batchNorm: true }).build({ inputShape: [5], outputs: 3 }, 3),
     x: tf.tensor2d(seededValues(30, 1), [6, 5]),
     y: tf.oneHot(tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32'), 3).toFloat(),
-    optimizer: new FlushingAdam(0.01, 0.9, 0.999),
+    optimizer: new FusedAdamFlushingSubnormals(0.01, 0.9, 0.999),
   });
 }
 

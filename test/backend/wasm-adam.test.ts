@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { FlushingAdam } from '../../src/training/flush-denormals';
+import { FusedAdamFlushingSubnormals } from '../../src/training/flush-denormals';
 import { ADAM_UPDATE, hasFusedAdamUpdate } from '../../src/ops/adam-update';
 import { seededValues } from '../helpers/kernel-reference';
 import type { WasmHeapBackend } from '../../src/backend/wasm-kernels/heap-backend';
@@ -48,14 +48,14 @@ describe('fused Adam update (wasm)', () => {
     expect(hasFusedAdamUpdate()).to.equal(true);
   });
 
-  it("FlushingAdam's fused updates equal tfjs' AdamOptimizer bit for bit, moments and iteration count included", async () => {
-    const fused = await afterUpdates(new FlushingAdam(0.01, 0.9, 0.999), 5);
+  it("FusedAdamFlushingSubnormals's fused updates equal tfjs' AdamOptimizer bit for bit, moments and iteration count included", async () => {
+    const fused = await afterUpdates(new FusedAdamFlushingSubnormals(0.01, 0.9, 0.999), 5);
     const stock = await afterUpdates(tf.train.adam(0.01, 0.9, 0.999), 5);
     expect(fused).to.deep.equal(stock);
   });
 
   it('the TypeScript fallback (no SIMD) gives the same bits as the SIMD kernel', () => {
-    const kernel = tf.getKernel(ADAM_UPDATE, 'wasm')!;
+    const kernel = tf.getKernel(ADAM_UPDATE, 'wasm');
     const backend = tf.backend() as unknown as WasmHeapBackend;
     // Without the Emscripten module in view, the kernel cannot find the memory for its SIMD module.
     const noSimd = {

@@ -315,7 +315,10 @@ describe('wasm convolution gradients', () => {
       const ctx = { model, data, optimizer, variables: model.trainableWeights.map((w) => w.read() as tf.Variable) };
       const result: number[] = [];
       for (let step = 0; step < 3; step++) {
-        const { loss, correct } = singleStep(ctx, null);
+        const { loss, correct } = singleStep(
+          ctx,
+          Int32Array.from({ length: batch }, (_, i) => i),
+        );
         result.push(loss.dataSync()[0]);
         tf.dispose([loss, correct as tf.Scalar]);
       }

@@ -3,6 +3,7 @@
  * test accuracies, and how the run ended, without training anything.
  */
 import type { RunResult } from '../../src/experiment/result';
+import type { StopReason } from '../../src/training';
 
 export interface RunSketch {
   strategy?: string;
@@ -60,7 +61,7 @@ export function run(sketch: RunSketch = {}): RunResult {
       updates: losses.map((loss, i) => ({ epoch: i, step: 0, update: i * 10, loss })),
       updateLossEvery: 1,
       // A test's stopReason may be either form the report reads.
-      stopReason: (sketch.stopReason ?? null) as string | null,
+      stopReason: (sketch.stopReason ?? null) as unknown as StopReason | null,
       trainSize: 320,
     },
     test: { loss: last.valLoss ?? Number.NaN, accuracy: last.valAccuracy },

@@ -153,7 +153,10 @@ describe('train', () => {
       epochs: 3,
       updateLossEvery: 1,
     });
-    expect(history.stopReason).to.equal('loss became NaN at epoch 1, step 6 (update 6)');
+    expect(history.stopReason).to.deep.equal({
+      kind: 'non-finite-loss',
+      message: 'loss became NaN at epoch 1, step 6 (update 6)',
+    });
     expect(history.epochs).to.have.length(1);
     model.dispose();
     disposeDataset(data);
@@ -203,7 +206,10 @@ describe('train', () => {
       learningRate: 0.05,
       callbacks: [stopAtAccuracy(0.9)],
     });
-    expect(target.history.stopReason).to.match(/^target reached: accuracy (0\.9\d*|1\.0+) >= 0\.9 after epoch \d+$/);
+    expect(target.history.stopReason?.kind).to.equal('target-reached');
+    expect(target.history.stopReason?.message).to.match(
+      /^target reached: accuracy (0\.9\d*|1\.0+) >= 0\.9 after epoch \d+$/,
+    );
     expect(target.history.epochs.length).to.be.lessThan(50);
     target.model.dispose();
     const early = await train(logistic(), data, {
@@ -212,7 +218,10 @@ describe('train', () => {
       learningRate: 1e-9,
       callbacks: [earlyStopping({ monitor: 'loss', patience: 2, minDelta: 1e-3 })],
     });
-    expect(early.history.stopReason).to.equal('early stopping: loss did not improve for 2 epochs');
+    expect(early.history.stopReason).to.deep.equal({
+      kind: 'early-stopping',
+      message: 'early stopping: loss did not improve for 2 epochs',
+    });
     expect(early.history.epochs).to.have.length(3);
     early.model.dispose();
     disposeDataset(data);
