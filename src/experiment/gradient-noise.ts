@@ -115,7 +115,7 @@ export function flatGradient(
         () => tf.mul(meanLoss(data.task, y, model.apply(x, { training: true }) as tf.Tensor), size / total),
         variables,
       );
-      return tf.concat(variables.map((v) => tf.reshape(grads[v.name], [-1]))) as tf.Tensor1D;
+      return tf.concat<tf.Tensor1D>(variables.map((v) => tf.reshape(grads[v.name], [-1])));
     });
     if (sum) {
       const next: tf.Tensor1D = tf.add(sum, part);
@@ -127,7 +127,12 @@ export function flatGradient(
 }
 
 /** The samples of one chunk: a gather by index, or a slice (no copy for the whole set in one chunk). */
-function chunkOf(data: Dataset, indices: Int32Array | null, start: number, size: number): { x: tf.Tensor; y: tf.Tensor } {
+function chunkOf(
+  data: Dataset,
+  indices: Int32Array | null,
+  start: number,
+  size: number,
+): { x: tf.Tensor; y: tf.Tensor } {
   if (indices) {
     const idx = tf.tensor1d(indices.subarray(start, start + size), 'int32');
     return { x: tf.gather(data.x, idx), y: tf.gather(data.y, idx) };

@@ -31,7 +31,7 @@ function perSampleGradients(model: tf.LayersModel, d: Dataset): number[][] {
   const [kernel, bias] = model.getWeights().map((w) => Array.from(w.dataSync()));
   const outputs = bias.length;
   const x = d.x.arraySync() as number[][];
-  const y = d.y.arraySync() as number[][];
+  const y = d.y.arraySync();
   return x.map((xi, i) => {
     const z = bias.map((b, c) => b + xi.reduce((s, v, f) => s + v * kernel[f * outputs + c], 0));
     let delta: number[];
@@ -86,7 +86,13 @@ for (const task of ['classification', 'regression'] as const) {
 
     it('B = N: the batch is the training set, so the noise is 0 by definition and no batch is drawn', async () => {
       const noise = await measureGradientNoise(model, d, { batchSize: N, seed: 0 });
-      expect(noise).to.include({ batchSize: N, batches: 0, meanSquaredDeviation: 0, standardError: 0, relativeVariance: 0 });
+      expect(noise).to.include({
+        batchSize: N,
+        batches: 0,
+        meanSquaredDeviation: 0,
+        standardError: 0,
+        relativeVariance: 0,
+      });
       expect(closedForm(gradients, N).absolute).to.equal(0);
     });
   });
