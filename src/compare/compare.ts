@@ -12,7 +12,7 @@ import { writeReport } from '../report/report';
 import type { Cell } from '../experiment/cells';
 import { planExperiment } from '../experiment/plan';
 import { appendResult, ensureTrailingNewline, finishedIds, readResults } from './results-file';
-import type { RunResult } from '../experiment/result';
+import { RunResult, describeBudget } from '../experiment/result';
 import { CellRunner, inProcessRunner, stopWhenAborted } from './runners';
 import { startWorker } from './worker-process';
 import { PoolInterrupted, runPool } from './pool';
@@ -175,6 +175,6 @@ async function checkOutputDir(
 function describeResult(r: RunResult): string {
   if (r.status === 'failed') return `${r.id}: failed: ${r.error}`;
   const acc = r.test?.accuracy;
-  const seconds = r.timing?.totalSeconds ?? 0;
-  return `${r.id}: test accuracy ${acc === null || acc === undefined ? '-' : `${(100 * acc).toFixed(2)}%`}, ${seconds.toFixed(1)}s`;
+  const accuracy = acc === null || acc === undefined ? '-' : `${(100 * acc).toFixed(2)}%`;
+  return `${r.id}: test accuracy ${accuracy}, ${r.budget ? describeBudget(r.budget) : ''}`;
 }

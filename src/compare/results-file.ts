@@ -1,10 +1,11 @@
 /**
  * results.jsonl: one JSON line per finished run, appended as each run ends, so a crash loses no
- * finished run. Reading tolerates a torn last line (a crash mid-append) and says so.
+ * finished run. Reading tolerates a torn last line (a crash mid-append) and says so, and reads
+ * records of older versions under this version's field names.
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunResult } from '../experiment/result';
+import { RunResult, upgradeResult } from '../experiment/result';
 
 export async function appendResult(path: string, result: RunResult): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -31,7 +32,7 @@ export async function readResults(path: string): Promise<ReadResults> {
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      results.push(JSON.parse(line) as RunResult);
+      results.push(upgradeResult(JSON.parse(line) as RunResult));
     } catch {
       skippedLines.push(i + 1);
     }

@@ -10,8 +10,8 @@ export async function writeRunEvents(logRoot: string, result: RunResult): Promis
   for (const e of result.history.epochs) {
     writer.scalar('epoch/train_loss', e.loss, e.epoch + 1);
     if (e.accuracy !== null) writer.scalar('epoch/train_accuracy', e.accuracy, e.epoch + 1);
-    if (e.valLoss !== null) writer.scalar('epoch/test_loss', e.valLoss, e.epoch + 1);
-    if (e.valAccuracy !== null) writer.scalar('epoch/test_accuracy', e.valAccuracy, e.epoch + 1);
+    if (e.testLoss !== null) writer.scalar('epoch/test_loss', e.testLoss, e.epoch + 1);
+    if (e.testAccuracy !== null) writer.scalar('epoch/test_accuracy', e.testAccuracy, e.epoch + 1);
     writer.scalar('epoch/seconds', e.seconds, e.epoch + 1);
   }
   for (const c of result.checkpoints ?? [])

@@ -1,21 +1,34 @@
 /**
- * Training budgets that make runs comparable: equal epochs, equal weight updates, or equal
- * wall-clock seconds. Epoch budgets are the trainer's `epochs`; the other two stop the trainer
- * mid-epoch through a callback once the budget is spent.
+ * Training budgets that make runs comparable: equal epochs, equal weight updates, or equal seconds
+ * of training. Epoch budgets are the trainer's `epochs`; the other two stop the trainer mid-epoch
+ * through a callback once the budget is spent. A seconds budget counts training only: each epoch's
+ * own seconds (as the trainer records them, test evaluation excluded) and, within the current epoch,
+ * the time since the previous epoch's callbacks ended (so probes and evaluation are not counted).
  */
 import type { Callback } from '../training';
 
 export type Budget =
   { kind: 'epochs'; epochs: number } | { kind: 'updates'; updates: number } | { kind: 'seconds'; seconds: number };
 
-/** Epochs to give the trainer: enough for the budget, with the callback ending it exactly. */
+/**
+ * Epochs to give the trainer: enough for the budget, with the callback ending it exactly. A seconds
+ * budget has no epoch count of its own: the trainer gets an unbounded one.
+ */
 export function epochsFor(budget: Budget, updatesPerEpoch: number): number {
   if (budget.kind === 'epochs') return budget.epochs;
   if (budget.kind === 'updates') return Math.ceil(budget.updates / updatesPerEpoch);
   return Number.MAX_SAFE_INTEGER;
 }
 
-/** Stops training when an update or seconds budget is spent; null for an epoch budget. */
+/** The budget's limit in its own unit. */
+export function budgetLimit(budget: Budget): number {
+  return budget.kind === 'epochs' ? budget.epochs : budget.kind === 'updates' ? budget.updates : budget.seconds;
+}
+
+/**
+ * Stops training when an update or seconds budget is spent; null for an epoch budget. Place it last
+ * among the callbacks, so that the time other callbacks take at an epoch's end is not counted.
+ */
 export function budgetCallback(budget: Budget, now: () => number = () => performance.now()): Callback | null {
   if (budget.kind === 'epochs') return null;
   if (budget.kind === 'updates') {
@@ -26,14 +39,19 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
       },
     };
   }
-  let start = 0;
+  let finishedEpochs = 0;
+  let epochStart = 0;
   return {
     onTrainBegin: () => {
-      start = now();
+      epochStart = now();
     },
     onStep: (_progress, control) => {
-      if (now() - start >= budget.seconds * 1000)
-        control.stop({ kind: 'budget', message: `budget: ${budget.seconds} seconds` });
+      if (finishedEpochs + (now() - epochStart) / 1000 >= budget.seconds)
+        control.stop({ kind: 'budget', message: `budget: ${budget.seconds} seconds of training` });
+    },
+    onEpochEnd: (record) => {
+      finishedEpochs += record.seconds;
+      epochStart = now();
     },
   };
 }

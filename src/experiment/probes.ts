@@ -1,10 +1,11 @@
 /**
- * Measurements taken at a few checkpoints of a run, on a fixed probe set of training samples:
- * - gradient noise: how far the gradients of K batches of the strategy's size scatter around the
- *   gradient of the whole probe set, E||g_batch - g_probe||^2 / ||g_probe||^2 (0 for full batch);
- * - per hidden layer, the mean and standard deviation of its output (after the activation), and
- *   per weighted layer the norm of its kernel's gradient: internal covariate shift and vanishing
- *   gradients made visible, with BN on and off.
+ * Measurements taken at a few checkpoints of a run:
+ * - gradient noise of the strategy's batches against the gradient of the whole training set
+ *   (gradient-noise.ts owns the estimator);
+ * - per hidden layer, on a fixed probe set of training samples, the mean and standard deviation of
+ *   its output (after the activation), and per weighted layer the norm of its kernel's gradient:
+ *   internal covariate shift and vanishing gradients made visible, with BN on and off. A model
+ *   without hidden layers (logistic) has no layer statistics, only its output layer's gradient norm.
  * Probes run in training mode (as the updates do) and restore BN moving statistics afterwards, so
  * measuring never changes the run.
  */
@@ -12,13 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { meanLoss } from '../training/objective';
 import { createRng, deriveSeed, permutation } from '../util/random';
+import { GradientNoise, measureGradientNoise } from './gradient-noise';
 
-export interface GradientNoise {
-  batchSize: number;
-  batches: number;
-  /** Mean squared distance of batch gradients from the probe gradient, relative to its squared norm. */
-  relativeVariance: number;
-}
+export type { GradientNoise } from './gradient-noise';
 
 export interface LayerStat {
   layer: string;
@@ -41,84 +38,33 @@ export interface Checkpoint {
 }
 
 export interface ProbeOptions {
-  /** Samples in the probe set. Default: 1024. */
+  /** Samples in the probe set of the layer statistics. Default: 1024. */
   probeSize?: number;
-  /** Batches whose gradients are compared with the probe gradient. Default: 16. */
+  /** Batches whose gradients are compared with the whole-set gradient. Default: 32. */
   batches?: number;
 }
 
-/** Takes one checkpoint of `model` on `data` for batches of `batchSize`. */
+/** How the strategy's updates see the data: samples per update and the micro-batch, if any. */
+export interface ProbeBatching {
+  batchSize: number;
+  microBatch?: number;
+}
+
+/** Takes one checkpoint of `model` on `data` for the strategy's batches. */
 export async function takeCheckpoint(
   model: tf.LayersModel,
   data: Dataset,
-  batchSize: number,
+  batching: ProbeBatching,
   seed: number,
   at: { epoch: number; updates: number },
   options: ProbeOptions = {},
 ): Promise<Checkpoint> {
-  const { probeSize = 1024, batches = 16 } = options;
+  const { probeSize = 1024, batches = 32 } = options;
   const probe = permutation(data.size, createRng(deriveSeed(seed, 0x9e0be))).slice(0, Math.min(probeSize, data.size));
   return withMovingStatsRestored(model, async () => {
-    const gradientNoise = await measureGradientNoise(
-      model,
-      data,
-      probe,
-      Math.min(batchSize, probe.length),
-      batches,
-      seed,
-    );
+    const gradientNoise = await measureGradientNoise(model, data, { ...batching, batches, seed });
     const { activations, gradientNorms } = await measureLayers(model, data, probe);
     return { ...at, gradientNoise, activations, gradientNorms };
-  });
-}
-
-async function measureGradientNoise(
-  model: tf.LayersModel,
-  data: Dataset,
-  probe: Int32Array,
-  batchSize: number,
-  batches: number,
-  seed: number,
-): Promise<GradientNoise> {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const full = flatGradient(model, data, probe, variables);
-  const rng = createRng(deriveSeed(seed, 0xba7c4));
-  const count = batchSize >= probe.length ? 0 : batches;
-  const ratio = tf.tidy(() => {
-    let sum = tf.scalar(0);
-    for (let k = 0; k < count; k++) {
-      const order = permutation(probe.length, rng).slice(0, batchSize);
-      const g = flatGradient(
-        model,
-        data,
-        order.map((i) => probe[i]),
-        variables,
-      );
-      sum = tf.add(sum, tf.sum(tf.square(tf.sub(g, full))));
-    }
-    return tf.div(sum, tf.mul(Math.max(count, 1), tf.sum(tf.square(full))));
-  });
-  const [value] = await ratio.data();
-  tf.dispose([ratio, full]);
-  return { batchSize, batches: count, relativeVariance: value };
-}
-
-/** All trainable gradients of the mean loss on the samples at `indices`, concatenated. */
-function flatGradient(
-  model: tf.LayersModel,
-  data: Dataset,
-  indices: Int32Array,
-  variables: tf.Variable[],
-): tf.Tensor1D {
-  return tf.tidy(() => {
-    const idx = tf.tensor1d(indices, 'int32');
-    const x = tf.gather(data.x, idx);
-    const y = tf.gather(data.y, idx);
-    const { grads } = tf.variableGrads(
-      () => meanLoss(data.task, y, model.apply(x, { training: true }) as tf.Tensor),
-      variables,
-    );
-    return tf.concat(variables.map((v) => tf.reshape(grads[v.name], [-1])));
   });
 }
 
@@ -129,11 +75,17 @@ async function measureLayers(
 ): Promise<{ activations: LayerStat[]; gradientNorms: GradNorm[] }> {
   const hidden = model.layers.filter((l) => l.getClassName() === 'Activation');
   const kernels = model.trainableWeights.filter((w) => /kernel/.test(w.originalName));
-  const statsModel = tf.model({ inputs: model.inputs, outputs: hidden.map((l) => l.output as tf.SymbolicTensor) });
+  // A model of no hidden layers (logistic) has no outputs to take statistics of.
+  const statsModel =
+    hidden.length > 0
+      ? tf.model({ inputs: model.inputs, outputs: hidden.map((l) => l.output as tf.SymbolicTensor) })
+      : null;
   const values = tf.tidy(() => {
     const idx = tf.tensor1d(probe, 'int32');
     const x = tf.gather(data.x, idx);
-    const outputs = ([] as tf.Tensor[]).concat(statsModel.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
+    const outputs = statsModel
+      ? ([] as tf.Tensor[]).concat(statsModel.apply(x, { training: true }) as tf.Tensor | tf.Tensor[])
+      : [];
     const moments = outputs.flatMap((o) => {
       const { mean, variance } = tf.moments(o);
       return [mean, tf.sqrt(variance)];

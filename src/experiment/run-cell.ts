@@ -1,16 +1,20 @@
 /**
- * Runs one cell of an experiment and measures it: the trainer's history (test metrics per epoch as
- * its validation), warm-up and steady epoch times, throughput, peak tensor memory, the tensor count
- * at the end (a leak canary), time to a target accuracy, and checkpoint probes.
+ * Runs one cell of an experiment and measures it: the trainer's history (the test set evaluated
+ * each epoch as its validation, recorded as test metrics), training times (timing.ts), the memory of
+ * one update (update-memory.ts), resident tensor bytes and the process's peak RSS, what BatchNorm
+ * normalised over, the budget used, the tensor count at the end (a leak canary), time to a target
+ * accuracy, and checkpoint probes (probes.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, train } from '../training';
-import { Budget, budgetCallback, epochsFor } from './budget';
+import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
-import type { RunResult, RunTiming } from './result';
+import type { RunEpoch, RunResult, RunTiming } from './result';
+import { timeToTarget, timingOf } from './timing';
+import { updatePeakBytes } from './update-memory';
 
 export interface CellSettings {
   budget: Budget;
@@ -49,25 +53,28 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const strategy = cell.strategy;
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
+    const batching = { batchSize, microBatch: strategy.microBatch };
     const builder = builderFor(cell);
     const checkpoints: Checkpoint[] = [];
-    let peakBytes = tf.memory().numBytes;
+    const warnings: string[] = [];
+    let residentBytes = tf.memory().numBytes;
     let updates = 0;
     const measure: Callback = {
       onStep: (p) => {
         updates = p.updates;
-        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+        residentBytes = Math.max(residentBytes, tf.memory().numBytes);
       },
       onEpochEnd: async (record) => {
         if (settings.checkpointEpochs.includes(record.epoch + 1) && model) {
           checkpoints.push(
-            await takeCheckpoint(model, data.train, batchSize, cell.seed, { epoch: record.epoch + 1, updates }),
+            await takeCheckpoint(model, data.train, batching, cell.seed, { epoch: record.epoch + 1, updates }),
           );
         }
       },
     };
     model = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, cell.seed);
-    checkpoints.push(await takeCheckpoint(model, data.train, batchSize, cell.seed, { epoch: 0, updates: 0 }));
+    // The seed builds the same initial weights for every strategy: this checkpoint compares batch sizes.
+    checkpoints.push(await takeCheckpoint(model, data.train, batching, cell.seed, { epoch: 0, updates: 0 }));
     const budget = budgetCallback(settings.budget);
     const { history } = await train(model, data.train, {
       strategy,
@@ -77,25 +84,39 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       epochs: epochsFor(settings.budget, updatesPerEpoch),
       validation: data.test ?? undefined,
       allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
-      warn: () => undefined,
-      callbacks: [measure, ...(budget ? [budget] : []), ...(settings.callbacks ?? [])],
+      warn: (message) => warnings.push(message),
+      // The budget last: what the other callbacks do at an epoch's end is not training time.
+      callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],
     });
-    const test =
-      history.epochs.length > 0 && data.test
-        ? {
-            loss: history.epochs[history.epochs.length - 1].valLoss as number,
-            accuracy: history.epochs[history.epochs.length - 1].valAccuracy,
-          }
-        : undefined;
-    const { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
+    const epochs = history.epochs.map(testMetrics);
+    const last = epochs[epochs.length - 1];
+    const test = last && data.test ? { loss: last.testLoss as number, accuracy: last.testAccuracy } : undefined;
+    const timing = timingOf(epochs, updatesPerEpoch);
+    const { updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
+    const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
+    const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
     return {
       ...base,
       status: 'ok',
       model: builder.describe(),
       history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize },
       test,
-      timing: timingOf(epochs, updatesPerEpoch),
-      memory: { peakBytes, startTensors, endTensors: 0 },
+      timing,
+      budget: {
+        kind: settings.budget.kind,
+        limit: budgetLimit(settings.budget),
+        used: budgetUsed(settings.budget, epochs, timing),
+      },
+      memory: {
+        updatePeakBytes: updatePeak,
+        residentBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        startTensors,
+        endTensors: 0,
+      },
+      batchSize,
+      bnBatch: builder.batchNorm ? Math.min(strategy.microBatch ?? batchSize, batchSize) : null,
+      warnings,
       target: settings.target === undefined ? undefined : timeToTarget(epochs, settings.target),
       checkpoints,
     };
@@ -106,29 +127,13 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
   }
 }
 
-function timingOf(epochs: EpochRecord[], updatesPerEpoch: number): RunTiming {
-  const totalSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
-  const steady = epochs.slice(1);
-  const samples = epochs.reduce((s, e) => s + e.samples, 0);
-  return {
-    firstEpochSeconds: epochs[0]?.seconds ?? 0,
-    steadyEpochSeconds: steady.length > 0 ? steady.reduce((s, e) => s + e.seconds, 0) / steady.length : null,
-    totalSeconds,
-    samplesPerSecond: totalSeconds > 0 ? samples / totalSeconds : 0,
-    updatesPerEpoch,
-  };
+/** compare holds out the test set: the trainer's validation metrics are test metrics. */
+function testMetrics({ valLoss, valAccuracy, ...rest }: EpochRecord): RunEpoch {
+  return { ...rest, testLoss: valLoss, testAccuracy: valAccuracy };
 }
 
-/** First epoch whose test (else training) accuracy reaches `target`, with cumulative seconds and updates. */
-export function timeToTarget(epochs: EpochRecord[], target: number): NonNullable<RunResult['target']> {
-  let seconds = 0;
-  let updates = 0;
-  for (const e of epochs) {
-    seconds += e.seconds;
-    updates += e.updates;
-    const accuracy = e.valAccuracy ?? e.accuracy;
-    if (accuracy !== null && accuracy >= target)
-      return { accuracy: target, reached: true, epoch: e.epoch + 1, seconds, updates };
-  }
-  return { accuracy: target, reached: false, epoch: null, seconds: null, updates: null };
+function budgetUsed(budget: Budget, epochs: RunEpoch[], timing: RunTiming): number {
+  if (budget.kind === 'epochs') return epochs.length;
+  if (budget.kind === 'updates') return epochs.reduce((n, e) => n + e.updates, 0);
+  return timing.trainingSeconds;
 }

@@ -98,8 +98,8 @@ export function epochRows(results: RunResult[]): Row[] {
         updates,
         epochSeconds: e.seconds,
       };
-      if (e.valLoss !== null) row.testLoss = e.valLoss;
-      if (e.valAccuracy !== null) row.testAccuracy = e.valAccuracy;
+      if (e.testLoss !== null) row.testLoss = e.testLoss;
+      if (e.testAccuracy !== null) row.testAccuracy = e.testAccuracy;
       rows.push(row);
     }
   }

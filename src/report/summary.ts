@@ -28,13 +28,36 @@ export interface SummaryRow {
   trainLoss: Stat | null;
   updatesPerEpoch: number | null;
   firstEpochSeconds: Stat | null;
+  /** Mean seconds of whole epochs, on the timing basis. */
   steadyEpochSeconds: Stat | null;
+  /** Seconds per update, on the timing basis. */
+  updateSeconds: Stat | null;
   samplesPerSecond: Stat | null;
+  /** Which epochs the rates are over: 'after the first epoch', 'first epoch only', or 'mixed'. */
+  timingBasis: string | null;
+  /** Relative gradient noise E||g_B - g||²/||g||² at the initial weights (the same for every strategy). */
   gradientNoise: Stat | null;
-  peakMB: Stat | null;
   /** Epochs, updates and seconds to the target accuracy over the runs that reached it, and how many did. */
   targetEpochs: Stat | null;
   targetUpdates: Stat | null;
+  /** Standard error of gradientNoise's mean from the batches drawn: sqrt(sum of squared SEs) / runs. */
+  gradientNoiseSE: number | null;
+  /** Batches drawn per run for the noise (0: the batch is the whole training set, noise 0 by definition). */
+  gradientNoiseBatches: number | null;
+  /** Absolute gradient noise E||g_B - g||² at the initial weights. */
+  gradientNoiseAbsolute: Stat | null;
+  /** Relative gradient noise at each run's own last checkpoint (its own weights, after training). */
+  gradientNoiseEnd: Stat | null;
+  /** Peak MiB one update adds above data set, model and optimizer state. */
+  updatePeakMB: Stat | null;
+  /** Largest tensor MiB held between updates. */
+  residentMB: Stat | null;
+  /** Peak resident set size (MiB) of the process that ran the runs, so far. */
+  maxRssMB: Stat | null;
+  /** Samples per update. */
+  batchSize: number | null;
+  /** Samples BatchNorm normalised over in training (the micro-batch when smaller than the batch); null without BN. */
+  bnBatch: number | null;
   targetSeconds: Stat | null;
   targetReached: string | null;
   error: string | null;
@@ -64,6 +87,14 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     stat(ok.map(f).filter((v): v is number => typeof v === 'number'));
   const lastEpoch = (r: RunResult) => r.history?.epochs[r.history.epochs.length - 1];
   const targets = ok.filter((r) => r.target);
+  const initialNoise = (r: RunResult) => r.checkpoints?.find((c) => c.epoch === 0)?.gradientNoise;
+  const finalNoise = (r: RunResult) => {
+    const last = r.checkpoints?.[r.checkpoints.length - 1];
+    return last && last.epoch > 0 ? last.gradientNoise : undefined;
+  };
+  const mib = (bytes: number | undefined) => (bytes === undefined ? null : bytes / 2 ** 20);
+  const errors = ok.map((r) => initialNoise(r)?.relativeStandardError).filter((v): v is number => v !== undefined);
+  const bases = new Set(ok.map((r) => r.timing?.basis).filter((b) => b !== undefined));
   return {
     group: cell.group,
     model: cell.model,
@@ -79,10 +110,20 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     trainLoss: pick((r) => lastEpoch(r)?.loss),
     updatesPerEpoch: ok[0]?.timing?.updatesPerEpoch ?? null,
     firstEpochSeconds: pick((r) => r.timing?.firstEpochSeconds),
-    steadyEpochSeconds: pick((r) => r.timing?.steadyEpochSeconds),
+    steadyEpochSeconds: pick((r) => r.timing?.epochSeconds),
+    updateSeconds: pick((r) => r.timing?.updateSeconds),
     samplesPerSecond: pick((r) => r.timing?.samplesPerSecond),
-    gradientNoise: pick((r) => r.checkpoints?.[r.checkpoints.length - 1]?.gradientNoise.relativeVariance),
-    peakMB: pick((r) => (r.memory ? r.memory.peakBytes / 2 ** 20 : null)),
+    timingBasis: bases.size === 0 ? null : bases.size === 1 ? [...bases][0] : 'mixed',
+    gradientNoise: pick((r) => initialNoise(r)?.relativeVariance),
+    gradientNoiseSE: errors.length > 0 ? Math.sqrt(errors.reduce((a, e) => a + e * e, 0)) / errors.length : null,
+    gradientNoiseBatches: ok.map((r) => initialNoise(r)?.batches).find((b) => b !== undefined) ?? null,
+    gradientNoiseAbsolute: pick((r) => initialNoise(r)?.meanSquaredDeviation),
+    gradientNoiseEnd: pick((r) => finalNoise(r)?.relativeVariance),
+    updatePeakMB: pick((r) => mib(r.memory?.updatePeakBytes)),
+    residentMB: pick((r) => mib(r.memory?.residentBytes)),
+    maxRssMB: pick((r) => mib(r.memory?.maxRssBytes)),
+    batchSize: ok.find((r) => r.batchSize !== undefined)?.batchSize ?? null,
+    bnBatch: ok.find((r) => r.bnBatch !== undefined)?.bnBatch ?? null,
     targetEpochs: pick((r) => r.target?.epoch),
     targetUpdates: pick((r) => r.target?.updates),
     targetSeconds: pick((r) => r.target?.seconds),
@@ -110,9 +151,19 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['updates_per_epoch', (r) => r.updatesPerEpoch],
   ...statColumns('first_epoch_seconds', (r) => r.firstEpochSeconds),
   ...statColumns('epoch_seconds', (r) => r.steadyEpochSeconds),
+  ...statColumns('update_seconds', (r) => r.updateSeconds),
   ...statColumns('samples_per_second', (r) => r.samplesPerSecond),
+  ['timing_basis', (r) => r.timingBasis],
   ...statColumns('gradient_noise', (r) => r.gradientNoise),
-  ...statColumns('peak_mb', (r) => r.peakMB),
+  ['gradient_noise_se', (r) => r.gradientNoiseSE],
+  ['gradient_noise_batches', (r) => r.gradientNoiseBatches],
+  ...statColumns('gradient_noise_absolute', (r) => r.gradientNoiseAbsolute),
+  ...statColumns('gradient_noise_end', (r) => r.gradientNoiseEnd),
+  ...statColumns('update_peak_mb', (r) => r.updatePeakMB),
+  ...statColumns('resident_mb', (r) => r.residentMB),
+  ...statColumns('max_rss_mb', (r) => r.maxRssMB),
+  ['batch_size', (r) => r.batchSize],
+  ['bn_batch', (r) => r.bnBatch],
   ...statColumns('target_epochs', (r) => r.targetEpochs),
   ...statColumns('target_updates', (r) => r.targetUpdates),
   ...statColumns('target_seconds', (r) => r.targetSeconds),
@@ -195,9 +246,13 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showTestLoss ? ['test loss'] : []),
     'train loss',
     'updates/ep',
-    's/epoch',
-    'samples/s',
-    'grad noise',
+    `s/epoch ${basisTag(rows)}`,
+    `s/update ${basisTag(rows)}`,
+    `samples/s ${basisTag(rows)}`,
+    'noise@init ± se',
+    'BN batch',
+    'update MB',
+    'max RSS MB',
     ...(showTarget ? ['target', 'epochs to target', 'updates to target', 's to target'] : []),
     ...(showStatus ? ['status'] : []),
   ];
@@ -212,9 +267,13 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showTestLoss ? [pm(r.testLoss, 4)] : []),
     pm(r.trainLoss, 4),
     r.updatesPerEpoch === null ? '-' : String(r.updatesPerEpoch),
-    pm(r.steadyEpochSeconds ?? r.firstEpochSeconds, 2),
-    pm(r.samplesPerSecond, 0),
-    pm(r.gradientNoise, 3),
+    basisMark(r, rows) + pm(r.steadyEpochSeconds, 2),
+    basisMark(r, rows) + (r.updateSeconds === null ? '-' : significant(r.updateSeconds.mean)),
+    basisMark(r, rows) + pm(r.samplesPerSecond, 0),
+    noiseCell(r),
+    r.bnBatch === null ? '-' : `${r.bnBatch}${bnChunked(r) ? '†' : ''}`,
+    pm(r.updatePeakMB, 1),
+    pm(r.maxRssMB, 0),
     ...(showTarget ? targetCells(r, pm) : []),
     ...(showStatus ? [statusCell(r)] : []),
   ]);
@@ -231,7 +290,60 @@ export function summaryTable(rows: SummaryRow[]): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    ...tableNotes(rows),
     ...(failures.length ? ['failed runs:', ...failures] : []),
     ...(stopped.length ? ['NaN-stopped runs (their numbers are those of the model when it stopped):', ...stopped] : []),
   ].join('\n');
+}
+
+/** Which epochs the rate columns are over, as their headers say it. */
+function basisTag(rows: SummaryRow[]): string {
+  const bases = new Set(rows.map((r) => r.timingBasis).filter((b) => b !== null));
+  if (bases.size === 1 && bases.has('first epoch only')) return '(ep 1)';
+  return bases.has('first epoch only') || bases.has('mixed') ? '(ep 2+; *ep 1)' : '(ep 2+)';
+}
+
+function basisWords(rows: SummaryRow[]): string {
+  const tag = basisTag(rows);
+  if (tag === '(ep 1)') return 'over the first epoch (warm-up included: runs of one epoch)';
+  const rest = 'over the epochs after the first (warm-up)';
+  return tag.includes('*') ? `${rest}; * over the first epoch (runs of one epoch)` : rest;
+}
+
+/** A star on the rows whose rates are over the first epoch, when the header names both bases. */
+function basisMark(r: SummaryRow, rows: SummaryRow[]): string {
+  const first = r.timingBasis === 'first epoch only' || r.timingBasis === 'mixed';
+  return first && basisTag(rows).includes('*') ? '*' : '';
+}
+
+/** Three significant digits, fixed for values from 0.01, exponent below. */
+function significant(v: number): string {
+  return v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2);
+}
+
+function noiseCell(r: SummaryRow): string {
+  if (r.gradientNoise === null) return '-';
+  if (r.gradientNoiseBatches === 0) return '0 (B = N)';
+  return `${significant(r.gradientNoise.mean)} ± ${significant(r.gradientNoiseSE ?? 0)}`;
+}
+
+/** BatchNorm normalised over micro-batches smaller than the batch. */
+function bnChunked(r: SummaryRow): boolean {
+  return r.bnBatch !== null && r.batchSize !== null && r.bnBatch < r.batchSize;
+}
+
+/** What the columns measure, in a few lines under the table. */
+function tableNotes(rows: SummaryRow[]): string[] {
+  const batches = rows.map((r) => r.gradientNoiseBatches).find((b) => b !== null && b > 0);
+  const notes = [
+    `s/epoch (whole epochs), s/update, samples/s: training time only, ${basisWords(rows)}.`,
+    `noise@init: E||g_B - g||² / ||g||² at the initial weights (the same for every strategy), g the whole training set's gradient, B the batch drawn without replacement; ± its standard error over ${batches ?? 'the drawn'} batches. 0 (B = N): full batch, 0 by definition.`,
+    "update MB: peak tensor memory one update adds above data, model and optimizer state. max RSS MB: the process's peak resident set size so far.",
+  ];
+  for (const r of rows.filter(bnChunked)) {
+    notes.push(
+      `† ${r.group}: BatchNorm normalised over micro-batches of ${r.bnBatch} samples, not over the whole batch of ${r.batchSize}.`,
+    );
+  }
+  return notes.map((n) => `  ${n}`);
 }

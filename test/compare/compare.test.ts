@@ -103,7 +103,7 @@ describe('compare', function () {
     const one = await compare(small, { outDir: join(dir, 'one'), report: false });
     const two = await compare(small, { outDir: join(dir, 'two'), report: false, jobs: 2 });
     const losses = (r: typeof one) =>
-      r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.valAccuracy])]);
+      r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.testAccuracy])]);
     expect(losses(two)).to.deep.equal(losses(one));
   });
 

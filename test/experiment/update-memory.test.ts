@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { mlp } from '../../models';
+import { fullBatch, miniBatch } from '../../src/batching';
+import { Dataset, disposeDataset, toDataset } from '../../src/data/dataset';
+import { updatePeakBytes } from '../../src/experiment/update-memory';
+import { createRng, gaussian } from '../../src/util/random';
+import type { Strategy } from '../../src/batching';
+
+const N = 2000;
+
+describe('update peak memory', function () {
+  this.timeout(120000);
+  let data: Dataset;
+  before(() => {
+    const rng = createRng(1);
+    data = toDataset(
+      {
+        features: Float32Array.from({ length: N * 64 }, () => gaussian(rng)),
+        inputShape: [64],
+        targets: Int32Array.from({ length: N }, () => Math.floor(rng() * 10)),
+      },
+      { name: 'memory', task: 'classification', numClasses: 10 },
+    );
+  });
+  after(() => disposeDataset(data));
+
+  const peak = (strategy: Strategy): Promise<number> =>
+    updatePeakBytes({ builder: mlp(), data, strategy, optimizer: 'adam', learningRate: 0.001, seed: 0 });
+
+  it('is far higher for full batch than for full/micro:m, grows about linearly in m, and leaks no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const full = await peak(fullBatch());
+    const micro: number[] = [];
+    for (const m of [100, 200, 400]) micro.push(await peak(fullBatch({ microBatch: m })));
+    expect(tf.memory().numTensors).to.equal(before);
+    expect(full).to.be.greaterThan(3 * micro[2]);
+    // Activations grow with m, gradients and optimizer temporaries do not: the steps double with m.
+    const [a, b, c] = micro;
+    expect(b - a).to.be.greaterThan(0);
+    expect((c - b) / (b - a)).to.be.within(1.7, 2.3);
+  });
+
+  it('of full/micro:n is that of mini-batch n plus the running sum of the gradients (one float32 per weight)', async () => {
+    const mini = await peak(miniBatch(100));
+    const micro = await peak(fullBatch({ microBatch: 100 }));
+    // mlp [256, 128] on 64 inputs and 10 classes: kernels and biases.
+    const weights = 64 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10;
+    expect(micro - mini).to.be.closeTo(4 * weights, 0.01 * 4 * weights);
+  });
+});
