@@ -4,6 +4,7 @@
  * interruption that leaves results.jsonl to be resumed. Printing them is the CLI's.
  */
 import type { RunResult } from '../experiment/result';
+import { stopReasonOf } from '../report/run-status';
 
 export interface Outcome {
   runs: number;
@@ -21,7 +22,7 @@ export function outcomeOf(results: RunResult[]): Outcome {
 }
 
 function stoppedEarly(r: RunResult): boolean {
-  const reason = r.history?.stopReason ?? null;
+  const reason = stopReasonOf(r);
   return reason !== null && reason.kind !== 'budget';
 }
 

@@ -6,16 +6,16 @@
 import type { RunResult } from '../experiment/result';
 
 export interface StopReason {
-  /** 'nan' when the loss stopped being finite; 'early-stopping', 'target', 'budget' or 'other' otherwise. */
+  /** The training loop's StopKind ('non-finite-loss', 'early-stopping', 'target-reached', 'budget', 'callback'), or 'other'. */
   kind: string;
   message: string;
 }
 
-/** The sentences the training loop writes, by the kind they mean. */
+/** The sentences older results files hold, by the kind the training loop now writes. */
 const SENTENCE_KINDS: [RegExp, string][] = [
-  [/^loss became/, 'nan'],
+  [/^loss became/, 'non-finite-loss'],
   [/^early stopping/, 'early-stopping'],
-  [/^target reached/, 'target'],
+  [/^target reached/, 'target-reached'],
   [/^budget/, 'budget'],
 ];
 
@@ -35,7 +35,7 @@ export type Outcome = 'ok' | 'nan' | 'failed';
 /** 'failed': no result; 'nan': trained until its loss was no longer finite; 'ok': otherwise. */
 export function outcomeOf(r: RunResult): Outcome {
   if (r.status === 'failed') return 'failed';
-  return stopReasonOf(r)?.kind === 'nan' ? 'nan' : 'ok';
+  return stopReasonOf(r)?.kind === 'non-finite-loss' ? 'nan' : 'ok';
 }
 
 /** The first sentence of a failed run's error, or the stop message of a NaN-stopped run; null for 'ok'. */

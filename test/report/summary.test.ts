@@ -93,9 +93,9 @@ describe('report/summary', () => {
   });
 
   it('reads stopReason as a sentence or as { kind, message }', () => {
-    expect(stopReasonOf(run({ stopReason: NAN_STOP }))).to.deep.equal({ kind: 'nan', message: NAN_STOP });
-    const structured = run({ stopReason: { kind: 'nan', message: 'loss became Infinity' } });
-    expect(stopReasonOf(structured)).to.deep.equal({ kind: 'nan', message: 'loss became Infinity' });
+    expect(stopReasonOf(run({ stopReason: NAN_STOP }))).to.deep.equal({ kind: 'non-finite-loss', message: NAN_STOP });
+    const structured = run({ stopReason: { kind: 'non-finite-loss', message: 'loss became Infinity' } });
+    expect(stopReasonOf(structured)).to.deep.equal({ kind: 'non-finite-loss', message: 'loss became Infinity' });
     expect(outcomeOf(structured)).to.equal('nan');
     expect(stopReasonOf(run({ stopReason: 'early stopping: loss did not improve for 2 epochs' }))?.kind).to.equal(
       'early-stopping',
