@@ -2,7 +2,7 @@
 // file and the field, and creates no output directory.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,8 @@ describe('broken spec files', function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'batchlab-specs-'));
+    // Written here: the formatter that checks the repository cannot parse broken YAML.
+    writeFileSync(join(dir, 'broken.yaml'), 'budget: [epochs\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -26,10 +28,20 @@ describe('broken spec files', function () {
   ];
   for (const [file, pattern] of cases) {
     it(`${file}: exits 2 naming the file and the field, writing nothing`, () => {
-      const out = join(dir, file);
+      const out = join(dir, `out-${file}`);
       const result = spawnSync(
         process.execPath,
-        ['--require', 'tsx/cjs', MAIN, 'compare', '--spec', join(SPECS, file), '--quiet', '--out', out],
+        [
+          '--require',
+          'tsx/cjs',
+          MAIN,
+          'compare',
+          '--spec',
+          join(file.endsWith('.yaml') ? dir : SPECS, file),
+          '--quiet',
+          '--out',
+          join(dir, `out-${file}`),
+        ],
         { encoding: 'utf8', timeout: 120000 },
       );
       expect(result.stderr).to.match(pattern);
