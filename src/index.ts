@@ -26,6 +26,8 @@ export { parseIdx, readIdxFile, loadIdxPair, writeIdx } from './data/idx';
 export { parseCsv, readCsvFile } from './data/csv';
 export { gaussianBlobs, twoSpirals, linearRegression } from './data/synthetic';
 export { saveModel, loadModel, fileIOHandler } from './io/model-files';
+export type { LoadedModel } from './io/model-files';
+export type { DataEncoding } from './io/data-encoding';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic-write';
 export { createRng, deriveSeed, permutation } from './util/random';
 export { compare } from './compare/compare';

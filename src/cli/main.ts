@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `batchlab` command: parses arguments, dispatches to a command, and maps errors to exit codes
- * (2 for usage errors, with the message naming the option and value; 1 for failures).
+ * The `batchlab` command: parses arguments, dispatches to a command, and maps errors to exit codes:
+ * 2 for usage errors (the message names the option and value) and for input that cannot be used
+ * (InputError: a broken data or spec file, an output that would lose work), 1 for failures. A
+ * command that is interrupted sets 130 itself.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -9,6 +11,7 @@ import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
+import { InputError } from '../data/input-error';
 import { releaseWebGpu } from '../backend';
 
 export async function main(argv: string[]): Promise<void> {
@@ -47,11 +50,16 @@ export async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
+/** 2 for input the user can fix (options checked after parsing, files), 1 for anything else. */
+export function exitStatusOf(error: unknown): number {
+  return error instanceof InputError || error instanceof UsageError ? 2 : 1;
+}
+
 if (require.main === module) {
   main(hideBin(process.argv))
     .catch((error: unknown) => {
       process.stderr.write(`batchlab: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = exitStatusOf(error);
     })
     // Dawn keeps the event loop alive while navigator.gpu exists.
     .finally(releaseWebGpu);

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { miniBatch, parseStrategy, Strategy, withMicroBatch } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
-import { DATASET_NAMES, loadDataset, disposeLoaded } from '../data/catalog';
+import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
 import { MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
@@ -23,6 +23,14 @@ import {
   train,
 } from '../training';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
+import {
+  checkOutDir,
+  checkStopOptions,
+  checkStrategyFits,
+  checkTrainingKernels,
+  plural,
+  trainingSamples,
+} from './train-checks';
 
 // Typed constants, so that yargs infers each option as the union of its choices, not one literal.
 const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
@@ -104,6 +112,11 @@ export function trainOptions(yargs: Argv) {
       describe: "use batchlab's training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)",
     })
     .option('out', { type: 'string', describe: 'output directory [default: runs/train-<time>]' })
+    .option('overwrite', {
+      type: 'boolean',
+      default: false,
+      describe: 'replace the run already in --out (history.json, model/)',
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
       strategyOf(argv);
@@ -146,24 +159,27 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
+  const out = resolve(args.out ?? join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  checkOutDir(out, args.overwrite);
   const backend = await useBackend(args.backend, { kernels: args.kernels });
   log(`backend: ${backend.name} (${backend.device})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
   const strategy = strategyOf(args);
   const builder = buildModel(args);
   const data = await loadDataset(args.data, { dataDir: args['data-dir'], limit: args.limit, seed: args.seed });
-  const out = resolve(args.out ?? join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   try {
-    log(`data: ${data.description}`);
+    checkBeforeTraining(args, strategy, builder, data);
+    log(`data: ${data.description}${validationNote(data.train.size, args.validation)}`);
     log(`model: ${builder.describe()}`);
     // The trainer knows the size of the training part once any validation split is made.
     const describeRun: Callback = {
       onTrainBegin: (info) =>
-        log(`strategy: ${info.strategy} (${info.updatesPerEpoch} updates/epoch), optimizer ${args.optimizer}`),
+        log(
+          `strategy: ${info.strategy} (${plural(info.updatesPerEpoch, 'update')}/epoch), optimizer ${args.optimizer}`,
+        ),
     };
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
-    if (args.patience !== undefined)
-      callbacks.push(earlyStopping({ patience: args.patience, monitor: args.validation ? 'valLoss' : 'loss' }));
+    if (args.patience !== undefined) callbacks.push(earlyStopping({ patience: args.patience, monitor: 'valLoss' }));
     const { model, history } = await train(builder, data.train, {
       strategy,
       optimizer: args.optimizer,
@@ -185,13 +201,14 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         backend,
         test,
       });
-      const saved = await saveModel(model, join(out, 'model'));
+      const encoding = { classNames: data.classNames, standardizer: data.standardizer };
+      const saved = await saveModel(model, join(out, 'model'), encoding);
       if (history.stopReason) log(`stopped: ${history.stopReason.message}`);
       const testLine = test
         ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
         : 'no test split';
       process.stdout.write(
-        `${testLine} after ${history.epochs.length} epochs (${trainSeconds.toFixed(1)}s training)\n`,
+        `${testLine} after ${plural(history.epochs.length, 'epoch')} (${trainSeconds.toFixed(1)}s training)\n`,
       );
       process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
       if (history.stopReason?.kind === 'non-finite-loss') process.exitCode = 1;
@@ -202,4 +219,22 @@ export async function runTrain(args: TrainArgs): Promise<void> {
     disposeLoaded(data);
     tf.disposeVariables();
   }
+}
+
+/** Everything refused once the data is loaded, before a single update. */
+function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: ModelBuilder, data: LoadedData): void {
+  checkStopOptions(args, data.train.task, args.data);
+  checkStrategyFits(strategy, data.train.size, args.validation);
+  const probe = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, args.seed);
+  try {
+    checkTrainingKernels(probe, args.model);
+  } finally {
+    probe.dispose();
+  }
+}
+
+function validationNote(size: number, validation: number | undefined): string {
+  if (validation === undefined) return '';
+  const train = trainingSamples(size, validation);
+  return ` (training on ${train}, ${size - train} held out for validation)`;
 }

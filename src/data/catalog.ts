@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readCsvFile } from './csv';
-import { Dataset, RawData, disposeDataset, fitStandardizer, standardize, toDataset } from './dataset';
+import { Dataset, RawData, Standardizer, disposeDataset, fitStandardizer, standardize, toDataset } from './dataset';
 import { loadIdxPair } from './idx';
+import { InputError } from './input-error';
 import { gaussianBlobs, linearRegression, twoSpirals } from './synthetic';
 import { findPackageRoot } from '../util/package-root';
 import * as tf from '@tensorflow/tfjs';
@@ -41,6 +42,12 @@ export const FASHION_MNIST_CLASSES = [
   'Ankle boot',
 ];
 
+/** Standardisation statistics as plain numbers, one per feature, for files and for new data. */
+export interface FeatureStatistics {
+  mean: number[];
+  std: number[];
+}
+
 export interface LoadDatasetOptions {
   /** Directory of IDX files for fashion-mnist / mnist. Default: the embedded subset or Debian's location. */
   dataDir?: string;
@@ -60,6 +67,11 @@ export interface LoadedData {
   test: Dataset | null;
   /** Class names where known. */
   classNames: string[] | null;
+  /**
+   * The per-feature statistics the features were standardised with ((x - mean) / std), which new
+   * data must go through too; null for images (scaled to [0, 1] instead).
+   */
+  standardizer: FeatureStatistics | null;
   description: string;
 }
 
@@ -70,20 +82,21 @@ export interface LoadedData {
  */
 export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<LoadedData> {
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
-    throw new Error(`limit must be a positive integer, got ${options.limit}`);
+    throw new InputError(`limit must be a positive integer, got ${options.limit}`);
   }
   if (name === 'fashion-mnist-small')
     return loadIdxDir(name, options.dataDir ?? EMBEDDED_DATA_DIR, options, FASHION_MNIST_CLASSES);
   if (name === 'fashion-mnist')
     return loadIdxDir(name, options.dataDir ?? DEBIAN_FASHION_MNIST_DIR, options, FASHION_MNIST_CLASSES);
   if (name === 'mnist') {
-    if (!options.dataDir) throw new Error('data set mnist needs --data-dir: a directory with the four MNIST IDX files');
+    if (!options.dataDir)
+      throw new InputError('data set mnist needs --data-dir: a directory with the four MNIST IDX files');
     return loadIdxDir(name, options.dataDir, options, null);
   }
   if (name.startsWith('csv:')) return loadCsv(name.slice(4), options);
   const synthetic = syntheticData(name, options);
   if (synthetic) return synthetic;
-  throw new Error(`unknown data set "${name}"; known: ${DATASET_NAMES.join(', ')}`);
+  throw new InputError(`unknown data set "${name}"; known: ${DATASET_NAMES.join(', ')}`);
 }
 
 function loadIdxDir(name: string, dir: string, options: LoadDatasetOptions, classNames: string[] | null): LoadedData {
@@ -93,7 +106,7 @@ function loadIdxDir(name: string, dir: string, options: LoadDatasetOptions, clas
       name === 'fashion-mnist' && !options.dataDir
         ? " (install Debian's dataset-fashion-mnist or pass --data-dir)"
         : '';
-    throw new Error(`data set ${name}: ${join(dir, base)}[.gz] not found${hint}`);
+    throw new InputError(`data set ${name}: ${join(dir, base)}[.gz] not found${hint}`);
   };
   const rawTrain = loadIdxPair(file('train-images-idx3-ubyte'), file('train-labels-idx1-ubyte'), {
     limit: options.limit,
@@ -104,6 +117,7 @@ function loadIdxDir(name: string, dir: string, options: LoadDatasetOptions, clas
     train: toDataset(rawTrain, { name, task: 'classification', numClasses }),
     test: toDataset(rawTest, { name: `${name}/test`, task: 'classification', numClasses }),
     classNames,
+    standardizer: null,
     description: `${name} from ${resolve(dir)}: ${rawTrain.targets.length} train / ${rawTest.targets.length} test images [${rawTrain.inputShape.join(',')}]`,
   };
 }
@@ -150,17 +164,24 @@ function splitHead(data: Dataset, head: number): { train: Dataset; test: Dataset
   return parts;
 }
 
-function standardizeBoth(train: Dataset, test: Dataset): { train: Dataset; test: Dataset } {
+function standardizeBoth(
+  train: Dataset,
+  test: Dataset,
+): { train: Dataset; test: Dataset; standardizer: FeatureStatistics } {
   const stats = fitStandardizer(train);
   try {
-    return { train: standardize(train, stats), test: standardize(test, stats) };
+    return { train: standardize(train, stats), test: standardize(test, stats), standardizer: statisticsOf(stats) };
   } finally {
     tf.dispose([stats.mean, stats.std]);
   }
 }
 
+function statisticsOf(stats: Standardizer): FeatureStatistics {
+  return { mean: Array.from(stats.mean.dataSync()), std: Array.from(stats.std.dataSync()) };
+}
+
 function loadCsv(path: string, options: LoadDatasetOptions): LoadedData {
-  if (!path) throw new Error('data set csv:<file> needs a file name, e.g. csv:iris.csv');
+  if (!path) throw new InputError('data set csv:<file> needs a file name, e.g. csv:iris.csv');
   const { raw, labelNames } = readCsvFile(path, { labelColumn: options.labelColumn });
   const limited: RawData = options.limit ? limitRaw(raw, options.limit) : raw;
   const data = toDataset(limited, {
@@ -174,6 +195,7 @@ function loadCsv(path: string, options: LoadDatasetOptions): LoadedData {
       train: standardize(data, stats),
       test: null,
       classNames: labelNames,
+      standardizer: statisticsOf(stats),
       description: `${path}: ${data.size} rows, ${labelNames.length} classes`,
     };
   } finally {

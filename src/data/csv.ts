@@ -3,12 +3,13 @@
  * Owns splitting, header detection, number checking and mapping labels to class indices; moving
  * the RawData onto a backend belongs to dataset.ts. Nothing here touches tensorflow.
  *
- * Deliberately simple: cells are split on every comma and trimmed of whitespace; quoting is not
- * supported, so a quoted cell containing a comma is read as two cells (and then fails as a ragged
- * row). \r\n line ends and blank lines are accepted.
+ * Deliberately simple: one row per line, cells split on commas and trimmed of whitespace; a cell
+ * may be quoted (to hold a comma or a quote written ""), but not span lines. A leading byte-order
+ * mark, \r\n line ends and blank lines are accepted.
  */
 import { readFileSync } from 'node:fs';
 import type { RawData } from './dataset';
+import { InputError } from './input-error';
 
 export interface CsvOptions {
   /** Name used in every error message, usually the file path. */
@@ -44,11 +45,11 @@ function isNumber(cell: string): boolean {
 
 /** Parses CSV text into features and class indices. */
 export function parseCsv(text: string, opts: CsvOptions): CsvData {
-  const rows = splitRows(text);
-  if (rows.length === 0) throw new Error(`${opts.fileName}: empty file, expected a header or data rows`);
+  const rows = splitRows(text, opts.fileName);
+  if (rows.length === 0) throw new InputError(`${opts.fileName}: empty file, expected a header or data rows`);
   const width = rows[0].cells.length;
   if (width < 2)
-    throw new Error(
+    throw new InputError(
       `${opts.fileName} line ${rows[0].line}: expected at least 2 columns (features and a label), found ${width}`,
     );
   checkRagged(rows, width, opts.fileName);
@@ -57,24 +58,44 @@ export function parseCsv(text: string, opts: CsvOptions): CsvData {
   const labelIndex = resolveLabelColumn(opts, width, names);
   const data = hasHeader ? rows.slice(1) : rows;
   if (data.length === 0)
-    throw new Error(`${opts.fileName}: expected data rows after the header on line ${rows[0].line}, found none`);
+    throw new InputError(`${opts.fileName}: expected data rows after the header on line ${rows[0].line}, found none`);
   const { targets, labelNames } = encodeLabels(data, labelIndex, opts.fileName);
   const features = parseFeatures(data, labelIndex, opts.fileName, names);
   return { raw: { features, inputShape: [width - 1], targets }, labelNames };
 }
 
-function splitRows(text: string): Row[] {
+function splitRows(text: string, fileName: string): Row[] {
   const rows: Row[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() !== '') rows.push({ line: i + 1, cells: line.split(',').map((c) => c.trim()) });
+  // A byte-order mark (as spreadsheet programs write) would otherwise stick to the first cell.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  body.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() !== '') rows.push({ line: i + 1, cells: splitCells(line, `${fileName} line ${i + 1}`) });
   });
   return rows;
+}
+
+/**
+ * Cells of one line, trimmed. A cell may be quoted ("a, b" is one cell, "" inside quotes is a
+ * quote); a quote left open at the end of the line is an error, since cells never span lines here.
+ */
+function splitCells(line: string, where: string): string[] {
+  const cells: string[] = [];
+  const cell = /\s*(?:"((?:[^"]|"")*)"|([^,"]*))\s*(,|$)/y;
+  let at = 0;
+  for (let match = cell.exec(line); match; match = cell.exec(line)) {
+    cells.push(match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2].trim());
+    if (match[3] === '') return cells;
+    at = cell.lastIndex;
+  }
+  throw new InputError(
+    `${where}, column ${cells.length + 1}: expected a plain or a whole quoted cell, closed on its line, found ${line.slice(at)}`,
+  );
 }
 
 function checkRagged(rows: Row[], width: number, fileName: string): void {
   for (const row of rows) {
     if (row.cells.length !== width) {
-      throw new Error(
+      throw new InputError(
         `${fileName} line ${row.line}: expected ${width} columns (as on line ${rows[0].line}), found ${row.cells.length}`,
       );
     }
@@ -93,14 +114,16 @@ function resolveLabelColumn(opts: CsvOptions, width: number, names: string[] | u
   const column = opts.labelColumn ?? width - 1;
   if (typeof column === 'number') {
     if (!Number.isInteger(column) || column < 0 || column >= width) {
-      throw new Error(`${opts.fileName}: labelColumn ${column} is outside the column indices 0..${width - 1}`);
+      throw new InputError(`${opts.fileName}: labelColumn ${column} is outside the column indices 0..${width - 1}`);
     }
     return column;
   }
   const index = names ? names.indexOf(column) : -1;
   if (index < 0) {
     const found = names ? `found columns ${names.map((n) => `"${n}"`).join(', ')}` : 'found no header row';
-    throw new Error(`${opts.fileName} line 1: expected a header column named "${column}" for labelColumn, ${found}`);
+    throw new InputError(
+      `${opts.fileName} line 1: expected a header column named "${column}" for labelColumn, ${found}`,
+    );
   }
   return index;
 }
@@ -113,7 +136,9 @@ function parseFeatures(data: Row[], labelIndex: number, fileName: string, names?
     row.cells.forEach((cell, col) => {
       if (col === labelIndex) return;
       if (!isNumber(cell))
-        throw new Error(`${fileName} line ${row.line}, ${columnName(col, names)}: expected a number, found "${cell}"`);
+        throw new InputError(
+          `${fileName} line ${row.line}, ${columnName(col, names)}: expected a number, found "${cell}"`,
+        );
       features[k++] = Number(cell);
     });
   }
@@ -136,7 +161,7 @@ function encodeLabels(
   const cells = data.map((row) => row.cells[labelIndex]);
   const empty = cells.indexOf('');
   if (empty >= 0)
-    throw new Error(
+    throw new InputError(
       `${fileName} line ${data[empty].line}, column ${labelIndex + 1}: expected a label, found an empty cell`,
     );
   const numeric = cells.every(isNumber);
@@ -145,6 +170,11 @@ function encodeLabels(
     ? (a: string, b: string) => Number(a) - Number(b)
     : (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const labelNames = [...new Set(keys)].sort(order);
+  if (labelNames.length < 2) {
+    throw new InputError(
+      `${fileName}, column ${labelIndex + 1} (the label column): every one of the ${data.length} rows has the class "${labelNames[0]}"; classification needs at least 2 classes`,
+    );
+  }
   const classOf = new Map(labelNames.map((name, i) => [name, i]));
   return { targets: Int32Array.from(keys, (key) => classOf.get(key) as number), labelNames };
 }
@@ -155,8 +185,9 @@ export function readCsvFile(path: string, opts: Partial<CsvOptions> = {}): CsvDa
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${path}: file not found`);
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: file not found`);
+    throw new InputError(`${path}: cannot read the file (${code ?? (err as Error).message})`);
   }
   return parseCsv(text, { ...opts, fileName: opts.fileName ?? path });
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, permutation } from '../util/random';
+import { InputError } from './input-error';
 
 export type Task = 'classification' | 'regression';
 
@@ -97,7 +98,7 @@ export function splitDataset(data: Dataset, fraction: number, seed: number): { t
   const order = permutation(data.size, createRng(deriveSeed(seed, 0x5eed)));
   const nVal = Math.round(data.size * fraction);
   if (nVal === 0 || nVal === data.size) {
-    throw new Error(`validation fraction ${fraction} of ${data.size} samples leaves one side empty`);
+    throw new InputError(`validation fraction ${fraction} of ${data.size} samples leaves one side empty`);
   }
   return {
     validation: subset(data, order.slice(0, nVal), `${data.name}/validation`),

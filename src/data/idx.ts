@@ -7,9 +7,11 @@
  * Layout: two zero bytes, a type byte, a dimension count, one big-endian uint32 per dimension,
  * then the values row-major. Only type 0x08 (unsigned byte) is supported: both data sets use it.
  */
+import { constants } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { RawData } from './dataset';
+import { InputError } from './input-error';
 
 export interface IdxArray {
   /** Size of each dimension, outermost first, e.g. [60000, 28, 28]. */
@@ -25,6 +27,8 @@ export interface LoadIdxOptions {
 
 const UNSIGNED_BYTE = 0x08;
 const MAX_DIMS = 4;
+/** Node's largest Buffer: a file read here holds no more values. */
+const MAX_VALUES = constants.MAX_LENGTH;
 
 /** The IDX type codes, named for error messages. */
 const TYPE_NAMES: Record<number, string> = {
@@ -50,16 +54,22 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
   const numDims = bytes[3];
   const headerLength = 4 + 4 * numDims;
   if (bytes.length < headerLength) {
-    throw new Error(
+    throw new InputError(
       `${fileName}: expected a ${headerLength}-byte header for ${numDims} dimensions, found ${bytes.length} bytes`,
     );
   }
   // DataView reads big-endian by default, the byte order IDX prescribes.
   const view = new DataView(bytes.buffer, bytes.byteOffset, headerLength);
   const dims = Array.from({ length: numDims }, (_, i) => view.getUint32(4 + 4 * i));
+  // A corrupt header can name dims whose product no file (nor a double) holds exactly.
+  if (product(dims) > MAX_VALUES) {
+    throw new InputError(
+      `${fileName}: dims [${dims.join(',')}] describe ${product(dims).toPrecision(3)} values, more than any file read here can hold (${MAX_VALUES} bytes); the header is corrupt`,
+    );
+  }
   const expected = headerLength + product(dims);
   if (bytes.length !== expected) {
-    throw new Error(`${fileName}: expected ${expected} bytes for dims [${dims.join(',')}], found ${bytes.length}`);
+    throw new InputError(`${fileName}: expected ${expected} bytes for dims [${dims.join(',')}], found ${bytes.length}`);
   }
   return { dims, data: bytes.subarray(headerLength) };
 }
@@ -67,17 +77,17 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
 /** Magic bytes, type and dimension count: the four bytes every IDX file starts with. */
 function checkFixedHeader(bytes: Uint8Array, fileName: string): void {
   if (bytes.length < 4) {
-    throw new Error(`${fileName}: expected at least 4 header bytes, found ${bytes.length}`);
+    throw new InputError(`${fileName}: expected at least 4 header bytes, found ${bytes.length}`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${fileName}: expected IDX magic bytes 0x00 0x00, found ${hex(bytes[0])} ${hex(bytes[1])}`);
+    throw new InputError(`${fileName}: expected IDX magic bytes 0x00 0x00, found ${hex(bytes[0])} ${hex(bytes[1])}`);
   }
   if (bytes[2] !== UNSIGNED_BYTE) {
     const name = TYPE_NAMES[bytes[2]] ?? 'unknown type';
-    throw new Error(`${fileName}: expected data type 0x08 (unsigned byte), found ${hex(bytes[2])} (${name})`);
+    throw new InputError(`${fileName}: expected data type 0x08 (unsigned byte), found ${hex(bytes[2])} (${name})`);
   }
   if (bytes[3] < 1 || bytes[3] > MAX_DIMS) {
-    throw new Error(`${fileName}: expected 1 to ${MAX_DIMS} dimensions, found ${bytes[3]}`);
+    throw new InputError(`${fileName}: expected 1 to ${MAX_DIMS} dimensions, found ${bytes[3]}`);
   }
 }
 
@@ -85,6 +95,11 @@ function checkFixedHeader(bytes: Uint8Array, fileName: string): void {
 export function readIdxFile(path: string): IdxArray {
   const bytes = readBytes(path);
   const isGzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  // A .gz that is not gzip is usually a failed download (an HTML page): say so, not "bad magic".
+  if (!isGzip && path.endsWith('.gz')) {
+    const start = Array.from(bytes.subarray(0, 2), hex).join(' ') || 'nothing (empty file)';
+    throw new InputError(`${path}: named .gz but is not gzip data: expected the bytes 0x1f 0x8b, found ${start}`);
+  }
   return parseIdx(isGzip ? gunzip(bytes, path) : bytes, path);
 }
 
@@ -92,8 +107,9 @@ function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${path}: file not found`);
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: file not found`);
+    throw new InputError(`${path}: cannot read the file (${code ?? (err as Error).message})`);
   }
 }
 
@@ -101,7 +117,7 @@ function gunzip(bytes: Uint8Array, path: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (err) {
-    throw new Error(`${path}: expected valid gzip data, found a corrupt stream (${(err as Error).message})`);
+    throw new InputError(`${path}: expected valid gzip data, found a corrupt stream (${(err as Error).message})`);
   }
 }
 
@@ -115,7 +131,7 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, opts: LoadId
   expectRank(images, 3, imagesPath, '[count, rows, cols]');
   expectRank(labels, 1, labelsPath, '[count]');
   if (images.dims[0] !== labels.dims[0]) {
-    throw new Error(
+    throw new InputError(
       `${imagesPath} has ${images.dims[0]} images but ${labelsPath} has ${labels.dims[0]} labels; expected equal counts`,
     );
   }
@@ -128,14 +144,14 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, opts: LoadId
 
 function expectRank(array: IdxArray, rank: number, path: string, layout: string): void {
   if (array.dims.length !== rank) {
-    throw new Error(`${path}: expected ${rank} dimensions ${layout}, found dims [${array.dims.join(',')}]`);
+    throw new InputError(`${path}: expected ${rank} dimensions ${layout}, found dims [${array.dims.join(',')}]`);
   }
 }
 
 function resolveLimit(limit: number | undefined): number {
   if (limit === undefined) return Infinity;
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new Error(`limit must be a positive integer, got ${limit}`);
+    throw new InputError(`limit must be a positive integer, got ${limit}`);
   }
   return limit;
 }

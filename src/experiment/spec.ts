@@ -11,6 +11,7 @@ import { BACKEND_CHOICES } from '../backend';
 import { OPTIMIZER_NAMES } from '../training';
 import { MODEL_NAMES } from '../../models';
 import { Budget, parseBudget } from './budget';
+import { InputError } from '../data/input-error';
 
 function isStrategy(value: unknown): value is Strategy {
   return typeof value === 'object' && value !== null && typeof (value as Strategy).batches === 'function';
@@ -100,7 +101,7 @@ export function resolveSpec(input: unknown, where = 'spec'): ExperimentSpec {
   const result = experimentSpecSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${where}: ${formatPath(issue.path)}: ${issue.message}`);
-  throw new Error(problems.join('\n'));
+  throw new InputError(problems.join('\n'));
 }
 
 function formatPath(path: (string | number)[]): string {
@@ -113,14 +114,14 @@ function formatPath(path: (string | number)[]): string {
  */
 export async function readSpecFile(path: string): Promise<ExperimentSpecInput> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`${path}: cannot read the spec file (${error.code ?? error.message})`);
+    throw new InputError(`${path}: cannot read the spec file (${error.code ?? error.message})`);
   });
   const yaml = /\.ya?ml$/i.test(path);
   let parsed: unknown;
   try {
     parsed = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw new InputError(`${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
   resolveSpec(parsed, path);
   return parsed as ExperimentSpecInput;

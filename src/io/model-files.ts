@@ -5,6 +5,8 @@
  *   dir/model.json   { modelTopology, format, generatedBy, convertedBy, weightsManifest, ... }
  *   dir/weights.bin  every weight (trainable and not, e.g. BatchNorm moving statistics) in
  *                    manifest order
+ *   dir/data.json    what new data needs before the model sees it: the class names of the
+ *                    outputs and the features' standardisation statistics (when saved with them)
  *
  * and the checks that name the broken file on load. Crash safety belongs to ./atomic-write;
  * building and training the model belongs to others.
@@ -13,9 +15,18 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+import { DataEncoding, readEncoding } from './data-encoding';
+import { InputError } from '../data/input-error';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
+const DATA_JSON = 'data.json';
+
+/** A model read back by {@link loadModel}, with the encoding it was saved with. */
+export interface LoadedModel extends DataEncoding {
+  /** The caller disposes it. */
+  model: tf.LayersModel;
+}
 
 export interface SavedModelFiles {
   /** Path of the written model.json. */
@@ -27,21 +38,36 @@ export interface SavedModelFiles {
 }
 
 /**
- * Writes `model` to `dir/model.json` and `dir/weights.bin` (creating `dir`).
+ * Writes `model` to `dir/model.json` and `dir/weights.bin` (creating `dir`), and `encoding`, when
+ * given, to `dir/data.json`. model.json is written last: a directory with one holds the rest.
  *
  * @example
- * const { bytes } = await saveModel(model, 'runs/a/model');
- * const copy = await loadModel('runs/a/model');
+ * const { bytes } = await saveModel(model, 'runs/a/model', { classNames, standardizer });
+ * const { model: copy, classNames } = await loadModel('runs/a/model');
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelFiles> {
+export async function saveModel(model: tf.LayersModel, dir: string, encoding?: DataEncoding): Promise<SavedModelFiles> {
+  if (encoding) await writeJsonAtomic(join(dir, DATA_JSON), encoding);
   const result = await model.save(fileIOHandler(dir));
   const bytes = result.modelArtifactsInfo.weightDataBytes ?? 0;
   return { modelJson: join(dir, MODEL_JSON), weightsBin: join(dir, WEIGHTS_BIN), bytes };
 }
 
-/** Reads a model written by {@link saveModel} (or any tfjs layers model.json with local weights). */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileIOHandler(dir));
+/**
+ * Reads a model written by {@link saveModel} (or any tfjs layers model.json with local weights)
+ * and its data encoding (both null when the directory has no data.json).
+ */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const encoding = await readEncoding(join(dir, DATA_JSON));
+  const model = await tf.loadLayersModel(fileIOHandler(dir));
+  return { model, ...encoding };
+}
+
+function parseJson(text: Buffer, path: string): unknown {
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new InputError(`${path} is not valid JSON: ${messageOf(err)}`);
+  }
 }
 
 /**
@@ -90,14 +116,9 @@ async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
 
 async function readModelJson(path: string): Promise<tf.io.ModelJSON> {
   const text = await readNamedFile(path, `${path} not found: no saved model there`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.toString('utf8'));
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${messageOf(err)}`);
-  }
+  const parsed = parseJson(text, path);
   if (!isModelJson(parsed)) {
-    throw new Error(`${path} is not a tfjs layers model: modelTopology or weightsManifest is missing`);
+    throw new InputError(`${path} is not a tfjs layers model: modelTopology or weightsManifest is missing`);
   }
   return parsed;
 }
@@ -132,7 +153,7 @@ async function readWeightGroup(dir: string, group: tf.io.WeightsManifestConfig[n
   const data = Buffer.concat(parts);
   const expected = expectedBytes(group.weights);
   if (data.byteLength !== expected) {
-    throw new Error(
+    throw new InputError(
       `${paths.join(', ')} hold ${data.byteLength} bytes but the manifest's ${group.weights.length} weights need ${expected}`,
     );
   }
@@ -166,8 +187,8 @@ async function readNamedFile(path: string, missing: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(missing);
-    throw new Error(`cannot read ${path}: ${messageOf(err)}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(missing);
+    throw new InputError(`cannot read ${path}: ${messageOf(err)}`);
   }
 }
 

@@ -101,7 +101,7 @@ describe('batchlab CLI', function () {
     expect(history.epochs).to.have.length(2);
     expect(history.epochs[0].updates).to.equal(Math.ceil(2000 / 64));
     expect(history.backend.name).to.equal('wasm');
-    const model = await loadModel(join(out, 'model'));
+    const { model } = await loadModel(join(out, 'model'));
     expect(model.layers.some((l) => l.getClassName() === 'BatchNormalization')).to.equal(true);
     model.dispose();
   });

@@ -32,8 +32,8 @@ describe('csv', () => {
     });
 
     it('honours an explicit header option', () => {
-      const { raw } = parseCsv('1,2,0\n3,4,1\n', { fileName, header: true });
-      expect([...raw.features]).to.deep.equal([3, 4]);
+      const { raw } = parseCsv('1,2,0\n3,4,1\n5,6,0\n', { fileName, header: true });
+      expect([...raw.features]).to.deep.equal([3, 4, 5, 6]);
     });
 
     it('maps numeric labels to indices into their sorted distinct values', () => {

@@ -85,7 +85,7 @@ describe('model files', () => {
     expect(saved.bytes).to.equal((12 + 4 + 4 * 4 + 8 + 2) * 4);
     expect((await readFile(saved.weightsBin)).byteLength).to.equal(saved.bytes);
 
-    const loaded = await loadModel(dir);
+    const { model: loaded } = await loadModel(dir);
     const bn = (m: tf.LayersModel): tf.layers.Layer => m.layers[1];
     expect(bn(loaded).nonTrainableWeights).to.have.lengthOf(2);
     expect(weightValues(bn(loaded).getWeights(false))).to.deep.equal(weightValues(bn(model).getWeights(false)));
@@ -125,7 +125,7 @@ describe('model files', () => {
     const dir = join(root, 'shards');
     await fileIOHandler(dir).save?.({ ...artifacts, weightData: [whole.slice(0, 20), whole.slice(20)] });
     expect(new Uint8Array(await readFile(join(dir, 'weights.bin')))).to.deep.equal(new Uint8Array(whole));
-    const loaded = await loadModel(dir);
+    const { model: loaded } = await loadModel(dir);
     expectSameModel(loaded, model);
     loaded.dispose();
   });
@@ -140,7 +140,7 @@ describe('model files', () => {
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     json.weightsManifest[0].paths = ['part-1.bin', 'part-2.bin'];
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    const loaded = await loadModel(dir);
+    const { model: loaded } = await loadModel(dir);
     expectSameModel(loaded, model);
     loaded.dispose();
   });
@@ -149,7 +149,7 @@ describe('model files', () => {
     const dir = join(root, 'leak');
     const before = tf.memory().numTensors;
     await saveModel(model, dir);
-    (await loadModel(dir)).dispose();
+    (await loadModel(dir)).model.dispose();
     expect(tf.memory().numTensors).to.equal(before);
   });
 
@@ -184,6 +184,33 @@ describe('model files', () => {
     const { weightsBin } = await saveModel(model, dir);
     await unlink(weightsBin);
     expect((await rejection(loadModel(dir))).message).to.match(/weights file .*weights\.bin .* is missing/);
+  });
+
+  it('saves class names and standardisation statistics beside the model and returns them on load', async () => {
+    const dir = join(root, 'encoded');
+    const encoding = { classNames: ['cat', 'dog'], standardizer: { mean: [0.5, -1, 2], std: [1, 0.25, 3] } };
+    await saveModel(model, dir, encoding);
+    expect(await readdir(dir)).to.have.members(['model.json', 'weights.bin', 'data.json']);
+    const loaded = await loadModel(dir);
+    expect({ classNames: loaded.classNames, standardizer: loaded.standardizer }).to.deep.equal(encoding);
+    loaded.model.dispose();
+  });
+
+  it('returns null class names and statistics for a model saved without them', async () => {
+    const dir = join(root, 'plain');
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
+    expect([loaded.classNames, loaded.standardizer]).to.deep.equal([null, null]);
+    loaded.model.dispose();
+  });
+
+  it('names data.json when it is broken', async () => {
+    const dir = join(root, 'bad-encoding');
+    await saveModel(model, dir, { classNames: null, standardizer: null });
+    await writeFile(join(dir, 'data.json'), '{"classNames": [1, 2], "standardizer": null}');
+    expect((await rejection(loadModel(dir))).message).to.match(/data\.json: expected \{ classNames: string\[\]/);
+    await writeFile(join(dir, 'data.json'), '{"classNames"');
+    expect((await rejection(loadModel(dir))).message).to.match(/data\.json is not valid JSON/);
   });
 
   it('computes expected bytes from shapes and dtypes, quantised or not', () => {

@@ -1,0 +1,133 @@
+// What `batchlab train` refuses before training, through the real command: each case exits 2 with a
+// message naming the option or file, and leaves --out as it was.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CORPUS = join(__dirname, '..', 'corpus');
+
+function batchlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('batchlab train refusals', function () {
+  this.timeout(120000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batchlab-refusals-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const quick = ['--model', 'logistic', '--epochs', '1', '--quiet', '--backend', 'cpu'];
+  const refused: [string[], RegExp][] = [
+    [
+      ['--data', 'linear', '--target', '0.9', '--validation', '0.2'],
+      /--target 0\.9: --data linear is a regression data set/,
+    ],
+    [['--data', 'blobs', '--target', '0.9'], /--target 0\.9 stops on validation accuracy: add --validation <fraction>/],
+    [['--data', 'blobs', '--patience', '2'], /--patience 2 watches the validation loss: add --validation <fraction>/],
+    [
+      ['--data', 'blobs', '--limit', '1000', '--strategy', 'mini:900', '--validation', '0.2'],
+      /--strategy mini:900: batch size 900 is larger than the 800 training samples \(1000 less the 200 --validation 0\.2 holds out\)/,
+    ],
+    [
+      ['--data', `csv:${join(CORPUS, 'ragged.csv')}`],
+      /ragged\.csv line 3: expected 3 columns \(as on line 1\), found 2/,
+    ],
+    [['--data', `csv:${join(CORPUS, 'one-class.csv')}`], /one-class\.csv, column 3 \(the label column\): every one/],
+    [
+      ['--data', 'mnist', '--data-dir', join(CORPUS, 'nowhere')],
+      /data set mnist: .*nowhere.*train-images-idx3-ubyte\[\.gz\] not found/,
+    ],
+  ];
+  for (const [args, pattern] of refused) {
+    it(`exits 2 naming the problem, writing nothing, for: ${args.join(' ')}`, () => {
+      const out = join(
+        dir,
+        `run-${args
+          .join('-')
+          .replace(/[^a-z0-9]+/gi, '_')
+          .slice(-60)}`,
+      );
+      const { status, stderr } = batchlab('train', ...quick, ...args, '--out', out);
+      expect(stderr).to.match(pattern);
+      expect(status, stderr).to.equal(2);
+      expect(existsSync(out)).to.equal(false);
+    });
+  }
+
+  it('refuses a CNN on wasm without the kernel pack before training, naming the missing kernel', () => {
+    const { status, stderr } = batchlab(
+      'train',
+      '--model',
+      'cnn',
+      '--backend',
+      'wasm',
+      '--no-kernels',
+      '--limit',
+      '64',
+    );
+    expect(stderr).to.match(
+      /--model cnn cannot train on the wasm backend as started: it lacks the Conv2DBackpropFilter kernel/,
+    );
+    expect(stderr).not.to.match(/epoch 1/);
+    expect(status).to.equal(2);
+  });
+
+  it('refuses an --out that already holds a run, keeping it, and replaces it with --overwrite', () => {
+    const out = join(dir, 'existing');
+    mkdirSync(join(out, 'model'), { recursive: true });
+    writeFileSync(join(out, 'history.json'), '{"keep": true}');
+    const refusedRun = batchlab('train', '--data', 'blobs', ...quick, '--out', out);
+    expect(refusedRun.stderr).to.include(`--out ${out} already holds a run (history.json, model); pass --overwrite`);
+    expect(refusedRun.status).to.equal(2);
+    expect(readFileSync(join(out, 'history.json'), 'utf8')).to.equal('{"keep": true}');
+    const replaced = batchlab('train', '--data', 'blobs', ...quick, '--out', out, '--overwrite');
+    expect(replaced.status, replaced.stderr).to.equal(0);
+    expect(replaced.stdout).to.match(/after 1 epoch \(/);
+    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).epochs).to.have.length(1);
+    expect(readdirSync(join(out, 'model'))).to.include.members(['model.json', 'weights.bin', 'data.json']);
+  });
+
+  it("says in batchlab's words that --out names a file", () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'keep me');
+    const { status, stderr } = batchlab('train', '--data', 'blobs', ...quick, '--out', file);
+    expect(stderr).to.include(`--out ${file}: a file is there, not a directory`);
+    expect(stderr).not.to.match(/EEXIST/);
+    expect(status).to.equal(2);
+    expect(readFileSync(file, 'utf8')).to.equal('keep me');
+  });
+
+  it('reports the training count after the validation split and writes plurals right', () => {
+    const { status, stderr } = batchlab(
+      'train',
+      '--data',
+      'blobs',
+      '--limit',
+      '1000',
+      '--validation',
+      '0.2',
+      '--strategy',
+      'full',
+      '--model',
+      'logistic',
+      '--epochs',
+      '1',
+      '--backend',
+      'cpu',
+      '--out',
+      join(dir, 'val'),
+    );
+    expect(status, stderr).to.equal(0);
+    expect(stderr).to.match(/data: blobs .*: 1000 train \/ 200 test \(training on 800, 200 held out for validation\)/);
+    expect(stderr).to.match(/strategy: full \(1 update\/epoch\)/);
+  });
+});
