@@ -3,5 +3,5 @@ export { releaseWebGpu } from './webgpu';
 export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from './use-backend';
 export { probeBackends, formatProbes } from './doctor';
 export type { BackendProbe } from './doctor';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
-export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels';
+export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels';

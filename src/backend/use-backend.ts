@@ -13,8 +13,8 @@ import {
   loadNativePackage,
   nativeUsesGpu,
 } from './native';
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
-import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
+import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
