@@ -50,11 +50,23 @@ describe('wasm kernel pack', () => {
         expect(maxRelativeError(wasm, cpu)).to.be.at.most(1e-5);
       });
     }
-    it('releases its transposed copies', () => {
-      const a = tf.tensor(seeded([6, 4], 3), [6, 4]);
-      const before = tf.memory();
-      tf.matMul(a, a, true, false).dispose();
-      expect(tf.memory().numBytes).to.equal(before.numBytes);
+    it('releases its transposed copies (a batched product, so the copying path runs)', () => {
+      const a = tf.tensor(seeded([2, 6, 4], 3), [2, 6, 4]);
+      const backend = tf.backend() as unknown as { numDataIds(): number; disposeData(id: tf.DataId): boolean };
+      const dispose = backend.disposeData.bind(backend);
+      let released = 0;
+      backend.disposeData = (id) => (released++, dispose(id));
+      const before = backend.numDataIds();
+      let product: tf.Tensor | undefined;
+      try {
+        product = tf.matMul(a, a, true, false);
+      } finally {
+        backend.disposeData = dispose;
+      }
+      expect(released, 'disposeData calls inside the kernel (the copy)').to.be.at.least(1);
+      expect(backend.numDataIds(), 'only the product is left').to.equal(before + 1);
+      product.dispose();
+      expect(backend.numDataIds()).to.equal(before);
       a.dispose();
     });
   });

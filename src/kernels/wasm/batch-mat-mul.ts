@@ -3,10 +3,12 @@
  * both passes) go to batchlab's SIMD kernels (./simd-mat-mul). For the rest (batched, or both
  * operands transposed), the stock kernel runs XNNPACK on strided operands several times slower
  * than on contiguous ones, so a flagged operand is first transposed with the backend's Transpose
- * kernel, the stock BatchMatMul runs without flags, and the copy is released.
+ * kernel, the stock BatchMatMul runs without flags, and the copy is released. A zero-sized dimension
+ * is ./empty-inner's.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
+import { emptyProduct } from './empty-inner';
 import { simdMatMul } from './simd-mat-mul';
 
 /** A replacement kernel config built on the backend's original (kept for unregistering). */
@@ -15,6 +17,8 @@ export function transposingBatchMatMul(original: tf.KernelConfig, transpose: tf.
     const { inputs, backend, attrs } = call;
     const { a, b } = inputs;
     const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    const empty = emptyProduct(original, call);
+    if (empty) return empty;
     const simd = simdMatMul(backend, a, b, transposeA, transposeB);
     if (simd) return simd;
     if (!transposeA && !transposeB) return callOriginal(original, call);

@@ -64,6 +64,16 @@ function flippedConvPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | n
 }
 
 /**
+ * Whether every filter value is finite. The flipped convolution multiplies the filter by dy's zero
+ * padding too, where 0 * Infinity would put a NaN that the gradient (a sum over taps inside the
+ * input only) does not have; such filters take the matmul path.
+ */
+function allFinite(values: tf.TypedArray | Uint8Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
+/**
  * dx = conv2d(dy, W') with the registered wasm Conv2D. W' is a temporary tensor, disposed before
  * returning. That is safe with Conv2D's XNNPACK operator cache (tfjs-backend-wasm 4.22,
  * cc/conv2d_impl.cc): operators are keyed by the filter's backend id, which BackendWasm never
@@ -132,7 +142,8 @@ export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelCon
       return callOriginal(original, call);
     }
     const flippedPad = flippedConvPadding(info);
-    if (flippedPad) return flippedConv(call.backend, dy, filter, flippedPad);
+    if (flippedPad && allFinite(call.backend.typedArrayFromHeap(filter)))
+      return flippedConv(call.backend, dy, filter, flippedPad);
     return matMulScatter(call.backend, dy, filter, info);
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };

@@ -129,6 +129,8 @@ function routeToArgMax(
       for (let yC = 0; yC < outWidth; yC++, dyAt += channels) {
         const cMin = Math.max(0, yC * strideWidth - left);
         const cMax = Math.min(inWidth, yC * strideWidth - left + filterWidth);
+        // A window wholly in the padding has no arg-max, as in the cpu backend.
+        if (rMax <= rMin || cMax <= cMin) continue;
         const first = ((b * inHeight + rMin) * inWidth + cMin) * channels;
         const isFull = rMax - rMin === filterHeight && cMax - cMin === filterWidth;
         if (isFull && twoByTwo) {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArrayBackend, KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
+import { emptyProduct } from './empty-inner';
 import { simdKernels } from './simd/instance';
 
 /** Below this many rows the one-row-at-a-time kernels run; the tiled ones from here up. */
@@ -59,10 +60,15 @@ type FusedInputs = { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; p
 
 /**
  * _FusedMatMul as the SIMD product, then the bias and a linear or ReLU activation in one pass over
- * the output. Other activations, PReLU weights and other shapes go to `original`.
+ * the output. Other activations, PReLU weights and other shapes go to `original` (./empty-inner
+ * where a dimension is 0). With both operands transposed, which the stock kernel gets wrong
+ * ("remainder by zero", or reads out of bounds), a is first transposed into a copy.
  */
 export function simdFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<FusedInputs>): tf.TensorInfo => {
+    const empty = emptyProduct(original, call);
+    if (empty) return empty;
+    if (call.attrs.transposeA && call.attrs.transposeB) return withATransposed(call);
     const { a, b, bias, preluActivationWeights } = call.inputs;
     const { transposeA, transposeB, activation } = call.attrs as unknown as tf.BatchMatMulAttrs & {
       activation: string;
@@ -81,6 +87,18 @@ export function simdFusedMatMul(original: tf.KernelConfig): tf.KernelConfig {
       values[i] = activation === 'relu' && v < 0 ? 0 : v;
     }
     return out;
+  };
+  /** The call again with a transposed into a contiguous copy (released afterwards). */
+  const withATransposed = (call: KernelCall<FusedInputs>): tf.TensorInfo => {
+    const transpose = tf.getKernel(tf.Transpose, 'wasm');
+    const { a } = call.inputs;
+    const perm = a.shape.map((_, i) => (i < a.shape.length - 2 ? i : 2 * a.shape.length - 3 - i));
+    const copy = callOriginal(transpose, { inputs: { x: a }, backend: call.backend, attrs: { perm } });
+    try {
+      return kernelFunc({ ...call, inputs: { ...call.inputs, a: copy }, attrs: { ...call.attrs, transposeA: false } });
+    } finally {
+      call.backend.disposeData(copy.dataId);
+    }
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
 }

@@ -1,7 +1,8 @@
 /**
  * Tile for wasm by block copies: each axis's first copy is built from the one below it, then
  * repeated with copyWithin. The stock kernel computes every output element's source index (about
- * 4 ms for the [1,1,1,256] -> [128,1,1,256] tile in every BatchNorm gradient).
+ * 4 ms for the [1,1,1,256] -> [128,1,1,256] tile in every BatchNorm gradient). Scalars, strings
+ * and empty outputs (a 0 in the shape or in reps) go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
@@ -12,10 +13,10 @@ export function blockTile(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (call: KernelCall<Inputs>): tf.TensorInfo => {
     const { x } = call.inputs;
     const { reps } = call.attrs as unknown as tf.TileAttrs;
-    if (x.dtype === 'string' || x.shape.length === 0 || tf.util.sizeFromShape(x.shape) === 0) {
+    const outShape = x.shape.map((d, i) => d * reps[i]);
+    if (x.dtype === 'string' || x.shape.length === 0 || tf.util.sizeFromShape(outShape) === 0) {
       return callOriginal(original, call);
     }
-    const outShape = x.shape.map((d, i) => d * reps[i]);
     const out = call.backend.makeOutput(outShape, x.dtype);
     tileInto(call.backend.typedArrayFromHeap(x), x.shape, reps, call.backend.typedArrayFromHeap(out));
     return out;
