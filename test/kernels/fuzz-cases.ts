@@ -42,8 +42,13 @@ function batchMatMul(rng: Rng, batchAxes = 2, zero = 0.08): KernelCase {
 }
 
 function fusedMatMul(rng: Rng): KernelCase {
+  // Rank 3, as tf.fused.matMul always calls the kernel.
   const c = batchMatMul(rng, 0, 0);
-  const { b } = c.inputs;
+  const { a, b } = c.inputs;
+  [a.shape, b.shape] = [
+    [1, ...a.shape],
+    [1, ...b.shape],
+  ];
   const n = c.attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
   // Unbatched and non-empty, linear or ReLU, with a [n] bias or none, as tf.layers' dense layers call it: batched
   // operands, other activations and biases go to tfjs-backend-wasm 4.22's own kernel, which throws
