@@ -1,7 +1,7 @@
 /**
  * tfjs-layers' BatchNormalization, with its training-mode call routed through the fused kernels of
- * src/ops/batch-norm-training.ts when the active backend has them (wasm and cpu, with batchlab's
- * kernels). The maths, the moving-average update, the weights and the saved form are the stock
+ * src/ops/batch-norm-training.ts when the active backend has them (wasm or cpu, with batchlab's
+ * kernel packs). The maths, the moving-average update, the weights and the saved form are the stock
  * layer's: the class keeps the name 'BatchNormalization', so a saved model loads in plain tfjs.
  * Inference, other axes, a layer without gamma or beta, and backends without the kernels take the
  * stock path.

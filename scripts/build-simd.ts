@@ -1,5 +1,5 @@
 /**
- * Compiles the wasm backend's SIMD kernels (src/backend/wasm-kernels/simd/*.wat, one module per
+ * Compiles the wasm backend's SIMD kernels (src/kernels/wasm/simd/*.wat, one module per
  * concern) into the TypeScript module that ships them as base64 (kernels-wasm.ts, committed, so
  * that installing batchlab needs no WebAssembly toolchain). A test fails when the two drift apart.
  *
@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/io/atomic-write';
 
-export const SIMD_DIR = path.join(__dirname, '..', 'src', 'backend', 'wasm-kernels', 'simd');
+export const SIMD_DIR = path.join(__dirname, '..', 'src', 'kernels', 'wasm', 'simd');
 const MODULE_FILE = path.join(SIMD_DIR, 'kernels-wasm.ts');
 
 /** The binary module of each .wat source, by file name without the extension, in name order. */

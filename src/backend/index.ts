@@ -1,5 +1,5 @@
 export { useBackend, BACKEND_CHOICES, AUTO_ORDER, ALL_BACKENDS } from './use-backend';
 export { releaseWebGpu } from './webgpu';
 export type { BackendInfo, BackendName, BackendChoice, UseBackendOptions } from './use-backend';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
-export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels';
+export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels';

@@ -13,9 +13,9 @@ import {
   loadNativePackage,
   nativeUsesGpu,
 } from './native';
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-kernels';
-import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu-kernels';
-import { activateWebGpu, installNavigatorGpu } from './webgpu';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
+import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
+import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';

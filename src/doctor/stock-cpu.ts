@@ -9,20 +9,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../backend';
+import { registerCpuTrainingKernels } from '../kernels';
 import { installReluGradient, uninstallReluGradient } from '../ops/relu-grad';
 
 /** Runs `fn` with tfjs' stock cpu backend active; what batchlab had installed is installed again after. */
 export async function onStockCpu<T>(fn: () => Promise<T>): Promise<T> {
   const cpuKernels = tf.getKernelsForBackend('cpu');
   await useBackend('cpu', { kernels: false });
-  const removed = cpuKernels.filter((config) => tf.getKernel(config.kernelName, 'cpu') === undefined);
+  const removed = cpuKernels.some((config) => tf.getKernel(config.kernelName, 'cpu') === undefined);
   const reluGradient = tf.getGradient('Relu');
-  uninstallReluGradient();
+  uninstallReluGradient('wasm');
   const reluGradientWasOurs = tf.getGradient('Relu') !== reluGradient;
   try {
     return await fn();
   } finally {
-    if (reluGradientWasOurs) installReluGradient();
-    removed.forEach((config) => tf.registerKernel(config));
+    if (reluGradientWasOurs) installReluGradient('wasm');
+    if (removed) registerCpuTrainingKernels();
   }
 }

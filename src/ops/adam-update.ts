@@ -1,8 +1,8 @@
 /**
- * One Adam update of one weight as a single kernel, for backends that provide it (batchlab's wasm
- * kernel pack does). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update; at batch
- * size 1 these dominate a step. Owns the kernel's name and contract; the kernel lives with its
- * backend, the optimizer that calls it in src/training/flush-denormals.ts.
+ * One Adam update of one weight as a single kernel, for backends that provide it (batchlab's kernel
+ * packs for wasm and cpu do). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update;
+ * at batch size 1 these dominate a step. Owns the kernel's name and contract; the kernel lives in
+ * src/kernels/fused, the update step that calls it in src/training/fused-adam.ts.
  *
  * BatchlabAdamUpdate {value, gradient, m, v, accBeta1, accBeta2} {learningRate, beta1, beta2,
  * epsilon} -> [value', m', v'], computed in float32 op for op as tfjs' AdamOptimizer (accBeta1 and
@@ -36,9 +36,7 @@ export function hasFusedAdamUpdate(): boolean {
 /** The updated weight and moments, as new tensors. */
 export function adamUpdate(state: AdamState, attrs: AdamUpdateAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const inputs = { ...state } as unknown as tf.NamedTensorMap;
-  return tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
+  return tf
+    .engine()
+    .runKernel<[tf.Tensor, tf.Tensor, tf.Tensor]>(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap);
 }

@@ -1,12 +1,12 @@
 /**
- * BatchNorm in training mode as one kernel each way, for backends that provide it (batchlab's wasm
- * kernel pack does). tfjs-layers composes the same maths from about a dozen ops (moments, then
+ * BatchNorm in training mode as one kernel each way, for backends that provide it (batchlab's kernel
+ * packs for wasm and cpu do). tfjs-layers composes the same maths from about a dozen ops (moments, then
  * FusedBatchNorm, whose gradient tiles and multiplies [C]-shaped operands up to the activation's
  * shape); two passes over the activation forward and two backward do the same work.
  *
  * Owns the kernels' names and contract, the gradient (registered once, for every backend) and the
- * op that picks the fused kernel when the active backend has it. The kernels themselves live with
- * their backend; the layer that calls the op is models/batch-norm-layer.ts.
+ * op that picks the fused kernel when the active backend has it. The kernels themselves live in
+ * src/kernels/fused; the layer that calls the op is models/batch-norm-layer.ts.
  *
  * Contract, for x of shape [..., C] (channels last) reduced over every leading axis, M rows of C:
  *   forward  BatchlabBatchNormTraining {x, gamma, beta} {epsilon} -> [y, mean, variance]
@@ -57,7 +57,7 @@ export function registerBatchNormTrainingGradient(): void {
       // tfjs calls each closure inside its own tidy, which would dispose the other two results.
       const [dx, dGamma, dBeta] = tf
         .engine()
-        .runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, mean, variance, gamma, dMean, dVariance }, attrs) as tf.Tensor[];
+        .runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD, { dy, x, mean, variance, gamma, dMean, dVariance }, attrs);
       return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
     },
   });
@@ -79,7 +79,7 @@ export function batchNormTraining(
   const attrs: BatchNormTrainingAttrs = { epsilon };
   const [y, mean, variance] = tf
     .engine()
-    .runKernel(BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    .runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap);
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
@@ -96,5 +96,5 @@ export function movingAverages(
     variance: batch.variance,
   };
   const attrs: MovingAveragesAttrs = { momentum };
-  return tf.engine().runKernel(MOVING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+  return tf.engine().runKernel<[tf.Tensor, tf.Tensor]>(MOVING_AVERAGES, inputs, attrs as unknown as tf.NamedAttrMap);
 }

@@ -1,6 +1,6 @@
 /**
- * The classification objective of one update as one kernel, for backends that provide it (wasm with
- * batchlab's kernel pack): mean softmax cross-entropy of logits against one-hot labels, and the
+ * The classification objective of one update as one kernel, for backends that provide it (wasm and
+ * cpu with batchlab's kernel packs): mean softmax cross-entropy of logits against one-hot labels, and the
  * number of rows whose arg-max matches the label's, which tf.losses.softmaxCrossEntropy plus the
  * accuracy count spread over about twenty ops (and eight more in the gradient). Owns the kernels'
  * names and contract, the gradient (registered once) and the op.
@@ -29,8 +29,8 @@ function registerGradient(): void {
       const [dy] = dys as tf.Tensor[];
       const [labels, logits] = saved;
       return {
-        logits: () => tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY_GRAD, { labels, logits, dy }, {}) as tf.Tensor,
-        labels: () => tf.mul(tf.neg(tf.logSoftmax(logits)), tf.div(dy, logits.shape[0] as number)),
+        logits: () => tf.engine().runKernel<tf.Tensor>(SOFTMAX_CROSS_ENTROPY_GRAD, { labels, logits, dy }, {}),
+        labels: () => tf.mul(tf.neg(tf.logSoftmax(logits)), tf.div(dy, logits.shape[0])),
       };
     },
   });
@@ -43,6 +43,6 @@ export function hasFusedSoftmaxCrossEntropy(): boolean {
 /** Mean loss and correct count of `logits` [rows, classes] against one-hot `labels`; needs the kernels. */
 export function softmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor): { loss: tf.Scalar; correct: tf.Scalar } {
   registerGradient();
-  const [loss, correct] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { labels, logits }, {}) as tf.Scalar[];
+  const [loss, correct] = tf.engine().runKernel<tf.Scalar[]>(SOFTMAX_CROSS_ENTROPY, { labels, logits }, {});
   return { loss, correct };
 }

@@ -1,0 +1,114 @@
+/**
+ * The passes BatchNorm makes over an activation seen as rows of C channels: per-channel totals and
+ * per-channel affine maps. Two implementations with one contract: batchlab's SIMD kernels
+ * (../wasm/simd) on the wasm backend's memory when C is a multiple of 4, else TypeScript loops
+ * (always on cpu). Every array is a float32 tensor's values (on wasm a view of the heap, whose byte
+ * offsets the SIMD kernels take); per-channel vectors hold C values. Totals are float64: the SIMD
+ * sums run over blocks of rows in float32, each block added into the float64 total, so rounding
+ * error grows with the block, not with the batch.
+ */
+import type { ArrayBackend } from '../kernel-call';
+import { SimdKernels, simdKernels } from '../wasm/simd/instance';
+
+type F32 = Float32Array;
+
+export interface ChannelPasses {
+  /** Per-channel sum of x. `acc` is C values of scratch. */
+  sums(x: F32, acc: F32): Float64Array;
+  /** Per-channel sum of (x - mean)^2. */
+  centredSquares(x: F32, mean: F32, acc: F32): Float64Array;
+  /** Per-channel sums of dy and of dy * (x - mean). `acc2` is 2C values of scratch. */
+  gradSums(dy: F32, x: F32, mean: F32, acc2: F32): [Float64Array, Float64Array];
+  /** y = (x - mean) * scale + shift. */
+  normalize(x: F32, mean: F32, scale: F32, shift: F32, y: F32): void;
+  /** dx = k * dy + e * (x - mean) + g. */
+  normalizeGrad(dy: F32, x: F32, mean: F32, k: F32, e: F32, g: F32, dx: F32): void;
+}
+
+/** Rows per float32 block of the SIMD sums. */
+const BLOCK_ROWS = 256;
+
+/** The passes for each channel count, made once (they are built per SIMD instance or as loops). */
+const made = new Map<SimdKernels | null, Map<number, ChannelPasses>>();
+
+export function channelPasses(backend: ArrayBackend, channels: number): ChannelPasses {
+  const simd = channels % 4 === 0 ? simdKernels(backend) : null;
+  let byChannels = made.get(simd);
+  if (!byChannels) made.set(simd, (byChannels = new Map<number, ChannelPasses>()));
+  let passes = byChannels.get(channels);
+  if (!passes) byChannels.set(channels, (passes = simd ? simdPasses(simd, channels) : loopPasses(channels)));
+  return passes;
+}
+
+function simdPasses(k: SimdKernels, c: number): ChannelPasses {
+  /** Runs `pass(rowOffsetBytes, rowCount)` per block, adding the acc's block totals into float64. */
+  const blocked = (rows: number, acc: F32, pass: (offset: number, count: number) => void): Float64Array => {
+    const totals = new Float64Array(acc.length);
+    for (let r = 0; r < rows; r += BLOCK_ROWS) {
+      acc.fill(0);
+      pass(r * c * 4, Math.min(BLOCK_ROWS, rows - r));
+      for (let j = 0; j < acc.length; j++) totals[j] += acc[j];
+    }
+    return totals;
+  };
+  return {
+    sums: (x, acc) => blocked(x.length / c, acc, (o, n) => k.colSums(x.byteOffset + o, n, c, acc.byteOffset)),
+    centredSquares: (x, mean, acc) =>
+      blocked(x.length / c, acc, (o, n) =>
+        k.colCentredSquares(x.byteOffset + o, n, c, mean.byteOffset, acc.byteOffset),
+      ),
+    gradSums: (dy, x, mean, acc2) => {
+      const both = blocked(x.length / c, acc2, (o, n) =>
+        k.colGradSums(
+          dy.byteOffset + o,
+          x.byteOffset + o,
+          n,
+          c,
+          mean.byteOffset,
+          acc2.byteOffset,
+          acc2.byteOffset + 4 * c,
+        ),
+      );
+      return [both.slice(0, c), both.slice(c)];
+    },
+    normalize: (x, mean, scale, shift, y) =>
+      k.normalize(x.byteOffset, x.length / c, c, mean.byteOffset, scale.byteOffset, shift.byteOffset, y.byteOffset),
+    normalizeGrad: (dy, x, mean, kk, e, g, dx) =>
+      k.normalizeGrad(
+        dy.byteOffset,
+        x.byteOffset,
+        x.length / c,
+        c,
+        mean.byteOffset,
+        kk.byteOffset,
+        e.byteOffset,
+        g.byteOffset,
+        dx.byteOffset,
+      ),
+  };
+}
+
+function loopPasses(c: number): ChannelPasses {
+  const totalsOf = (x: F32, term: (at: number, j: number) => number): Float64Array => {
+    const totals = new Float64Array(c);
+    for (let at = 0; at < x.length; at += c) {
+      for (let j = 0; j < c; j++) totals[j] += term(at + j, j);
+    }
+    return totals;
+  };
+  return {
+    sums: (x) => totalsOf(x, (i) => x[i]),
+    centredSquares: (x, mean) => totalsOf(x, (i, j) => (x[i] - mean[j]) ** 2),
+    gradSums: (dy, x, mean) => [totalsOf(dy, (i) => dy[i]), totalsOf(x, (i, j) => dy[i] * (x[i] - mean[j]))],
+    normalize: (x, mean, scale, shift, y) => {
+      for (let at = 0; at < x.length; at += c) {
+        for (let j = 0; j < c; j++) y[at + j] = (x[at + j] - mean[j]) * scale[j] + shift[j];
+      }
+    },
+    normalizeGrad: (dy, x, mean, k, e, g, dx) => {
+      for (let at = 0; at < x.length; at += c) {
+        for (let j = 0; j < c; j++) dx[at + j] = k[j] * dy[at + j] + e[j] * (x[at + j] - mean[j]) + g[j];
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The fused training kernels (contracts in src/ops: BatchNorm, Adam, loss, ReLU gradient), one
+ * implementation each, written against ArrayBackend so that every pack registers the same ones
+ * (../wasm on the heap, ../cpu through its adapter). Owns their one list and their (un)registration
+ * per backend, with the Relu gradient that uses the fused kernel. A kernel the backend already
+ * has is left alone, and unregistering removes only what this module registered for that backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { installReluGradient, uninstallReluGradient } from '../../ops/relu-grad';
+import { PortableKernel } from '../kernel-call';
+import { adamUpdateKernel } from './adam-update';
+import { batchNormTrainingKernels } from './batch-norm-training';
+import { reluGradKernel } from './relu-grad';
+import { softmaxCrossEntropyKernels } from './softmax-cross-entropy';
+
+export const FUSED_KERNELS: readonly PortableKernel[] = [
+  ...batchNormTrainingKernels,
+  adamUpdateKernel,
+  ...softmaxCrossEntropyKernels,
+  reluGradKernel,
+];
+
+/** Kernel names registered here, by backend name. */
+const registeredFor = new Map<string, string[]>();
+
+/**
+ * Registers the fused kernels `backendName` lacks, each kernel function passed through `adapt`
+ * (how a pack gives the kernels its backend as an ArrayBackend); returns the names registered.
+ */
+export function registerFusedKernels(
+  backendName: string,
+  adapt: (kernelFunc: tf.KernelFunc) => tf.KernelFunc = (kernelFunc) => kernelFunc,
+): string[] {
+  const registered: string[] = [];
+  for (const { kernelName, kernelFunc } of FUSED_KERNELS) {
+    if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+    tf.registerKernel({ kernelName, backendName, kernelFunc: adapt(kernelFunc) });
+    registered.push(kernelName);
+  }
+  registeredFor.set(backendName, [...(registeredFor.get(backendName) ?? []), ...registered]);
+  installReluGradient(backendName);
+  return registered;
+}
+
+/** Removes the fused kernels registered for `backendName`; other backends keep theirs. */
+export function unregisterFusedKernels(backendName: string): void {
+  for (const kernelName of registeredFor.get(backendName) ?? []) tf.unregisterKernel(kernelName, backendName);
+  registeredFor.delete(backendName);
+  uninstallReluGradient(backendName);
+}

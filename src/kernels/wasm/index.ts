@@ -1,0 +1,86 @@
+/**
+ * batchlab's kernel pack for the wasm backend. tfjs-backend-wasm 4.22 ships inference kernels
+ * but lacks some that training needs (Conv2DBackpropFilter, so a CNN's filter gradient throws
+ * "Kernel ... not registered"); this pack fills those gaps, registers the fused training kernels
+ * (../fused, shared with the cpu pack), and replaces stock kernels that are slow for training.
+ * Owns the wasm-only list and its (un)registration; each kernel's maths lives in its own file (the
+ * SIMD ones in ./simd). A kernel the installed backend already provides is left alone.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedKernels, unregisterFusedKernels } from '../fused';
+import { transposingBatchMatMul } from './batch-mat-mul';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { fastConv2DBackpropInput } from './conv2d-backprop-input';
+import { rowGather } from './gather-rows';
+import { sharingIdentity } from './identity';
+import { leadingMean, leadingSum } from './leading-reduce';
+import { argMaxPoolGrad } from './max-pool-grad';
+import { simdFusedMatMul } from './simd-mat-mul';
+import { blockTile } from './tile';
+
+const WASM = 'wasm';
+
+/** Kernels that training needs and wasm 4.22 lacks. */
+const missingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+
+/** Replacements for stock kernels that are correct but slow for training, built on the originals. */
+const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
+  BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
+  GatherV2: rowGather,
+  Tile: blockTile,
+  MaxPoolGrad: argMaxPoolGrad,
+  Sum: leadingSum,
+  Mean: leadingMean,
+  Conv2DBackpropInput: fastConv2DBackpropInput,
+  Identity: sharingIdentity,
+  _FusedMatMul: simdFusedMatMul,
+};
+
+/** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
+const registeredByPack = new Set<string>();
+
+/** The stock kernels the overrides replaced, restored on unregistering. */
+const replacedOriginals = new Map<string, tf.KernelConfig>();
+
+function requireKernel(name: string): tf.KernelConfig {
+  const kernel = tf.getKernel(name, WASM);
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel; is @tensorflow/tfjs-backend-wasm loaded?`);
+  return kernel;
+}
+
+/**
+ * Registers every kernel of the pack that wasm does not already have; safe to call more than once.
+ * Returns the kernel names registered by this call, e.g. ['Conv2DBackpropFilter'] the first time
+ * and [] afterwards.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const registered: string[] = [];
+  for (const config of missingKernels) {
+    if (tf.getKernel(config.kernelName, WASM) !== undefined) continue;
+    tf.registerKernel(config);
+    registeredByPack.add(config.kernelName);
+    registered.push(config.kernelName);
+  }
+  registered.push(...registerFusedKernels(WASM));
+  for (const [name, makeOverride] of Object.entries(overrides)) {
+    if (replacedOriginals.has(name)) continue;
+    const original = requireKernel(name);
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(makeOverride(original));
+    replacedOriginals.set(name, original);
+    registered.push(name);
+  }
+  return registered;
+}
+
+/** Removes the kernels this pack registered (for tests); the backend's own kernels stay. */
+export function unregisterWasmTrainingKernels(): void {
+  for (const name of registeredByPack) tf.unregisterKernel(name, WASM);
+  registeredByPack.clear();
+  unregisterFusedKernels(WASM);
+  for (const [name, original] of replacedOriginals) {
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(original);
+  }
+  replacedOriginals.clear();
+}

@@ -1,0 +1,139 @@
+/**
+ * batchlab's SIMD kernels (the ./*.wat modules), instantiated on the wasm backend's own memory so
+ * that they work on tensors in place. Owns finding that memory and caching one set of instances
+ * per memory, their exports merged into one object.
+ * Returns null where the kernels cannot run (no SIMD in this runtime, or a backend build that
+ * does not expose its memory); callers then use their TypeScript loops.
+ */
+import type { ArrayBackend } from '../../kernel-call';
+import { KERNEL_MODULES_BASE64 } from './kernels-wasm';
+
+/** The exports of the .wat modules; pointers are byte offsets, see the .wat for each contract. */
+export interface SimdKernels {
+  colSums(x: number, rows: number, c: number, acc: number): void;
+  colCentredSquares(x: number, rows: number, c: number, mean: number, acc: number): void;
+  colGradSums(dy: number, x: number, rows: number, c: number, mean: number, accDy: number, accDyXc: number): void;
+  normalize(x: number, rows: number, c: number, mean: number, scale: number, shift: number, y: number): void;
+  normalizeGrad(
+    dy: number,
+    x: number,
+    rows: number,
+    c: number,
+    mean: number,
+    k: number,
+    e: number,
+    g: number,
+    dx: number,
+  ): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    d1: number,
+    d2: number,
+    eps: number,
+    negLr: number,
+  ): void;
+  im2colT(
+    x: number,
+    cols: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inC: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  matMulRows(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    aRow: number,
+    aCol: number,
+    acc: number,
+  ): void;
+  matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
+  gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  reluGrad(dy: number, x: number, dx: number, n: number): void;
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+  ): void;
+}
+
+/**
+ * The part of the WebAssembly global used here. Node has it, but its types live in TypeScript's DOM
+ * library, which this package does not compile against.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmModule {
+  readonly kind?: never;
+}
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+let compiled: WasmModule[] | null | undefined;
+
+/** tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`, whose `asm` are the exports. */
+function backendMemory(backend: ArrayBackend): WasmMemory | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  return memory instanceof wasmApi.Memory ? memory : null;
+}
+
+/** Every module compiled, or null where the runtime rejects one (no SIMD). */
+function compile(): WasmModule[] | null {
+  if (compiled === undefined) {
+    const binaries = Object.values(KERNEL_MODULES_BASE64).map((base64) => Buffer.from(base64, 'base64'));
+    compiled = binaries.every((bytes) => wasmApi.validate(bytes))
+      ? binaries.map((bytes) => new wasmApi.Module(bytes))
+      : null;
+  }
+  return compiled;
+}
+
+export function simdKernels(backend: ArrayBackend): SimdKernels | null {
+  const memory = backendMemory(backend);
+  const modules = memory && compile();
+  if (!memory || !modules) return null;
+  let kernels = instances.get(memory);
+  if (!kernels) {
+    const exports = modules.map((module) => new wasmApi.Instance(module, { env: { memory } }).exports as object);
+    kernels = Object.assign({}, ...exports) as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}

@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { FusedAdamFlushingSubnormals } from '../../src/training/flush-denormals';
+import { ADAM_UPDATE, hasFusedAdamUpdate } from '../../src/ops/adam-update';
+import { seededValues } from '../helpers/kernel-reference';
+import type { ArrayBackend } from '../../src/kernels/kernel-call';
+
+// Sizes that exercise the SIMD lanes (16) and the scalar tail (15, 7, 1).
+const SHAPES = [[4, 4], [3, 5], [7], [1]];
+
+/** Weights and optimizer state after `updates` updates with seeded gradients. */
+async function afterUpdates(
+  optimizer: tf.Optimizer,
+  updates: number,
+): Promise<{ weights: number[][]; state: Record<string, number[]> }> {
+  const tag = Math.random().toString(36).slice(2);
+  const vars = SHAPES.map((shape, i) =>
+    tf.variable(
+      tf.tensor(
+        seededValues(
+          shape.reduce((a, b) => a * b, 1),
+          i,
+        ),
+        shape,
+      ),
+      true,
+      `w${i}_${tag}`,
+    ),
+  );
+  for (let t = 0; t < updates; t++) {
+    tf.tidy(() =>
+      optimizer.applyGradients(
+        Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(seededValues(v.size, 100 * t + i), v.shape)])),
+      ),
+    );
+  }
+  const weights = vars.map((v) => Array.from(v.dataSync()));
+  const saved = await optimizer.getWeights();
+  const state = Object.fromEntries(saved.map((s) => [s.name.replace(`_${tag}`, ''), Array.from(s.tensor.dataSync())]));
+  tf.dispose(vars);
+  tf.dispose(saved.map((s) => s.tensor));
+  optimizer.dispose();
+  return { weights, state };
+}
+
+describe('fused Adam update (wasm)', () => {
+  it('is registered with the kernel pack', () => {
+    expect(hasFusedAdamUpdate()).to.equal(true);
+  });
+
+  it("FusedAdamFlushingSubnormals's fused updates equal tfjs' AdamOptimizer bit for bit, moments and iteration count included", async () => {
+    const fused = await afterUpdates(new FusedAdamFlushingSubnormals(0.01, 0.9, 0.999), 5);
+    const stock = await afterUpdates(tf.train.adam(0.01, 0.9, 0.999), 5);
+    expect(fused).to.deep.equal(stock);
+  });
+
+  it('the TypeScript fallback (no SIMD) gives the same bits as the SIMD kernel', () => {
+    const kernel = tf.getKernel(ADAM_UPDATE, 'wasm');
+    const backend = tf.backend() as unknown as ArrayBackend;
+    // Without the Emscripten module in view, the kernel cannot find the memory for its SIMD module.
+    const noSimd = {
+      makeOutput: backend.makeOutput.bind(backend),
+      typedArrayFromHeap: backend.typedArrayFromHeap.bind(backend),
+    };
+    const n = 23;
+    const inputs = {
+      value: tf.tensor1d(seededValues(n, 1)),
+      gradient: tf.tensor1d(seededValues(n, 2)),
+      m: tf.tensor1d(seededValues(n, 3)),
+      v: tf.tensor1d(seededValues(n, 4).map(Math.abs)),
+      accBeta1: tf.scalar(0.9 ** 3),
+      accBeta2: tf.scalar(0.999 ** 3),
+    };
+    const attrs = { learningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const run = (b: unknown) =>
+      (kernel.kernelFunc({ inputs, backend: b as tf.KernelBackend, attrs }) as tf.TensorInfo[]).map((info) =>
+        tf.engine().makeTensorFromTensorInfo(info),
+      );
+    const simd = run(backend);
+    const loop = run(noSimd);
+    simd.forEach((t, i) => expect(Array.from(loop[i].dataSync())).to.deep.equal(Array.from(t.dataSync())));
+    tf.dispose([...simd, ...loop, ...Object.values(inputs)]);
+  });
+});

@@ -1,0 +1,223 @@
+// The wasm Conv2DBackpropFilter kernel against the cpu backend's (the reference), on odd shapes,
+// plus a tensor-leak check and one small CNN trained on wasm.
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/kernels/wasm';
+import { deriveSeed } from '../../src/util/random';
+import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
+
+interface GradCase {
+  name: string;
+  xShape: Shape4;
+  filterShape: Shape4;
+  strides: [number, number];
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+}
+
+const TOLERANCE = 1e-5;
+
+function dyShape(c: GradCase): Shape4 {
+  const info = tf.backend_util.computeConv2DInfo(
+    c.xShape,
+    c.filterShape,
+    c.strides,
+    1,
+    c.pad,
+    undefined,
+    false,
+    tf.backend_util.convertConv2DDataFormat(c.dataFormat),
+  );
+  return info.outShape;
+}
+
+/**
+ * dL/dfilter for L = sum(conv2d(x, filter) * w): through tf.grad for NHWC; for NCHW straight from the
+ * kernel, because wasm's forward Conv2D rejects NCHW (cpu's accepts it) and its gradient is dy = w.
+ */
+function filterGrad(c: GradCase, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), seed), c.xShape);
+    const outShape = dyShape(c);
+    const w = tf.tensor4d(seededValues(tf.util.sizeFromShape(outShape), seed + 1), outShape);
+    if (c.dataFormat === 'NCHW') {
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, filterShape: c.filterShape };
+      const dW = tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropFilter, { x, dy: w }, attrs);
+      return dW.dataSync<'float32'>();
+    }
+    const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), seed + 2), c.filterShape);
+    const grad = tf.grad((f: tf.Tensor) =>
+      tf
+        .conv2d(x, f as tf.Tensor4D, c.strides, c.pad)
+        .mul(w)
+        .sum(),
+    );
+    return grad(filter).dataSync() as Float32Array;
+  });
+}
+
+const cases: GradCase[] = [
+  {
+    name: '3x3 stride 1 same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '3x3 stride 2 same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '3x3 stride 1 valid',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '2x3 stride 2 valid',
+    xShape: [3, 7, 5, 2],
+    filterShape: [2, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '2x3 strides [2, 1] same',
+    xShape: [3, 7, 5, 2],
+    filterShape: [2, 3, 2, 3],
+    strides: [2, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    name: '3x3 stride 2 explicit padding',
+    xShape: [3, 7, 5, 2],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+  },
+  {
+    name: 'NCHW 3x3 stride 2 same',
+    xShape: [3, 2, 7, 5],
+    filterShape: [3, 3, 2, 3],
+    strides: [2, 2],
+    pad: 'same',
+    dataFormat: 'NCHW',
+  },
+  {
+    name: 'NCHW 2x3 stride 1 valid',
+    xShape: [3, 2, 7, 5],
+    filterShape: [2, 3, 2, 3],
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NCHW',
+  },
+];
+
+describe('wasm Conv2DBackpropFilter', () => {
+  before(() => registerWasmTrainingKernels());
+  // The pack stays registered afterwards, as useBackend leaves it for the rest of the suite.
+
+  it('is missing from wasm 4.22 and registered once by the pack', () => {
+    unregisterWasmTrainingKernels();
+    const x = tf.ones([1, 3, 3, 1]);
+    const filter = tf.ones([2, 2, 1, 1]);
+    const grad = tf.grad((f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid').sum());
+    expect(() => grad(filter)).to.throw(/Conv2DBackpropFilter.*not registered.*wasm/);
+    expect(registerWasmTrainingKernels()).to.deep.equal([
+      'Conv2DBackpropFilter',
+      'BatchlabMovingAverages',
+      'BatchlabBatchNormTraining',
+      'BatchlabBatchNormTrainingGrad',
+      'BatchlabAdamUpdate',
+      'BatchlabSoftmaxCrossEntropy',
+      'BatchlabSoftmaxCrossEntropyGrad',
+      'BatchlabReluGrad',
+      'BatchMatMul',
+      'GatherV2',
+      'Tile',
+      'MaxPoolGrad',
+      'Sum',
+      'Mean',
+      'Conv2DBackpropInput',
+      'Identity',
+      '_FusedMatMul',
+    ]);
+    expect(registerWasmTrainingKernels()).to.deep.equal([]);
+    const dW = grad(filter);
+    expect(Array.from(dW.dataSync())).to.deep.equal([4, 4, 4, 4]);
+    tf.dispose([x, filter, dW]);
+  });
+
+  cases.forEach((c, index) => {
+    it(`matches the cpu backend: ${c.name}`, async () => {
+      const seed = deriveSeed(2024, index);
+      const expected = await onBackend('cpu', () => filterGrad(c, seed));
+      const actual = filterGrad(c, seed);
+      expect(tf.getBackend()).to.equal('wasm');
+      expect(relativeError(actual, expected)).to.be.at.most(TOLERANCE);
+    });
+  });
+
+  it('leaves tf.memory().numTensors unchanged across repeated gradient calls', () => {
+    const x = tf.tensor4d(seededValues(3 * 7 * 5 * 2, 1), [3, 7, 5, 2]);
+    const filter = tf.tensor4d(seededValues(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);
+    const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) =>
+      tf
+        .conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same')
+        .square()
+        .sum(),
+    );
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      tf.tidy(() => {
+        grads([x, filter]);
+      });
+    }
+    expect(tf.memory().numTensors).to.equal(before);
+    tf.dispose([x, filter]);
+  });
+
+  it('trains a small CNN on wasm: loss decreases over 5 SGD steps', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [7, 5, 2],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
+      ],
+    });
+    const xs = tf.tensor4d(seededValues(6 * 7 * 5 * 2, 3), [6, 7, 5, 2]);
+    const ys = tf.tensor2d(seededValues(6 * 2, 4), [6, 2]);
+    const optimizer = tf.train.sgd(0.02);
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      const loss = optimizer.minimize(() => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor2D), true);
+      losses.push(loss!.dataSync()[0]);
+      loss!.dispose();
+    }
+    for (let step = 1; step < 5; step++) expect(losses[step]).to.be.below(losses[step - 1]);
+    tf.dispose([xs, ys]);
+    optimizer.dispose();
+    model.dispose();
+  });
+});
