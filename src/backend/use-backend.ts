@@ -15,7 +15,7 @@ import {
 } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
-import { activateWebGpu, installNavigatorGpu, releaseWebGpu } from './webgpu';
+import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -121,6 +121,8 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
 async function startWebGpu(): Promise<BackendInfo> {
   const adapter = await installNavigatorGpu();
   await activateWebGpu();
+  // The version of whichever copy Node resolves at run time, which a static import would fix at build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { version } = require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
   return {
     name: 'webgpu',

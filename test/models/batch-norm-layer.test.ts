@@ -55,7 +55,7 @@ describe('BatchNormalization layer (fused training path)', () => {
     const x = tf.ones([2, 3]);
     const profile = await tf.profile(() => model.predict(x));
     expect(profile.kernels.map((k) => k.name)).to.not.include('BatchlabBatchNormTraining');
-    tf.dispose([x, profile.result as tf.Tensor]);
+    tf.dispose([x, profile.result]);
     model.dispose();
   });
 

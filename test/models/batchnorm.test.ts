@@ -128,7 +128,7 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
   const { track, finish } = leakCheck();
 
   it('training mode normalises with the batch mean and the biased (divide by N) batch variance', () => {
-    const { model, probe } = tinyModel(track);
+    const { probe } = tinyModel(track);
     const h = matmul(X, KERNEL);
     const batch = { mean: [0, 1].map((j) => mean(column(h, j))), variance: [0, 1].map((j) => biasedVar(column(h, j))) };
     expect(batch.mean).to.deep.equal([3, 4]);
@@ -152,7 +152,7 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
   });
 
   it('one training call moves the statistics to momentum * old + (1 - momentum) * batch, with the biased variance', () => {
-    const { model, bn, probe } = tinyModel(track);
+    const { bn, probe } = tinyModel(track);
     run(probe, X, true);
     const [gamma, beta, movingMean, movingVar] = bnState(bn);
     expectClose(gamma, GAMMA, 1e-7); // the forward pass alone does not touch trainable weights
@@ -233,7 +233,7 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
   });
 
   it('dense BN on a batch of 1 in training outputs exactly beta, whatever the input (the collapse the guard refuses)', () => {
-    const { model, bn, probe } = tinyModel(track);
+    const { bn, probe } = tinyModel(track);
     const betaF32 = Array.from(Float32Array.from(BETA));
     for (const x of [[[1, 2]], [[-7, 30]]]) {
       const [bnOut] = run(probe, x, true);
@@ -268,7 +268,7 @@ describe('BatchNorm in built models (hand-computed reference values)', () => {
       [1, 1],
     ]);
     const pixels = [0, 1, 2, 3, 4, 5, 6, 7, 20];
-    const probe = tf.model({ inputs: model.inputs, outputs: bn.output as tf.SymbolicTensor });
+    const probe = tf.model({ inputs: model.inputs, outputs: bn.output });
     const out = tf.tidy(() => {
       const image = tf.tensor4d(pixels, [1, 3, 3, 1]);
       return Array.from((probe.apply(image, { training: true }) as tf.Tensor).dataSync());

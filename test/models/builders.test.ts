@@ -23,7 +23,7 @@ function weightValues(model: tf.LayersModel): { where: string; values: number[] 
   return model.layers.flatMap((layer, i) =>
     layer
       .getWeights()
-      .map((w) => ({ where: `${i}:${layer.getClassName()}[${w.shape}]`, values: Array.from(w.dataSync()) })),
+      .map((w) => ({ where: `${i}:${layer.getClassName()}[${w.shape.join(',')}]`, values: Array.from(w.dataSync()) })),
   );
 }
 
