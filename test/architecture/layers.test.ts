@@ -11,7 +11,8 @@ const ROOT = join(__dirname, '..', '..');
 /** Bottom to top; folders on one line are peers and do not import each other. */
 const LAYERS: string[][] = [
   ['src/util'],
-  ['src/data', 'src/batching', 'src/io'],
+  ['src/data', 'src/batching'],
+  ['src/io'],
   ['src/ops'],
   ['src/kernels'],
   ['src/backend'],
