@@ -141,6 +141,12 @@ export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelCon
     if (info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
       return callOriginal(original, call);
     }
+    if (tf.util.sizeFromShape(dy.shape) === 0 || tf.util.sizeFromShape(filter.shape) === 0) {
+      // An empty sum (no batch, pixels or channels): zeros, which XNNPACK would leave unwritten.
+      const dx = call.backend.makeOutput(info.inShape, 'float32');
+      call.backend.typedArrayFromHeap(dx).fill(0);
+      return dx;
+    }
     const flippedPad = flippedConvPadding(info);
     if (flippedPad && allFinite(call.backend.typedArrayFromHeap(filter)))
       return flippedConv(call.backend, dy, filter, flippedPad);
