@@ -93,7 +93,9 @@ function composedStatistics(x: tf.Tensor, layer: StockFields, axis: number): Bat
   const reductionAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
   const broadcast = x.shape.map((size, i) => (i === axis ? size : 1));
   const { mean, variance } = tf.moments(x, reductionAxes);
-  const shaped = (t: tf.Tensor): tf.Tensor => tf.reshape(t, broadcast);
+  // As the stock layer: [C] operands on the last axis (tfjs' batchNorm gradient wants them so),
+  // reshaped to broadcast on any other.
+  const shaped = (t: tf.Tensor): tf.Tensor => (axis === x.rank - 1 ? t : tf.reshape(t, broadcast));
   const y = tf.batchNorm(
     x,
     shaped(mean),
