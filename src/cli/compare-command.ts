@@ -8,6 +8,7 @@ import { compare } from '../compare/compare';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar } from '../training';
+import { BN_CONVENTIONS } from '../../models';
 import { UsageError, integer, numberIn, positiveInteger } from './parse';
 
 /** Spec fields and the flags that set them, for error messages. */
@@ -18,6 +19,7 @@ const FLAGS: Record<string, string> = {
   models: '--models',
   strategies: '--strategies',
   batchNorm: '--batch-norm',
+  bnConvention: '--bn-convention',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -51,6 +53,10 @@ export function compareOptions(yargs: Argv) {
     .option('models', { coerce: list, describe: 'comma-separated: mlp,cnn,logistic [default: mlp]' })
     .option('strategies', { coerce: list, describe: 'comma-separated strategies [default: full,sgd,mini:32,mini:128]' })
     .option('batch-norm', { choices: ['on', 'off', 'both'] as const, describe: 'BatchNorm factor [default: both]' })
+    .option('bn-convention', {
+      choices: BN_CONVENTIONS,
+      describe: "BN cells' momentum, epsilon and moving variance: Keras' or PyTorch's [default: keras]",
+    })
     .option('seeds', { coerce: positiveInteger('seeds'), describe: 'number of seeds per configuration [default: 1]' })
     .option('optimizers', { coerce: list, describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: adam]` })
     .option('lr', {
@@ -112,6 +118,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     models: args.models,
     strategies: args.strategies,
     batchNorm: args['batch-norm'],
+    bnConvention: args['bn-convention'],
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { cnn, logistic, mlp, ModelBuilder } from '../../models';
+import { BnConvention, cnn, logistic, mlp, ModelBuilder } from '../../models';
 import { Callback, EpochRecord, train } from '../training';
 import { Budget, budgetCallback, epochsFor } from './budget';
 import { Cell, ModelName, cellRecord } from './cells';
@@ -19,14 +19,16 @@ export interface CellSettings {
   /** Epochs (after the first) at whose end a checkpoint is taken, besides the initial weights. */
   checkpointEpochs: number[];
   allowBatchNormBatchOfOne: boolean;
+  /** The BN layers' convention. Default: 'keras'. */
+  bnConvention?: BnConvention;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-export function builderFor(cell: Pick<Cell, 'model' | 'bn'>): ModelBuilder {
+export function builderFor(cell: Pick<Cell, 'model' | 'bn'>, bnConvention?: BnConvention): ModelBuilder {
   const builders: Record<ModelName, () => ModelBuilder> = {
-    mlp: () => mlp({ batchNorm: cell.bn }),
-    cnn: () => cnn({ batchNorm: cell.bn }),
+    mlp: () => mlp({ batchNorm: cell.bn, bnConvention }),
+    cnn: () => cnn({ batchNorm: cell.bn, bnConvention }),
     logistic: () => logistic(),
   };
   return builders[cell.model]();
@@ -54,7 +56,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const strategy = cell.strategy;
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
-    const builder = builderFor(cell);
+    const builder = builderFor(cell, settings.bnConvention);
     const checkpoints: Checkpoint[] = [];
     let peakBytes = tf.memory().numBytes;
     let updates = 0;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { OPTIMIZER_NAMES } from '../training';
+import { BN_CONVENTIONS, BnConvention } from '../../models';
 import { Budget, parseBudget } from './budget';
 
 function isStrategy(value: unknown): value is Strategy {
@@ -70,6 +71,8 @@ export const experimentSpecSchema = z
       .default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
+    /** Whose BatchNorm definitions the BN cells use (models' bnConvention), for every cell. */
+    bnConvention: z.enum(BN_CONVENTIONS as [BnConvention, ...BnConvention[]]).default('keras'),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
     optimizers: z

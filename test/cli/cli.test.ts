@@ -169,6 +169,7 @@ describe('batchlab compare CLI', function () {
     [['compare', '--lr-rule', 'square'], /--lr-rule must be fixed or linear:<reference batch size>, got square/],
     [['compare', '--resume'], /--resume needs --out/],
     [['compare', '--seeds', '0'], /--seeds must be a positive integer, got 0/],
+    [['compare', '--bn-convention', 'torch'], /bn-convention.*Given: "torch".*Choices: "keras", "pytorch"/],
     [
       ['compare', '--spec', '/nonexistent/spec.yaml'],
       /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/,
