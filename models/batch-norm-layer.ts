@@ -3,13 +3,26 @@
  * src/ops/batch-norm-training.ts when the active backend has them (wasm or cpu, with batchlab's
  * kernel packs). The maths, the moving-average update, the weights and the saved form are the stock
  * layer's: the class keeps the name 'BatchNormalization', so a saved model loads in plain tfjs.
- * Inference, other axes, a layer without gamma or beta, and backends without the kernels take the
- * stock path.
+ *
+ * One addition: `unbiasedMovingVariance` (PyTorch's convention) feeds the moving average with the
+ * batch variance times n / (n - 1), n the values per channel in the batch; the step itself still
+ * normalises with the biased variance. Both paths apply that factor here, between the batch
+ * statistics and the moving-average update, so the kernels keep one contract. The flag is not in
+ * the saved config (stock tfjs would not know it): inference is the same either way, but a reloaded
+ * model trains on with the biased update unless rebuilt with the flag.
+ *
+ * Inference, and the biased update on a backend without the kernels, other axes or a layer without
+ * gamma or beta, take the stock path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, hasFusedBatchNormTraining, movingAverages } from '../src/ops/batch-norm-training';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
+
+export interface BatchlabBatchNormArgs extends BatchNormArgs {
+  /** Update the moving variance from the unbiased batch variance (divided by n - 1). Default: false. */
+  unbiasedMovingVariance?: boolean;
+}
 
 /** The stock layer's fields this class reads (they are not in tfjs' public types). */
 interface StockFields {
@@ -22,41 +35,96 @@ interface StockFields {
   movingVariance: tf.LayerVariable;
 }
 
+interface BatchStatistics {
+  y: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
 /** tfjs exports a factory, not the class; its instances' constructor is the class. */
 const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as new (
   args: BatchNormArgs,
 ) => tf.layers.Layer;
 
 class BatchNormalization extends StockBatchNormalization {
+  private readonly unbiasedMovingVariance: boolean;
+
+  constructor(args: BatchlabBatchNormArgs) {
+    const { unbiasedMovingVariance = false, ...stockArgs } = args;
+    super(stockArgs);
+    this.unbiasedMovingVariance = unbiasedMovingVariance;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const layer = this as unknown as StockFields;
-    const lastAxis = layer.axis === -1 || layer.axis === x.rank - 1;
+    if (kwargs.training !== true) return super.call(inputs, kwargs);
+    const axis = layer.axis < 0 ? layer.axis + x.rank : layer.axis;
     const fused =
-      kwargs.training === true &&
-      lastAxis &&
+      axis === x.rank - 1 &&
       layer.gamma !== null &&
       layer.beta !== null &&
       x.dtype === 'float32' &&
       hasFusedBatchNormTraining();
-    if (!fused) return super.call(inputs, kwargs);
+    if (!fused && !this.unbiasedMovingVariance) return super.call(inputs, kwargs);
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(
-        x,
-        layer.gamma!.read() as tf.Tensor1D,
-        layer.beta!.read() as tf.Tensor1D,
-        layer.epsilon,
-      );
+      const batch = fused ? fusedStatistics(x, layer) : composedStatistics(x, layer, axis);
+      const variance = this.unbiasedMovingVariance ? tf.mul(batch.variance, besselFactor(x, axis)) : batch.variance;
       const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
-      const [movingMean, movingVariance] = movingAverages(moving, { mean, variance }, layer.momentum);
+      const [movingMean, movingVariance] = fused
+        ? movingAverages(moving, { mean: batch.mean, variance }, layer.momentum)
+        : [
+            stockMovingAverage(moving.mean, batch.mean, layer.momentum),
+            stockMovingAverage(moving.variance, variance, layer.momentum),
+          ];
       layer.movingMean.write(movingMean);
       layer.movingVariance.write(movingVariance);
-      return y;
+      return batch.y;
     });
   }
 }
 
+function fusedStatistics(x: tf.Tensor, layer: StockFields): BatchStatistics {
+  return batchNormTraining(x, layer.gamma!.read() as tf.Tensor1D, layer.beta!.read() as tf.Tensor1D, layer.epsilon);
+}
+
+/** The stock layer's training maths (moments, then batchNorm), mean and variance as [C]. */
+function composedStatistics(x: tf.Tensor, layer: StockFields, axis: number): BatchStatistics {
+  const reductionAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  const broadcast = x.shape.map((size, i) => (i === axis ? size : 1));
+  const { mean, variance } = tf.moments(x, reductionAxes);
+  // As the stock layer: [C] operands on the last axis (tfjs' batchNorm gradient wants them so),
+  // reshaped to broadcast on any other.
+  const shaped = (t: tf.Tensor): tf.Tensor => (axis === x.rank - 1 ? t : tf.reshape(t, broadcast));
+  const y = tf.batchNorm(
+    x,
+    shaped(mean),
+    shaped(variance),
+    layer.beta ? shaped(layer.beta.read()) : undefined,
+    layer.gamma ? shaped(layer.gamma.read()) : undefined,
+    layer.epsilon,
+  );
+  return { y, mean, variance };
+}
+
+/** n / (n - 1), n the values per channel; PyTorch refuses n = 1, where the ratio is undefined. */
+function besselFactor(x: tf.Tensor, axis: number): number {
+  const n = x.size / x.shape[axis];
+  if (n < 2) {
+    throw new Error(
+      `BatchNorm with an unbiased moving variance (the pytorch convention) needs more than one value per ` +
+        `channel in training, got input of shape [${x.shape.join(', ')}]`,
+    );
+  }
+  return n / (n - 1);
+}
+
+/** moving - (moving - batch) * (1 - momentum), op for op as the stock layer updates it. */
+function stockMovingAverage(moving: tf.Tensor, batch: tf.Tensor, momentum: number): tf.Tensor {
+  return tf.sub(moving, tf.mul(tf.sub(moving, batch), 1 - momentum));
+}
+
 /** A BatchNormalization layer, as tf.layers.batchNormalization(args), with the fused training path. */
-export function batchNormalization(args: BatchNormArgs = {}): tf.layers.Layer {
+export function batchNormalization(args: BatchlabBatchNormArgs = {}): tf.layers.Layer {
   return new BatchNormalization(args);
 }

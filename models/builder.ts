@@ -9,6 +9,9 @@ import { batchNormalization } from './batch-norm-layer';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 export type BnPosition = 'before' | 'after';
+/** Whose BatchNorm definitions apply: tfjs-layers' and Keras', or PyTorch's. */
+export type BnConvention = 'keras' | 'pytorch';
+export const BN_CONVENTIONS: readonly BnConvention[] = ['keras', 'pytorch'];
 
 export interface ModelShape {
   /** Shape of one sample, e.g. [28, 28, 1] or [784]. */
@@ -21,7 +24,7 @@ export interface ModelBuilder {
   /** Builder name: `mlp`, `cnn`, `logistic`. */
   readonly name: string;
   readonly batchNorm: boolean;
-  /** One line for logs, e.g. `mlp [256,128] relu, BN before activation (momentum 0.9, epsilon 0.001)`. */
+  /** One line for logs, e.g. `mlp [256,128] relu, BN before activation (keras convention: momentum 0.9, epsilon 0.001)`. */
   describe(): string;
   /** A fresh model; the same seed gives the same initial weights. */
   build(shape: ModelShape, seed: number): tf.LayersModel;
@@ -33,11 +36,20 @@ export interface BatchNormOptions {
   /** BN before the activation (as in the original paper) or after it. Default: 'before'. */
   bnPosition?: BnPosition;
   /**
-   * Moving-average momentum: moving = momentum * moving + (1 - momentum) * batch. Default: 0.9
-   * (PyTorch's 0.1 in its convention), not tfjs' 0.99, so short runs have settled statistics.
+   * 'keras': momentum weighs the old moving value, epsilon 0.001, the moving variance follows the
+   * biased batch variance (divided by n), as tfjs-layers and Keras do. 'pytorch': momentum weighs
+   * the new batch value, epsilon 1e-5, the moving variance follows the unbiased batch variance
+   * (divided by n - 1), as torch.nn.BatchNorm1d/2d do. Training steps normalise with the biased
+   * variance in both. Default: 'keras'.
+   */
+  bnConvention?: BnConvention;
+  /**
+   * Moving-average momentum, in the convention's meaning. keras: moving = momentum * moving +
+   * (1 - momentum) * batch, default 0.9 (not tfjs' 0.99, so short runs have settled statistics),
+   * in [0, 1). pytorch: moving = (1 - momentum) * moving + momentum * batch, default 0.1, in (0, 1].
    */
   momentum?: number;
-  /** Added to the variance before the square root. Default: 0.001. */
+  /** Added to the variance before the square root. Default: 0.001 (keras), 1e-5 (pytorch). */
   epsilon?: number;
 }
 
@@ -60,7 +72,12 @@ export function withBatchNorm(
   makeLayer: (useBias: boolean) => tf.layers.Layer,
   options: BlockOptions,
 ): tf.SymbolicTensor {
-  const bn = (): tf.layers.Layer => batchNormalization({ momentum: options.momentum, epsilon: options.epsilon });
+  const bn = (): tf.layers.Layer =>
+    batchNormalization({
+      momentum: layerMomentum(options),
+      epsilon: options.epsilon,
+      unbiasedMovingVariance: options.bnConvention === 'pytorch',
+    });
   const act = (): tf.layers.Layer => tf.layers.activation({ activation: options.activation });
   if (!options.batchNorm) return act().apply(makeLayer(true).apply(x)) as tf.SymbolicTensor;
   if (options.bnPosition === 'before') {
@@ -69,15 +86,32 @@ export function withBatchNorm(
   return bn().apply(act().apply(makeLayer(true).apply(x))) as tf.SymbolicTensor;
 }
 
+const CONVENTION_DEFAULTS: Record<BnConvention, { momentum: number; epsilon: number }> = {
+  keras: { momentum: 0.9, epsilon: 1e-3 },
+  pytorch: { momentum: 0.1, epsilon: 1e-5 },
+};
+
 export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormOptions> {
+  const bnConvention = options.bnConvention ?? 'keras';
+  if (!BN_CONVENTIONS.includes(bnConvention)) {
+    throw new Error(`bnConvention must be 'keras' or 'pytorch', got ${String(bnConvention)}`);
+  }
+  const defaults = CONVENTION_DEFAULTS[bnConvention];
   const resolved = {
     batchNorm: options.batchNorm ?? false,
     bnPosition: options.bnPosition ?? 'before',
-    momentum: options.momentum ?? 0.9,
-    epsilon: options.epsilon ?? 1e-3,
+    bnConvention,
+    momentum: options.momentum ?? defaults.momentum,
+    epsilon: options.epsilon ?? defaults.epsilon,
   };
-  if (!(resolved.momentum >= 0 && resolved.momentum < 1))
-    throw new Error(`momentum must be in [0, 1), got ${resolved.momentum}`);
+  const momentumOk =
+    bnConvention === 'keras'
+      ? resolved.momentum >= 0 && resolved.momentum < 1
+      : resolved.momentum > 0 && resolved.momentum <= 1;
+  if (!momentumOk) {
+    const range = bnConvention === 'keras' ? '[0, 1)' : '(0, 1]';
+    throw new Error(`momentum must be in ${range} with the ${bnConvention} convention, got ${resolved.momentum}`);
+  }
   if (!(resolved.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${resolved.epsilon}`);
   if (resolved.bnPosition !== 'before' && resolved.bnPosition !== 'after') {
     throw new Error(`bnPosition must be 'before' or 'after', got ${String(resolved.bnPosition)}`);
@@ -85,8 +119,15 @@ export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormO
   return resolved;
 }
 
+/** The momentum as tfjs-layers' layer takes it (the weight of the old moving value). */
+export function layerMomentum(bn: Pick<Required<BatchNormOptions>, 'bnConvention' | 'momentum'>): number {
+  return bn.bnConvention === 'pytorch' ? 1 - bn.momentum : bn.momentum;
+}
+
 export function describeBatchNorm(bn: Required<BatchNormOptions>): string {
-  return bn.batchNorm ? `BN ${bn.bnPosition} activation (momentum ${bn.momentum}, epsilon ${bn.epsilon})` : 'no BN';
+  if (!bn.batchNorm) return 'no BN';
+  const unbiased = bn.bnConvention === 'pytorch' ? ', unbiased moving variance' : '';
+  return `BN ${bn.bnPosition} activation (${bn.bnConvention} convention: momentum ${bn.momentum}, epsilon ${bn.epsilon}${unbiased})`;
 }
 
 /** Final dense layer producing logits (classification) or the prediction (regression). */

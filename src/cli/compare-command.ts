@@ -16,6 +16,7 @@ import type { Budget } from '../experiment/budget';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar } from '../training';
+import { BN_CONVENTIONS } from '../../models';
 import { UsageError, integer, numberIn, positiveInteger } from './parse';
 
 /** The spec's own defaults, shown in --help so that the help cannot drift from what runs use. */
@@ -31,6 +32,7 @@ const FLAGS: Record<string, string> = {
   models: '--models',
   strategies: '--strategies',
   batchNorm: '--batch-norm',
+  bnConvention: '--bn-convention',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -72,6 +74,10 @@ export function compareOptions(yargs: Argv) {
     .option('batch-norm', {
       choices: ['on', 'off', 'both'] as const,
       describe: `BatchNorm factor [default: ${DEFAULTS.batchNorm}]`,
+    })
+    .option('bn-convention', {
+      choices: BN_CONVENTIONS,
+      describe: "BN cells' momentum, epsilon and moving variance: Keras' or PyTorch's [default: keras]",
     })
     .option('seeds', {
       coerce: positiveInteger('seeds'),
@@ -151,6 +157,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     models: args.models,
     strategies: args.strategies,
     batchNorm: args['batch-norm'],
+    bnConvention: args['bn-convention'],
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,

@@ -11,7 +11,7 @@ import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
-import { MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
+import { BN_CONVENTIONS, BnConvention, MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
 import {
   Callback,
   earlyStopping,
@@ -35,6 +35,7 @@ import {
 // Typed constants, so that yargs infers each option as the union of its choices, not one literal.
 const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
 const DEFAULT_BACKEND: BackendChoice = 'auto';
+const DEFAULT_BN_CONVENTION: BnConvention = 'keras';
 
 export function trainOptions(yargs: Argv) {
   return yargs
@@ -61,9 +62,14 @@ export function trainOptions(yargs: Argv) {
       default: 'before' as const,
       describe: 'BN before or after the activation',
     })
+    .option('bn-convention', {
+      choices: BN_CONVENTIONS,
+      default: DEFAULT_BN_CONVENTION,
+      describe: "BN momentum, epsilon and moving variance as Keras' (biased) or PyTorch's (unbiased) BatchNorm",
+    })
     .option('bn-momentum', {
       coerce: numberIn('bn-momentum', 0, 1, { minExclusive: false }),
-      describe: 'BN moving-average momentum [default: 0.9]',
+      describe: "BN moving-average momentum, in the convention's meaning [default: keras 0.9, pytorch 0.1]",
     })
     .option('dropout', {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
@@ -121,6 +127,7 @@ export function trainOptions(yargs: Argv) {
     .check((argv) => {
       strategyOf(argv);
       checkDataName(argv.data);
+      checkBnMomentum(argv);
       return true;
     });
 }
@@ -129,6 +136,15 @@ function checkDataName(name: string): void {
   const known = DATASET_NAMES.filter((n) => !n.includes('<'));
   if (!known.includes(name as (typeof known)[number]) && !/^csv:.+/.test(name)) {
     throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')}, got ${name}`);
+  }
+}
+
+/** The builder knows each convention's momentum range: [0, 1) for keras, (0, 1] for pytorch. */
+function checkBnMomentum(args: Parameters<typeof buildModel>[0]): void {
+  try {
+    buildModel(args);
+  } catch (error) {
+    throw new UsageError(`--bn-momentum: ${(error as Error).message}`);
   }
 }
 
@@ -149,8 +165,18 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
   return viaLibrary('micro-batch', () => withMicroBatch(strategy, microBatch))(microBatch);
 }
 
-function buildModel(args: TrainArgs): ModelBuilder {
-  const bn = { batchNorm: args['batch-norm'], bnPosition: args['bn-position'], momentum: args['bn-momentum'] };
+function buildModel(
+  args: Pick<
+    TrainArgs,
+    'model' | 'batch-norm' | 'bn-position' | 'bn-convention' | 'bn-momentum' | 'filters' | 'hidden' | 'dropout'
+  >,
+): ModelBuilder {
+  const bn = {
+    batchNorm: args['batch-norm'],
+    bnPosition: args['bn-position'],
+    bnConvention: args['bn-convention'],
+    momentum: args['bn-momentum'],
+  };
   const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
   return viaLibrary('model', (name) => modelBuilder(name as ModelName, options))(args.model);
 }

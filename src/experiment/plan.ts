@@ -38,6 +38,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       target: spec.target,
       checkpointEpochs,
       allowBatchNormBatchOfOne: spec.allowBatchNormBatchOfOne,
+      bnConvention: spec.bnConvention,
     },
   };
 }

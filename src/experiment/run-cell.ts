@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { ModelBuilder, modelBuilder } from '../../models';
+import { BnConvention, ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, train } from '../training';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, cellRecord } from './cells';
@@ -23,12 +23,14 @@ export interface CellSettings {
   /** Epochs (after the first) at whose end a checkpoint is taken, besides the initial weights. */
   checkpointEpochs: number[];
   allowBatchNormBatchOfOne: boolean;
+  /** The BN layers' convention. Default: 'keras'. */
+  bnConvention?: BnConvention;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-export function builderFor(cell: Pick<Cell, 'model' | 'bn'>): ModelBuilder {
-  return modelBuilder(cell.model, { batchNorm: cell.bn });
+export function builderFor(cell: Pick<Cell, 'model' | 'bn'>, bnConvention?: BnConvention): ModelBuilder {
+  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention });
 }
 
 /**
@@ -54,7 +56,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
     const batching = { batchSize, microBatch: strategy.microBatch };
-    const builder = builderFor(cell);
+    const builder = builderFor(cell, settings.bnConvention);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;

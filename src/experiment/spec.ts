@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { OPTIMIZER_NAMES } from '../training';
-import { MODEL_NAMES } from '../../models';
+import { BN_CONVENTIONS, BnConvention, MODEL_NAMES } from '../../models';
 import { Budget, parseBudget } from './budget';
 import { InputError } from '../data/input-error';
 
@@ -69,6 +69,8 @@ export const experimentSpecSchema = z
     models: z.array(z.enum(MODEL_NAMES)).nonempty().default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
+    /** Whose BatchNorm definitions the BN cells use (models' bnConvention), for every cell. */
+    bnConvention: z.enum(BN_CONVENTIONS as [BnConvention, ...BnConvention[]]).default('keras'),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
     optimizers: z

@@ -44,6 +44,12 @@ describe('batchlab CLI', function () {
       ['train', '--strategy', 'mini:32/micro:4', '--micro-batch', '8'],
       /--micro-batch 8: --strategy mini:32\/micro:4 already/,
     ],
+    [['train', '--bn-convention', 'torch'], /bn-convention.*Given: "torch".*Choices: "keras", "pytorch"/],
+    [['train', '--bn-momentum', '1'], /--bn-momentum: momentum must be in \[0, 1\) with the keras convention, got 1/],
+    [
+      ['train', '--bn-convention', 'pytorch', '--bn-momentum', '0'],
+      /--bn-momentum: momentum must be in \(0, 1\] with the pytorch convention, got 0/,
+    ],
     [['frobnicate'], /Unknown command: frobnicate/],
   ];
   for (const [args, pattern] of usageErrors) {
@@ -61,6 +67,7 @@ describe('batchlab CLI', function () {
       '--data',
       '--model',
       '--batch-norm',
+      '--bn-convention',
       '--strategy',
       '--optimizer',
       '--lr',
@@ -84,6 +91,8 @@ describe('batchlab CLI', function () {
       '--hidden',
       '8',
       '--batch-norm',
+      '--bn-convention',
+      'pytorch',
       '--strategy',
       'mini:64',
       '--epochs',
@@ -97,6 +106,7 @@ describe('batchlab CLI', function () {
     expect(stdout).to.match(/test loss \d+\.\d{4}, test accuracy \d+\.\d{2}% after 2 epochs/);
     expect(stderr).to.match(/epoch 2\/2 {2}loss/);
     const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.model).to.match(/pytorch convention: momentum 0\.1, epsilon 0\.00001, unbiased moving variance/);
     expect(history.strategy).to.equal('mini:64');
     expect(history.epochs).to.have.length(2);
     expect(history.epochs[0].updates).to.equal(Math.ceil(2000 / 64));
@@ -159,6 +169,7 @@ describe('batchlab compare CLI', function () {
     [['compare', '--lr-rule', 'square'], /--lr-rule must be fixed or linear:<reference batch size>, got square/],
     [['compare', '--resume'], /--resume needs --out/],
     [['compare', '--seeds', '0'], /--seeds must be a positive integer, got 0/],
+    [['compare', '--bn-convention', 'torch'], /bn-convention.*Given: "torch".*Choices: "keras", "pytorch"/],
     [
       ['compare', '--spec', '/nonexistent/spec.yaml'],
       /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/,

@@ -7,12 +7,14 @@ import { readSpecFile, resolveSpec } from '../../src/experiment/spec';
 import { parseBudget } from '../../src/experiment/budget';
 import { checkpointSchedule, planExperiment } from '../../src/experiment/plan';
 import { expandCells, scaledLearningRate } from '../../src/experiment/cells';
+import { builderFor } from '../../src/experiment/run-cell';
 
 describe('experiment spec', () => {
   it('fills in the documented defaults', () => {
     const spec = resolveSpec({});
     expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
     expect(spec.batchNorm).to.equal('both');
+    expect(spec.bnConvention).to.equal('keras');
     expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
     expect(spec.data).to.equal('fashion-mnist-small');
@@ -89,6 +91,20 @@ describe('experiment spec', () => {
       1000,
     );
     expect(cells.map((c) => c.learningRate)).to.deep.equal([0.1 / 32, 0.2]);
+  });
+
+  it('bnConvention reaches every BN cell, and a bad one is named', () => {
+    const plan = planExperiment(
+      resolveSpec({ strategies: ['mini:32'], batchNorm: 'on', bnConvention: 'pytorch' }),
+      600,
+    );
+    expect(plan.settings.bnConvention).to.equal('pytorch');
+    expect(builderFor(plan.cells[0], plan.settings.bnConvention).describe()).to.match(
+      /BN before activation \(pytorch convention:/,
+    );
+    expect(() => resolveSpec({ bnConvention: 'torch' })).to.throw(
+      /^spec: bnConvention: Invalid enum value\. Expected 'keras' \| 'pytorch'/,
+    );
   });
 
   it('expands the factors into cells with stable ids', () => {

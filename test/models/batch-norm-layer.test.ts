@@ -2,7 +2,7 @@
  * batchlab's BatchNormalization layer: the stock tfjs-layers layer whose training call runs the
  * fused kernels where the backend has them. Checked against the stock path on the cpu backend
  * through several training updates, for its fallback on wasm without the kernel pack, and for its
- * saved form.
+ * saved form; its unbiased moving-variance option by hand, on both paths.
  */
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
@@ -48,6 +48,37 @@ describe('BatchNormalization layer (fused training path)', () => {
     const stock = await trainThreeSteps(builder, [5]);
     expect(stock.kernels).to.include('FusedBatchNorm').and.not.include('BatchlabBatchNormTraining');
     fused.weights.forEach((w, i) => expect(relativeError(w, stock.weights[i]), `weight ${i}`).to.be.below(1e-5));
+  });
+
+  for (const path of ['fused', 'stock'] as const) {
+    it(`${path} path: unbiasedMovingVariance feeds the moving variance n/(n-1) times the batch variance`, async () => {
+      // Channel 0 holds 1 and 3 (mean 2, biased variance 1, unbiased 2), channel 1 holds 0 and 0.
+      const moving = () => {
+        const layer = batchlab.batchNormalizationLayer({ momentum: 0.75, unbiasedMovingVariance: true });
+        const x = tf.tensor2d([
+          [1, 0],
+          [3, 0],
+        ]);
+        const y = layer.apply(x, { training: true }) as tf.Tensor;
+        const [, , mean, variance] = layer.getWeights().map((w) => Array.from(w.dataSync()));
+        tf.dispose([x, y]);
+        return { mean, variance };
+      };
+      const result = path === 'fused' ? moving() : await onBackend('cpu', moving);
+      // moving = 0.75 * moving + 0.25 * batch, from mean 0 and variance 1.
+      expect(result.mean[0]).to.be.closeTo(0.5, 1e-6);
+      expect(result.variance[0]).to.be.closeTo(0.75 + 0.25 * 2, 1e-6);
+      expect(result.variance[1]).to.be.closeTo(0.75, 1e-6);
+    });
+  }
+
+  it('refuses one value per channel with unbiasedMovingVariance, as PyTorch does', () => {
+    const layer = batchlab.batchNormalizationLayer({ unbiasedMovingVariance: true });
+    const x = tf.ones([1, 3]);
+    expect(() => layer.apply(x, { training: true })).to.throw(
+      /more than one value per channel.*got input of shape \[1, 3\]/,
+    );
+    x.dispose();
   });
 
   it('runs inference with the stock kernels', async () => {

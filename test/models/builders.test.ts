@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { cnn, logistic, mlp } from '../../models';
-import type { BnPosition, ModelBuilder } from '../../models';
+import type { BnConvention, BnPosition, ModelBuilder } from '../../models';
 import { leakCheck } from '../helpers/leak-check';
 
 const IMAGE = { inputShape: [28, 28, 1], outputs: 10 };
@@ -91,13 +91,17 @@ describe('model builders', () => {
       [mlp({ hidden: [256, 128] }), /^mlp \[256,128\] relu, no BN$/],
       [
         mlp({ hidden: [4], batchNorm: true, momentum: 0.5, epsilon: 1e-5 }),
-        /^mlp \[4\] relu, BN before activation \(momentum 0\.5, epsilon 0\.00001\)$/,
+        /^mlp \[4\] relu, BN before activation \(keras convention: momentum 0\.5, epsilon 0\.00001\)$/,
+      ],
+      [
+        mlp({ hidden: [4], batchNorm: true, bnConvention: 'pytorch' }),
+        /^mlp \[4\] relu, BN before activation \(pytorch convention: momentum 0\.1, epsilon 0\.00001, unbiased moving variance\)$/,
       ],
       [
         mlp({ batchNorm: true, bnPosition: 'after', dropout: 0.25 }),
-        /BN after activation \(momentum 0\.9, epsilon 0\.001\), dropout 0\.25$/,
+        /BN after activation \(keras convention: momentum 0\.9, epsilon 0\.001\), dropout 0\.25$/,
       ],
-      [cnn({ batchNorm: true }), /^cnn .*BN before activation \(momentum 0\.9, epsilon 0\.001\)$/],
+      [cnn({ batchNorm: true }), /^cnn .*BN before activation \(keras convention: momentum 0\.9, epsilon 0\.001\)$/],
       [cnn(), /^cnn .*no BN$/],
       [logistic(), /^logistic/],
     ];
@@ -118,6 +122,10 @@ describe('model builders', () => {
     expect(() => mlp({ momentum: 1 })).to.throw(/momentum.*got 1/);
     expect(() => cnn({ momentum: -0.1 })).to.throw(/momentum.*got -0\.1/);
     expect(() => mlp({ epsilon: 0 })).to.throw(/epsilon.*got 0/);
+    expect(() => mlp({ bnConvention: 'pytorch', momentum: 0 })).to.throw(
+      /momentum must be in \(0, 1\] with the pytorch convention, got 0/,
+    );
+    expect(() => mlp({ bnConvention: 'torch' as unknown as BnConvention })).to.throw(/bnConvention.*got torch/);
     expect(() => mlp({ bnPosition: 'middle' as unknown as BnPosition })).to.throw(/bnPosition.*got middle/);
     expect(() => cnn({ filters: [16, 0] })).to.throw(/filters.*got 0/);
     finish();
