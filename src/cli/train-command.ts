@@ -127,7 +127,7 @@ export function trainOptions(yargs: Argv) {
     .check((argv) => {
       strategyOf(argv);
       checkDataName(argv.data);
-      checkBnMomentum(argv);
+      checkModelOptions(argv);
       return true;
     });
 }
@@ -139,12 +139,16 @@ function checkDataName(name: string): void {
   }
 }
 
-/** The builder knows each convention's momentum range: [0, 1) for keras, (0, 1] for pytorch. */
-function checkBnMomentum(args: Parameters<typeof buildModel>[0]): void {
+/**
+ * The builders check their own options (each convention's momentum range: [0, 1) for keras, (0, 1]
+ * for pytorch; options a model does not take); their errors become usage errors naming the flag.
+ */
+function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
   try {
     buildModel(args);
   } catch (error) {
-    throw new UsageError(`--bn-momentum: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    throw new UsageError(`${/momentum/.test(message) ? '--bn-momentum' : '--model'}: ${message}`);
   }
 }
 
@@ -178,7 +182,7 @@ function buildModel(
     momentum: args['bn-momentum'],
   };
   const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
-  return viaLibrary('model', (name) => modelBuilder(name as ModelName, options))(args.model);
+  return modelBuilder(args.model as ModelName, options);
 }
 
 export async function runTrain(args: TrainArgs): Promise<void> {
