@@ -215,7 +215,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       jobs: args.jobs,
       tensorboard: args.tensorboard,
       log,
-      callbacks: () => (args.quiet ? [] : [progressBar()]),
+      callbacks: () => (args.quiet ? [] : [progressBar({ heldOut: 'test' })]),
       signal: interrupt.signal,
     });
     process.stdout.write(`${summaryTable(result.summary)}\n\n`);

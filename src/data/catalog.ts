@@ -94,7 +94,7 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
     return loadIdxDir(name, options.dataDir, options, null);
   }
   if (name.startsWith('csv:')) return loadCsv(name.slice(4), options);
-  const synthetic = syntheticData(name, options);
+  const synthetic = await syntheticData(name, options);
   if (synthetic) return synthetic;
   throw new InputError(`unknown data set "${name}"; known: ${DATASET_NAMES.join(', ')}`);
 }
@@ -128,7 +128,7 @@ function maxLabel(raw: RawData): number {
   return max;
 }
 
-function syntheticData(name: string, options: LoadDatasetOptions): LoadedData | null {
+async function syntheticData(name: string, options: LoadDatasetOptions): Promise<LoadedData | null> {
   const seed = options.seed ?? 0;
   const samples = options.limit ?? options.samples ?? 2000;
   const make = (n: number, s: number): RawData | null => {
@@ -145,7 +145,7 @@ function syntheticData(name: string, options: LoadDatasetOptions): LoadedData | 
   const dataset = toDataset(all, { name, task, numClasses });
   const { train, test } = splitHead(dataset, samples);
   return {
-    ...standardizeBoth(train, test),
+    ...(await standardizeBoth(train, test)),
     classNames: null,
     description: `${name} (synthetic, seed ${seed}): ${samples} train / ${test.size} test`,
   };
@@ -164,23 +164,26 @@ function splitHead(data: Dataset, head: number): { train: Dataset; test: Dataset
   return parts;
 }
 
-function standardizeBoth(
+async function standardizeBoth(
   train: Dataset,
   test: Dataset,
-): { train: Dataset; test: Dataset; standardizer: FeatureStatistics } {
+): Promise<{ train: Dataset; test: Dataset; standardizer: FeatureStatistics }> {
   const stats = fitStandardizer(train);
   try {
-    return { train: standardize(train, stats), test: standardize(test, stats), standardizer: statisticsOf(stats) };
+    const standardizer = await statisticsOf(stats);
+    return { train: standardize(train, stats), test: standardize(test, stats), standardizer };
   } finally {
     tf.dispose([stats.mean, stats.std]);
   }
 }
 
-function statisticsOf(stats: Standardizer): FeatureStatistics {
-  return { mean: Array.from(stats.mean.dataSync()), std: Array.from(stats.std.dataSync()) };
+/** Read asynchronously: WebGPU in Node has no synchronous read-back. */
+async function statisticsOf(stats: Standardizer): Promise<FeatureStatistics> {
+  const [mean, std] = await Promise.all([stats.mean.data(), stats.std.data()]);
+  return { mean: Array.from(mean), std: Array.from(std) };
 }
 
-function loadCsv(path: string, options: LoadDatasetOptions): LoadedData {
+async function loadCsv(path: string, options: LoadDatasetOptions): Promise<LoadedData> {
   if (!path) throw new InputError('data set csv:<file> needs a file name, e.g. csv:iris.csv');
   const { raw, labelNames } = readCsvFile(path, { labelColumn: options.labelColumn });
   const limited: RawData = options.limit ? limitRaw(raw, options.limit) : raw;
@@ -191,11 +194,12 @@ function loadCsv(path: string, options: LoadDatasetOptions): LoadedData {
   });
   const stats = fitStandardizer(data);
   try {
+    const standardizer = await statisticsOf(stats);
     return {
       train: standardize(data, stats),
       test: null,
       classNames: labelNames,
-      standardizer: statisticsOf(stats),
+      standardizer,
       description: `${path}: ${data.size} rows, ${labelNames.length} classes`,
     };
   } finally {

@@ -7,14 +7,31 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Callback } from './callbacks';
 import type { EpochRecord } from './history';
 
-export function formatEpoch(r: EpochRecord, epochs: number): string {
-  const pct = (v: number | null): string => (v === null ? '-' : `${(100 * v).toFixed(2)}%`);
-  const val = r.valLoss === null ? '' : `  val_loss ${r.valLoss.toFixed(4)}  val_acc ${pct(r.valAccuracy)}`;
-  const acc = r.accuracy === null ? '' : `  acc ${pct(r.accuracy)}`;
-  return `epoch ${r.epoch + 1}/${epochs}  loss ${r.loss.toFixed(4)}${acc}${val}  ${r.updates} updates  ${r.seconds.toFixed(2)}s`;
+export interface ProgressOptions {
+  /** Where to write. Default: process.stderr. */
+  stream?: NodeJS.WriteStream;
+  /** What the held-out metrics are, as the epoch line names them: `val` or `test`. Default: 'val'. */
+  heldOut?: 'val' | 'test';
 }
 
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): Callback {
+/** `epoch 2/5` for a known number of epochs, `epoch 2` when a budget other than epochs ends the run. */
+function epochLabel(epoch: number, epochs: number): string {
+  return Number.isSafeInteger(epochs) && epochs < Number.MAX_SAFE_INTEGER
+    ? `epoch ${epoch}/${epochs}`
+    : `epoch ${epoch}`;
+}
+
+export function formatEpoch(r: EpochRecord, epochs: number, heldOut: 'val' | 'test' = 'val'): string {
+  const pct = (v: number | null): string => (v === null ? '-' : `${(100 * v).toFixed(2)}%`);
+  const held =
+    r.valLoss === null ? '' : `  ${heldOut}_loss ${r.valLoss.toFixed(4)}  ${heldOut}_acc ${pct(r.valAccuracy)}`;
+  const acc = r.accuracy === null ? '' : `  acc ${pct(r.accuracy)}`;
+  const updates = `${r.updates} update${r.updates === 1 ? '' : 's'}`;
+  return `${epochLabel(r.epoch + 1, epochs)}  loss ${r.loss.toFixed(4)}${acc}${held}  ${updates}  ${r.seconds.toFixed(2)}s`;
+}
+
+export function progressBar(options: ProgressOptions = {}): Callback {
+  const { stream = process.stderr, heldOut = 'val' } = options;
   let epochs = 0;
   let bar: SingleBar | null = null;
   let loss = '-';
@@ -29,7 +46,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Callba
         bar = new SingleBar(
           {
             stream,
-            format: `epoch ${epoch + 1}/${epochs} [{bar}] {value}/{total} steps | loss {loss} | {eta_formatted} left`,
+            format: `${epochLabel(epoch + 1, epochs)} [{bar}] {value}/{total} steps | loss {loss} | {eta_formatted} left`,
             fps: 5,
           },
           Presets.shades_classic,
@@ -44,7 +61,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Callba
     onEpochEnd: (record) => {
       bar?.stop();
       bar = null;
-      stream.write(`${formatEpoch(record, epochs)}\n`);
+      stream.write(`${formatEpoch(record, epochs, heldOut)}\n`);
     },
     onTrainEnd: () => {
       bar?.stop();

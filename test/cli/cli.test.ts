@@ -3,17 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { batchlab } from '../helpers/batchlab-cli';
 import { loadModel } from '../../src/io/model-files';
-
-const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
-
-function batchlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
-    encoding: 'utf8',
-    timeout: 120000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('batchlab CLI', function () {
   this.timeout(120000);

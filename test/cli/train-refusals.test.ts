@@ -1,21 +1,12 @@
 // What `batchlab train` refuses before training, through the real command: each case exits 2 with a
 // message naming the option or file, and leaves --out as it was.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { batchlab } from '../helpers/batchlab-cli';
 
-const MAIN = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 const CORPUS = join(__dirname, '..', 'corpus');
-
-function batchlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
-    encoding: 'utf8',
-    timeout: 120000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('batchlab train refusals', function () {
   this.timeout(120000);
