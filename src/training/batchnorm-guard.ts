@@ -8,15 +8,43 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
 
-/** BatchNormalization layers whose statistics come from the batch axis alone (rank-2 input). */
+type Layer = tf.LayersModel['layers'][number];
+
+/** Every BatchNormalization layer of the model, those inside nested models included, in order. */
+function batchNormLayers(model: tf.LayersModel): Layer[] {
+  return model.layers.flatMap((layer) =>
+    layer instanceof tf.LayersModel
+      ? batchNormLayers(layer)
+      : layer.getClassName() === 'BatchNormalization'
+        ? [layer]
+        : [],
+  );
+}
+
+/**
+ * Values a BN layer averages per channel for one sample: the product of its input's dimensions other
+ * than the batch and the normalised axis (1 for [N, C], [N, 1, C] or [N, 1, 1, C]; H x W for images).
+ */
+export function valuesPerChannelPerSample(layer: Layer): number {
+  // BatchNorm keeps its input's shape, so the output shape is the input's.
+  const shape = layer.outputShape as (number | null)[];
+  const configured = (layer.getConfig().axis as number | number[] | undefined) ?? -1;
+  const axes = (Array.isArray(configured) ? configured : [configured]).map((a) => (a < 0 ? shape.length + a : a));
+  return shape.reduce<number>((product, d, i) => (i === 0 || axes.includes(i) ? product : product * (d ?? 1)), 1);
+}
+
+/**
+ * BatchNormalization layers, wherever they sit in the model, whose statistics at batch size 1 come
+ * from one value per channel (dense BN, or BN over activations whose other dimensions are all 1).
+ */
 export function denseBatchNormLayers(model: tf.LayersModel): string[] {
-  return model.layers
-    .filter((layer) => layer.getClassName() === 'BatchNormalization' && layer.outputShape.length === 2)
+  return batchNormLayers(model)
+    .filter((layer) => valuesPerChannelPerSample(layer) === 1)
     .map((layer) => layer.name);
 }
 
 export function hasBatchNorm(model: tf.LayersModel): boolean {
-  return model.layers.some((layer) => layer.getClassName() === 'BatchNormalization');
+  return batchNormLayers(model).length > 0;
 }
 
 /** Throws when a dense BN layer would see a training chunk of one sample, unless allowed. */

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { cnn, mlp } from '../../models';
 import { fullBatch, miniBatch, sgd } from '../../src/batching';
-import { accumulationWarning, checkBatchNormBatchSize } from '../../src/training/batchnorm-guard';
+import { accumulationWarning, checkBatchNormBatchSize, hasBatchNorm } from '../../src/training/batchnorm-guard';
 import { leakCheck } from '../helpers/leak-check';
 
 const MOMENTUM = 0.5;
@@ -329,6 +329,36 @@ describe('BatchNorm guard', () => {
     // Micro-batches count too: full batch of 33 in chunks of 8 leaves a chunk of 1.
     expect(() => checkBatchNormBatchSize(model, fullBatch({ microBatch: 8 }), 33, false)).to.throw(/batch of 1 sample/);
     expect(() => checkBatchNormBatchSize(model, fullBatch({ microBatch: 8 }), 34, false)).not.to.throw();
+    finish();
+  });
+
+  it('decides from the values each BN layer averages per channel, wherever the layer sits', () => {
+    // A user's model: BN inside a nested Sequential, and BN over [N, 1, C] and [N, 1, 1, C] activations,
+    // all of which average one value per channel at batch size 1.
+    const inner = tf.sequential({
+      layers: [tf.layers.dense({ units: 3, inputShape: [3] }), tf.layers.batchNormalization()],
+    });
+    const nested = track(tf.sequential({ layers: [inner, tf.layers.dense({ units: 2 })] }));
+    const rank3 = track(
+      tf.sequential({
+        layers: [tf.layers.reshape({ targetShape: [1, 3], inputShape: [3] }), tf.layers.batchNormalization()],
+      }),
+    );
+    const rank4 = track(
+      tf.sequential({
+        layers: [tf.layers.reshape({ targetShape: [1, 1, 3], inputShape: [3] }), tf.layers.batchNormalization()],
+      }),
+    );
+    const image = track(
+      tf.sequential({
+        layers: [tf.layers.reshape({ targetShape: [2, 2, 1], inputShape: [4] }), tf.layers.batchNormalization()],
+      }),
+    );
+    for (const model of [nested, rank3, rank4]) {
+      expect(() => checkBatchNormBatchSize(model, sgd(), 10, false)).to.throw(/batch of 1 sample/);
+    }
+    expect(() => checkBatchNormBatchSize(image, sgd(), 10, false)).not.to.throw();
+    expect(hasBatchNorm(nested)).to.equal(true);
     finish();
   });
 
