@@ -12,7 +12,7 @@ import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard'
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
-import type { EpochRecord, History } from './history';
+import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
 import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
@@ -28,7 +28,10 @@ interface LoopContext extends StepContext {
   dropout: DropoutSeeds;
 }
 
-/** Read the pending sampled losses after at most this many, so NaN checks and progress stay current. */
+/**
+ * Read the pending losses after at most this many updates, so progress stays current and a run whose
+ * loss became NaN stops at most this many updates after the first bad one (which it names exactly).
+ */
 const READ_LOSSES_EVERY = 256;
 
 export async function train(
@@ -97,7 +100,7 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     model: describe,
   };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
-  const recorder = new LossRecorder(opts.updateLossEvery);
+  const recorder = new LossRecorder(opts.updateLossEvery, opts.stopOnNaN);
   try {
     for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
       const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
@@ -128,9 +131,10 @@ async function runEpoch(
   const batches = opts.strategy.batches(ctx.data.size, epoch, opts.seed);
   const totals = new EpochTotals();
   const readLosses = async (): Promise<void> => {
-    const records = await recorder.read();
-    history.updates.push(...records);
-    for (const cb of callbacks) await cb.onLosses?.(records, control);
+    const { sampled, firstNonFinite } = await recorder.read();
+    history.updates.push(...sampled);
+    if (firstNonFinite && opts.stopOnNaN) control.stop(nonFiniteStop(firstNonFinite, updatesBefore + steps));
+    for (const cb of callbacks) await cb.onLosses?.(sampled, control);
   };
   const start = performance.now();
   const updatesBefore = history.epochs.reduce((n, e) => n + e.updates, 0);
@@ -163,6 +167,13 @@ async function runEpoch(
     updates: steps,
     samples: sums.samples,
   };
+}
+
+/** The stop reason for the first non-finite loss, exact, and where the loop noticed it (its next read). */
+function nonFiniteStop(first: UpdateRecord, updatesDone: number): StopReason {
+  const at = `epoch ${first.epoch + 1}, step ${first.step + 1} (update ${first.update + 1})`;
+  const stoppedAt = updatesDone === first.update + 1 ? '' : `; training stopped after update ${updatesDone}`;
+  return { kind: 'non-finite-loss', message: `loss became ${first.loss} at ${at}${stoppedAt}` };
 }
 
 function runStep(ctx: StepContext, batch: Int32Array, microBatch: number | undefined): StepResult {

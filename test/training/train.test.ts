@@ -155,12 +155,67 @@ describe('train', () => {
     });
     expect(history.stopReason).to.deep.equal({
       kind: 'non-finite-loss',
-      message: 'loss became NaN at epoch 1, step 6 (update 6)',
+      message: 'loss became NaN at epoch 1, step 6 (update 6); training stopped after update 10',
     });
     expect(history.epochs).to.have.length(1);
     model.dispose();
     disposeDataset(data);
   });
+
+  /**
+   * y = w x with x = 1, target 0, no bias, plain SGD at rate 1.5: the gradient of mean (w x)^2 is 2w,
+   * so each update maps w to w - 3w = -2w, exactly in float32, and update k (0-based) sees squared
+   * errors of 4^k. tfjs' mean squared error sums a batch's b errors before dividing, so the loss first
+   * overflows at the smallest k with b * 4^k above float32's largest value.
+   */
+  const FLOAT32_MAX = 3.4028234663852886e38;
+  const firstInfiniteUpdate = (b: number): number => {
+    let k = 0;
+    while (b * 4 ** k <= FLOAT32_MAX) k++;
+    return k + 1;
+  };
+  const doublingModel = (): tf.Sequential =>
+    tf.sequential({
+      layers: [tf.layers.dense({ units: 1, inputShape: [1], useBias: false, kernelInitializer: 'ones' })],
+    });
+  const ones = (n: number) =>
+    toDataset(
+      { features: new Float32Array(n).fill(1), inputShape: [1], targets: new Float32Array(n) },
+      { name: 'ones', task: 'regression' },
+    );
+
+  for (const [label, strategy, size, batch] of [
+    ['sgd over 10 samples', sgd({ shuffle: false }), 10, 1],
+    ['full batch of 10', fullBatch(), 10, 10],
+    ['mini:200 over 9000 samples', miniBatch(200), 9000, 200],
+  ] as const) {
+    it(`names the first overflowing update exactly, unsampled and between reads (${label})`, async () => {
+      const data = ones(size);
+      const model = doublingModel();
+      const before = tf.memory().numTensors;
+      const { history } = await train(model, data, {
+        strategy,
+        optimizer: 'sgd',
+        learningRate: 1.5,
+        epochs: 1000,
+        updateLossEvery: 5,
+      });
+      const update = firstInfiniteUpdate(batch);
+      const perEpoch = Math.ceil(size / batch);
+      const where = `epoch ${Math.ceil(update / perEpoch)}, step ${((update - 1) % perEpoch) + 1} (update ${update})`;
+      expect(history.stopReason?.kind).to.equal('non-finite-loss');
+      expect(history.stopReason?.message.startsWith(`loss became Infinity at ${where}`)).to.equal(
+        true,
+        `${history.stopReason?.message} names ${where}`,
+      );
+      expect(history.updates.some((u) => u.update === update - 1)).to.equal(false, 'the first bad update is unsampled');
+      const done = history.epochs.reduce((n, e) => n + e.updates, 0);
+      expect(done).to.be.within(update, update + 256);
+      expect(tf.memory().numTensors).to.equal(before);
+      model.dispose();
+      disposeDataset(data);
+    });
+  }
 
   it('refuses dense BN on one-sample batches unless allowed', async () => {
     const data = blobs(12);
