@@ -46,7 +46,7 @@ const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as 
   args: BatchNormArgs,
 ) => tf.layers.Layer;
 
-class BatchNormalization extends StockBatchNormalization {
+export class BatchNormalization extends StockBatchNormalization {
   private readonly unbiasedMovingVariance: boolean;
 
   constructor(args: BatchlabBatchNormArgs) {
@@ -59,29 +59,92 @@ class BatchNormalization extends StockBatchNormalization {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const layer = this as unknown as StockFields;
     if (kwargs.training !== true) return super.call(inputs, kwargs);
+    const overridden = callOverride?.(this, x);
+    if (overridden) return overridden;
     const axis = layer.axis < 0 ? layer.axis + x.rank : layer.axis;
-    const fused =
-      axis === x.rank - 1 &&
-      layer.gamma !== null &&
-      layer.beta !== null &&
-      x.dtype === 'float32' &&
-      hasFusedBatchNormTraining();
+    const fused = this.fusedApplies(x, axis);
     if (!fused && !this.unbiasedMovingVariance) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const batch = fused ? fusedStatistics(x, layer) : composedStatistics(x, layer, axis);
-      const variance = this.unbiasedMovingVariance ? tf.mul(batch.variance, besselFactor(x, axis)) : batch.variance;
+      this.updateMovingStatistics(
+        batch.mean,
+        batch.variance,
+        x.size / x.shape[axis],
+        `input of shape [${x.shape.join(', ')}]`,
+      );
+      return batch.y;
+    });
+  }
+
+  /** The layer's parts the exact accumulated step works with. */
+  get parts(): BatchNormParts {
+    const layer = this as unknown as StockFields;
+    return { axis: layer.axis, epsilon: layer.epsilon, gamma: layer.gamma, beta: layer.beta };
+  }
+
+  /**
+   * Moves the moving mean and variance towards a batch's (biased) statistics, `count` values per
+   * channel, as a training call does: through the fused kernel where it applies, else op for op as
+   * the stock layer, with the unbiased correction first under the pytorch convention.
+   */
+  updateMovingStatistics(mean: tf.Tensor, biasedVariance: tf.Tensor, count: number, from = `${count} values`): void {
+    const layer = this as unknown as StockFields;
+    tf.tidy(() => {
+      const variance = this.unbiasedMovingVariance ? tf.mul(biasedVariance, besselFactor(count, from)) : biasedVariance;
       const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
-      const [movingMean, movingVariance] = fused
-        ? movingAverages(moving, { mean: batch.mean, variance }, layer.momentum)
+      const [movingMean, movingVariance] = this.fusedApplies(mean, 0)
+        ? movingAverages(moving, { mean, variance }, layer.momentum)
         : [
-            stockMovingAverage(moving.mean, batch.mean, layer.momentum),
+            stockMovingAverage(moving.mean, mean, layer.momentum),
             stockMovingAverage(moving.variance, variance, layer.momentum),
           ];
       layer.movingMean.write(movingMean);
       layer.movingVariance.write(movingVariance);
-      return batch.y;
     });
   }
+
+  /** Whether the fused kernels handle this layer for `x` normalised over `axis` (channels last only). */
+  private fusedApplies(x: tf.Tensor, axis: number): boolean {
+    const layer = this as unknown as StockFields;
+    return (
+      axis === x.rank - 1 &&
+      layer.gamma !== null &&
+      layer.beta !== null &&
+      x.dtype === 'float32' &&
+      hasFusedBatchNormTraining()
+    );
+  }
+}
+
+/** The parts of a BN layer that normalising with given statistics needs. */
+export interface BatchNormParts {
+  axis: number;
+  epsilon: number;
+  gamma: tf.LayerVariable | null;
+  beta: tf.LayerVariable | null;
+}
+
+/**
+ * Replaces batchlab BN layers' training-mode call while `run` runs; an override returning null
+ * leaves the call to the layer. The exact accumulated step (src/training/exact-batch-norm.ts) uses
+ * it to normalise each chunk with the whole batch's statistics.
+ */
+export type BatchNormCallOverride = (layer: BatchNormalization, x: tf.Tensor) => tf.Tensor | null;
+
+let callOverride: BatchNormCallOverride | null = null;
+
+export function withBatchNormOverride<T>(override: BatchNormCallOverride, run: () => T): T {
+  const previous = callOverride;
+  callOverride = override;
+  try {
+    return run();
+  } finally {
+    callOverride = previous;
+  }
+}
+
+export function isBatchlabBatchNorm(layer: unknown): layer is BatchNormalization {
+  return layer instanceof BatchNormalization;
 }
 
 function fusedStatistics(x: tf.Tensor, layer: StockFields): BatchStatistics {
@@ -108,12 +171,11 @@ function composedStatistics(x: tf.Tensor, layer: StockFields, axis: number): Bat
 }
 
 /** n / (n - 1), n the values per channel; PyTorch refuses n = 1, where the ratio is undefined. */
-function besselFactor(x: tf.Tensor, axis: number): number {
-  const n = x.size / x.shape[axis];
+function besselFactor(n: number, from: string): number {
   if (n < 2) {
     throw new Error(
       `BatchNorm with an unbiased moving variance (the pytorch convention) needs more than one value per ` +
-        `channel in training, got input of shape [${x.shape.join(', ')}]`,
+        `channel in training, got ${from}`,
     );
   }
   return n / (n - 1);

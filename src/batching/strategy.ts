@@ -105,6 +105,13 @@ export function withMicroBatch(strategy: Strategy, microBatch: number): Strategy
   return makeStrategy(strategy.kind, base, strategy.n, options);
 }
 
+/** The same strategy with whole batches, no micro-batches. */
+export function withoutMicroBatch(strategy: Strategy): Strategy {
+  if (strategy.microBatch === undefined) return strategy;
+  const base = strategy.kind === 'full' ? 'full' : `mini:${strategy.n}`;
+  return makeStrategy(strategy.kind, base, strategy.n, { shuffle: strategy.shuffle, dropLast: strategy.dropLast });
+}
+
 function sgdMicroBatchMessage(text: string): string {
   return `strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`;
 }

@@ -44,6 +44,8 @@ export interface History {
   optimizer: string;
   learningRate: number;
   seed: number;
+  /** How BatchNorm saw a batch split into micro-batches ('chunk' or 'exact'); null without micro-batches. */
+  bnAccumulation: 'chunk' | 'exact' | null;
   backend: string;
   trainSize: number;
   epochs: EpochRecord[];

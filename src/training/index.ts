@@ -1,7 +1,8 @@
 /** The trainer's public surface: train, evaluate, the stock callbacks, optimizers and the run record. */
 export { train } from './train';
 export type { TrainResult } from './train';
-export type { TrainOptions } from './options';
+export { BN_ACCUMULATIONS } from './options';
+export type { TrainOptions, BnAccumulation } from './options';
 export { evaluate } from './evaluate';
 export type { Evaluation } from './evaluate';
 export { earlyStopping, stopAtAccuracy, stopOnNonFinite } from './callbacks';

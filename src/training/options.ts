@@ -9,6 +9,9 @@ import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
 import type { Callback } from './callbacks';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
 
+export const BN_ACCUMULATIONS = ['chunk', 'exact'] as const;
+export type BnAccumulation = (typeof BN_ACCUMULATIONS)[number];
+
 export interface TrainOptions {
   /** How each epoch is cut into batches. Default: miniBatch(32). */
   strategy?: Strategy;
@@ -30,6 +33,15 @@ export interface TrainOptions {
   stopOnNaN?: boolean;
   /** Train dense BatchNorm on one-sample batches anyway (see batchnorm-guard.ts). Default: false. */
   allowBatchNormBatchOfOne?: boolean;
+  /**
+   * How BatchNorm layers see a batch evaluated in micro-batches. 'chunk': each chunk is normalised
+   * with its own statistics and updates the moving statistics (ghost BN with groups of the
+   * micro-batch size). 'exact': every chunk is normalised with the whole batch's statistics and
+   * back-propagates its coupling terms, so the update equals one pass over the batch to float
+   * rounding, at the cost of 2L + 1 passes over the chunks for L BN layers (./exact-batch-norm.ts).
+   * Default: 'chunk'.
+   */
+  bnAccumulation?: BnAccumulation;
   /** Called with warnings (e.g. BN under gradient accumulation). Default: console.warn. */
   warn?: (message: string) => void;
 }
@@ -50,6 +62,7 @@ export interface ResolvedTrainOptions {
   updateLossEvery: number;
   stopOnNaN: boolean;
   allowBatchNormBatchOfOne: boolean;
+  bnAccumulation: BnAccumulation;
   callbacks: Callback[];
   warn: (message: string) => void;
 }
@@ -85,6 +98,7 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       updateLossEvery,
       stopOnNaN: options.stopOnNaN ?? true,
       allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
+      bnAccumulation: resolveBnAccumulation(options.bnAccumulation),
       callbacks: options.callbacks ?? [],
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
       ...resolveOptimizer(options),
@@ -116,4 +130,12 @@ function resolveOptimizer(options: TrainOptions) {
   }
   const learningRate = options.learningRate ?? DEFAULT_LEARNING_RATES[given];
   return { optimizer: makeOptimizer(given, learningRate), optimizerName: given, ownsOptimizer: true, learningRate };
+}
+
+function resolveBnAccumulation(given: BnAccumulation | undefined): BnAccumulation {
+  const mode = given ?? 'chunk';
+  if (!BN_ACCUMULATIONS.includes(mode)) {
+    throw new Error(`bnAccumulation must be one of ${BN_ACCUMULATIONS.join(', ')}, got ${String(mode)}`);
+  }
+  return mode;
 }

@@ -23,13 +23,13 @@ export interface StepResult {
   correct: tf.Scalar | null;
 }
 
-interface Forward {
+export interface Forward {
   loss: tf.Scalar;
   correct: tf.Scalar | null;
 }
 
 /** The batch's samples, gathered by index, or the data set's own tensors for the identity batch. */
-interface Batch {
+export interface Batch {
   x: tf.Tensor;
   y: tf.Tensor;
 }
@@ -46,7 +46,7 @@ export function isIdentityBatch(indices: Int32Array, size: number): boolean {
  * keep a copy of the whole data set tensor (the saved input of the gather) at every step. The
  * identity batch is the data set itself, so it skips the gather and its copy of N samples.
  */
-function gatherBatch(data: Dataset, indices: Int32Array): Batch {
+export function gatherBatch(data: Dataset, indices: Int32Array): Batch {
   if (isIdentityBatch(indices, data.size)) return { x: data.x, y: data.y };
   return tf.tidy(() => {
     const idx = tf.tensor1d(indices, 'int32');
@@ -54,12 +54,12 @@ function gatherBatch(data: Dataset, indices: Int32Array): Batch {
   });
 }
 
-function releaseBatch(data: Dataset, batch: Batch): void {
+export function releaseBatch(data: Dataset, batch: Batch): void {
   if (batch.x !== data.x) tf.dispose([batch.x, batch.y]);
 }
 
 /** Forward pass in training mode on one gathered batch. */
-function forward({ model, data, beforeForward }: StepContext, batch: Batch, chunk: number): Forward {
+export function forward({ model, data, beforeForward }: StepContext, batch: Batch, chunk: number): Forward {
   beforeForward?.(chunk);
   const outputs = model.apply(batch.x, { training: true }) as tf.Tensor;
   return lossAndCorrect(data.task, batch.y, outputs);

@@ -5,7 +5,7 @@
  * ./options; the loop knows nothing of shuffling, splitting or files.
  */
 import * as tf from '@tensorflow/tfjs';
-import { splitIntoMicroBatches } from '../batching';
+import { splitIntoMicroBatches, withoutMicroBatch } from '../batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
@@ -14,7 +14,14 @@ import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
-import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
+import { exactAccumulatedStep, exactBatchNormLayers } from './exact-batch-norm';
+import {
+  BnAccumulation,
+  ResolvedTrainOptions,
+  TrainOptions,
+  releaseTrainOptions,
+  resolveTrainOptions,
+} from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
 
 export interface TrainResult {
@@ -47,8 +54,12 @@ export async function train(
       ? modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed)
       : modelOrBuilder;
     try {
-      checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
-      const warning = accumulationWarning(model, opts.strategy, trainData.size);
+      // In exact mode BN sees whole batches, whatever the chunks.
+      const exact = opts.bnAccumulation === 'exact';
+      const seen = exact ? withoutMicroBatch(opts.strategy) : opts.strategy;
+      checkBatchNormBatchSize(model, seen, trainData.size, opts.allowBatchNormBatchOfOne);
+      if (exact) exactBatchNormLayers(model);
+      const warning = exact ? null : accumulationWarning(model, opts.strategy, trainData.size);
       if (warning) opts.warn(warning);
       const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
       return { model, history };
@@ -70,6 +81,7 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     optimizer: opts.optimizerName,
     learningRate: opts.learningRate,
     seed: opts.seed,
+    bnAccumulation: opts.strategy.microBatch === undefined ? null : opts.bnAccumulation,
     backend: tf.getBackend(),
     trainSize: data.size,
     epochs: [],
@@ -143,7 +155,7 @@ async function runEpoch(
   for (const batch of batches) {
     const update = updatesBefore + steps;
     const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
-    const result = runStep(seeded, batch, opts.strategy.microBatch);
+    const result = runStep(seeded, batch, opts.strategy.microBatch, opts.bnAccumulation);
     recorder.record(epoch, steps, update, result.loss);
     totals.add(result.loss, result.correct, batch.length);
     tf.dispose([result.loss, result.correct ?? []]);
@@ -176,7 +188,13 @@ function nonFiniteStop(first: UpdateRecord, updatesDone: number): StopReason {
   return { kind: 'non-finite-loss', message: `loss became ${first.loss} at ${at}${stoppedAt}` };
 }
 
-function runStep(ctx: StepContext, batch: Int32Array, microBatch: number | undefined): StepResult {
+function runStep(
+  ctx: StepContext,
+  batch: Int32Array,
+  microBatch: number | undefined,
+  bnAccumulation: BnAccumulation,
+): StepResult {
   const chunks = splitIntoMicroBatches(batch, microBatch);
-  return chunks.length > 1 ? accumulatedStep(ctx, chunks) : singleStep(ctx, batch);
+  if (chunks.length === 1) return singleStep(ctx, batch);
+  return bnAccumulation === 'exact' ? exactAccumulatedStep(ctx, chunks) : accumulatedStep(ctx, chunks);
 }
