@@ -11,6 +11,7 @@ import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
+import { withRenamedHints } from './renamed-options';
 import { InputError } from '../data/input-error';
 import { releaseWebGpu } from '../backend';
 
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       // yargs re-wraps errors thrown by coerce functions as YError; both are usage errors.
       if (error && !(error instanceof UsageError) && error.name !== 'YError') throw error;
       process.stderr.write(
-        `batchlab: ${error ? error.message : message}\nRun batchlab --help (or batchlab <command> --help) for usage.\n`,
+        `batchlab: ${error ? error.message : withRenamedHints(message)}\nRun batchlab --help (or batchlab <command> --help) for usage.\n`,
       );
       process.exit(2);
     })

@@ -25,7 +25,12 @@ describe('batchlab CLI', function () {
       /Argument: backend, Given: "gpu", Choices: "auto", "tensorflow", "webgpu", "wasm", "cpu"/,
     ],
     [['train', '--data', 'imagenet'], /--data must be one of fashion-mnist-small, .*got imagenet/],
-    [['train', '--bogus'], /Unknown argument: bogus/],
+    [['train', '--bogus'], /Unknown argument: bogus\nRun batchlab --help/],
+    [['compare', '--bn', 'off'], /Unknown argument: bn\n--bn is now --batch-norm\n/],
+    [
+      ['train', '--allow-bn-batch-1', '--bn'],
+      /Unknown arguments: allow-bn-batch-1, .*bn\n--allow-bn-batch-1 is now --allow-batch-norm-batch-of-one\n--bn is now --batch-norm\n/,
+    ],
     [
       ['train', '--strategy', 'sgd', '--micro-batch', '4'],
       /--micro-batch: strategy "sgd\/micro:4": sgd has one sample/,
