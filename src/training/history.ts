@@ -1,4 +1,5 @@
 /** The record of one training run, as `train` returns it and the CLI writes it. */
+import type { BnAccumulation } from './bn-accumulation';
 
 export interface EpochRecord {
   /** 0-based epoch index. */
@@ -41,6 +42,8 @@ export interface StopReason {
 export interface History {
   model: string;
   strategy: string;
+  /** How BatchNorm met the strategy's micro-batches; present only for a BN model trained in micro-batches. */
+  bnAccumulation?: BnAccumulation;
   optimizer: string;
   learningRate: number;
   seed: number;

@@ -10,3 +10,5 @@ export { progressBar, formatEpoch } from './progress-bar';
 export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
 export type { OptimizerName } from './optimizers';
 export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';
+export { BN_ACCUMULATIONS, resolveBnAccumulation } from './bn-accumulation';
+export type { BnAccumulation } from './bn-accumulation';

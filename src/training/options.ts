@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Strategy, miniBatch } from '../batching';
 import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import { BnAccumulation, resolveBnAccumulation } from './bn-accumulation';
 import type { Callback } from './callbacks';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
 
@@ -30,6 +31,13 @@ export interface TrainOptions {
   stopOnNaN?: boolean;
   /** Train dense BatchNorm on one-sample batches anyway (see batchnorm-guard.ts). Default: false. */
   allowBatchNormBatchOfOne?: boolean;
+  /** Train ghost BN whose group size does not divide every batch, the last group shorter (see batchnorm-guard.ts). Default: false. */
+  allowShortGhostBatch?: boolean;
+  /**
+   * BatchNorm under micro-batches: 'chunk', each chunk normalised with its own statistics (ghost BN
+   * with g = the micro-batch), the only mode this version has. Default: 'chunk'.
+   */
+  bnAccumulation?: BnAccumulation;
   /** Called with warnings (e.g. BN under gradient accumulation). Default: console.warn. */
   warn?: (message: string) => void;
 }
@@ -50,6 +58,8 @@ export interface ResolvedTrainOptions {
   updateLossEvery: number;
   stopOnNaN: boolean;
   allowBatchNormBatchOfOne: boolean;
+  allowShortGhostBatch: boolean;
+  bnAccumulation: BnAccumulation;
   callbacks: Callback[];
   warn: (message: string) => void;
 }
@@ -62,6 +72,7 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
   const strategy = options.strategy ?? miniBatch(32);
   const epochs = options.epochs ?? 5;
   const seed = options.seed ?? 0;
+  const bnAccumulation = resolveBnAccumulation(options.bnAccumulation);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const given = options.validation;
@@ -85,6 +96,8 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       updateLossEvery,
       stopOnNaN: options.stopOnNaN ?? true,
       allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
+      allowShortGhostBatch: options.allowShortGhostBatch ?? false,
+      bnAccumulation,
       callbacks: options.callbacks ?? [],
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
       ...resolveOptimizer(options),

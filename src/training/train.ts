@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { splitIntoMicroBatches } from '../batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
-import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
+import { setBatchRenormStep } from '../../models/batch-norm-layer';
+import { accumulationWarning, checkBatchNormBatchSize, checkGhostBatches } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
@@ -45,9 +46,10 @@ export async function train(
       : modelOrBuilder;
     try {
       checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
-      const warning = accumulationWarning(model, opts.strategy, trainData.size);
+      checkGhostBatches(model, opts.strategy, trainData.size, opts.allowShortGhostBatch);
+      const warning = accumulationWarning(model, opts.strategy, trainData.size, opts.bnAccumulation);
       if (warning) opts.warn(warning);
-      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
+      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts, warning !== null);
       return { model, history };
     } catch (error) {
       if (built) model.dispose();
@@ -58,12 +60,18 @@ export async function train(
   }
 }
 
-async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
+async function runEpochs(
+  model: tf.LayersModel,
+  describe: string,
+  opts: ResolvedTrainOptions,
+  chunkedBatchNorm: boolean,
+): Promise<History> {
   const { trainData: data, validation } = opts;
   const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
   const history: History = {
     model: describe,
     strategy: opts.strategy.label,
+    ...(chunkedBatchNorm ? { bnAccumulation: opts.bnAccumulation } : {}),
     optimizer: opts.optimizerName,
     learningRate: opts.learningRate,
     seed: opts.seed,
@@ -138,6 +146,7 @@ async function runEpoch(
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
+    setBatchRenormStep(ctx.model, update);
     const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
     const result = runStep(seeded, batch, opts.strategy.microBatch);
     recorder.record(epoch, steps, update, result.loss);
