@@ -110,7 +110,12 @@ class BatchNormalization extends StockBatchNormalization {
   /** Ghost BN or batch renorm: the normalised output, with the moving statistics updated. */
   private variantCall(x: tf.Tensor, layer: StockFields, axis: number): tf.Tensor {
     if (axis === 0) throw new Error('ghostBatch and batchRenorm need a channel axis other than the batch axis (0)');
-    const params = { gamma: layer.gamma?.read() ?? null, beta: layer.beta?.read() ?? null, epsilon: layer.epsilon, axis };
+    const params = {
+      gamma: layer.gamma?.read() ?? null,
+      beta: layer.beta?.read() ?? null,
+      epsilon: layer.epsilon,
+      axis,
+    };
     const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
     let y: tf.Tensor;
     let updated: [tf.Tensor, tf.Tensor];
@@ -122,7 +127,12 @@ class BatchNormalization extends StockBatchNormalization {
       y = groups.y;
     } else {
       const limits = renormLimits(this.renormStep, this.batchRenorm as BatchRenorm);
-      const batch = batchRenormalize(x, { ...params, movingMean: moving.mean, movingVariance: moving.variance, limits });
+      const batch = batchRenormalize(x, {
+        ...params,
+        movingMean: moving.mean,
+        movingVariance: moving.variance,
+        limits,
+      });
       const variance = this.unbiasedMovingVariance ? tf.mul(batch.variance, besselFactor(x, axis)) : batch.variance;
       updated = [
         stockMovingAverage(moving.mean, batch.mean, layer.momentum),

@@ -100,10 +100,10 @@ export function describeBatchRenorm(renorm: BatchRenorm): string {
 }
 
 /** Identity forward, no gradient backward: r and d are treated as constants. */
-const stopGradient = tf.customGrad((x) => {
+const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((x) => {
   const input = x as tf.Tensor;
   return { value: tf.clone(input), gradFunc: () => tf.zerosLike(input) };
-}) as (x: tf.Tensor) => tf.Tensor;
+});
 
 export interface RenormParams {
   gamma: tf.Tensor | null;

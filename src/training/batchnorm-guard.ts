@@ -61,10 +61,14 @@ function smallestGroup(layer: Layer, chunks: number[]): number {
 /** Throws when a dense BN layer would normalise one sample on its own in training, unless allowed. */
 export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strategy, size: number, allow: boolean): void {
   const chunks = strategy.chunkSizes(size);
-  const ones = batchNormLayers(model).filter((l) => valuesPerChannelPerSample(l) === 1 && smallestGroup(l, chunks) === 1);
+  const ones = batchNormLayers(model).filter(
+    (l) => valuesPerChannelPerSample(l) === 1 && smallestGroup(l, chunks) === 1,
+  );
   const layers = ones.map((layer) => layer.name);
   if (allow || layers.length === 0) return;
-  const ghost = ones.some((l) => ghostBatchOf(l) !== null) ? ' (a ghost batch of 1, or a short last ghost group of 1)' : '';
+  const ghost = ones.some((l) => ghostBatchOf(l) !== null)
+    ? ' (a ghost batch of 1, or a short last ghost group of 1)'
+    : '';
   throw new Error(
     `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample${ghost}: ` +
       'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
@@ -104,6 +108,7 @@ export function accumulationWarning(
   if (microBatch === undefined || !hasBatchNorm(model) || microBatch >= strategy.batchSize(size)) return null;
   return (
     `micro-batches of ${microBatch} with BatchNorm, bnAccumulation ${describeBnAccumulation(mode, microBatch)}: ` +
-    'each chunk updates the moving mean/variance once, so the update is not identical to one over the whole batch.'
+    'each chunk is normalised with its own statistics and updates the moving mean/variance once, so the update ' +
+    'is not identical to one over the whole batch.'
   );
 }

@@ -17,7 +17,7 @@ export function resolveBnAccumulation(value: unknown = 'chunk'): BnAccumulation 
   );
 }
 
-/** @example describeBnAccumulation('chunk', 1000) -> 'chunk: each micro-batch of 1000 normalised on its own (ghost BN with g = 1000)' */
+/** @example describeBnAccumulation('chunk', 1000) -> 'chunk (ghost BN with g = 1000)' */
 export function describeBnAccumulation(mode: BnAccumulation, microBatch: number): string {
-  return `${mode}: each micro-batch of ${microBatch} normalised on its own (ghost BN with g = ${microBatch})`;
+  return `${mode} (ghost BN with g = ${microBatch})`;
 }

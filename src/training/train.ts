@@ -45,8 +45,8 @@ export async function train(
       ? modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed)
       : modelOrBuilder;
     try {
-      checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
       checkGhostBatches(model, opts.strategy, trainData.size, opts.allowShortGhostBatch);
+      checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
       const warning = accumulationWarning(model, opts.strategy, trainData.size, opts.bnAccumulation);
       if (warning) opts.warn(warning);
       const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts, warning !== null);
