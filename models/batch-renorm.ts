@@ -81,8 +81,8 @@ export function parseBatchRenorm(text: string): BatchRenorm {
 /** The bounds at update `step` (0-based: the number of updates made before this one). */
 export function renormLimits(step: number, renorm: BatchRenorm): { rMax: number; dMax: number } {
   const ramp = (final: number, from: number, at: number): number => {
-    if (step <= renorm.relaxFrom) return from;
     if (step >= at) return final;
+    if (step <= renorm.relaxFrom) return from;
     return from + ((final - from) * (step - renorm.relaxFrom)) / (at - renorm.relaxFrom);
   };
   return {
