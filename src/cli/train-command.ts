@@ -11,14 +11,25 @@ import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
-import { BN_CONVENTIONS, BnConvention, MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
 import {
+  BN_CONVENTIONS,
+  BnConvention,
+  MODEL_NAMES,
+  ModelBuilder,
+  ModelName,
+  modelBuilder,
+  parseBatchRenorm,
+} from '../../models';
+import { checkGhostBatches } from '../training/batchnorm-guard';
+import {
+  BN_ACCUMULATIONS,
   Callback,
   earlyStopping,
   evaluate,
   OPTIMIZER_NAMES,
   OptimizerName,
   progressBar,
+  resolveBnAccumulation,
   stopAtAccuracy,
   train,
 } from '../training';
@@ -70,6 +81,27 @@ export function trainOptions(yargs: Argv) {
     .option('bn-momentum', {
       coerce: numberIn('bn-momentum', 0, 1, { minExclusive: false }),
       describe: "BN moving-average momentum, in the convention's meaning [default: keras 0.9, pytorch 0.1]",
+    })
+    .option('ghost-batch', {
+      coerce: positiveInteger('ghost-batch'),
+      describe: 'ghost BatchNorm: normalise each batch in groups of this many samples (needs --batch-norm)',
+    })
+    .option('batch-renorm', {
+      type: 'string',
+      coerce: viaLibrary('batch-renorm', parseBatchRenorm),
+      describe:
+        "batch renormalization (needs --batch-norm); optional schedule 'rMax=3,dMax=5,relaxFrom=5000,rMaxAt=40000,dMaxAt=25000' (the paper's)",
+    })
+    .option('allow-short-ghost-batch', {
+      type: 'boolean',
+      default: false,
+      describe: 'train ghost BN whose group size does not divide every batch (the last group shorter)',
+    })
+    .option('bn-accumulation', {
+      type: 'string',
+      default: 'chunk',
+      coerce: viaLibrary('bn-accumulation', resolveBnAccumulation),
+      describe: `BatchNorm under --micro-batch: ${BN_ACCUMULATIONS.join(' or ')} (chunk: each chunk normalised on its own, ghost BN with g = the micro-batch; exact: BN over the whole batch)`,
     })
     .option('dropout', {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
@@ -148,7 +180,14 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
     buildModel(args);
   } catch (error) {
     const message = (error as Error).message;
-    throw new UsageError(`${/momentum/.test(message) ? '--bn-momentum' : '--model'}: ${message}`);
+    const flag = /momentum/.test(message)
+      ? '--bn-momentum'
+      : /^ghostBatch/.test(message)
+        ? '--ghost-batch'
+        : /^batchRenorm/.test(message)
+          ? '--batch-renorm'
+          : '--model';
+    throw new UsageError(`${flag}: ${message}`);
   }
 }
 
@@ -172,7 +211,16 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
 function buildModel(
   args: Pick<
     TrainArgs,
-    'model' | 'batch-norm' | 'bn-position' | 'bn-convention' | 'bn-momentum' | 'filters' | 'hidden' | 'dropout'
+    | 'model'
+    | 'batch-norm'
+    | 'bn-position'
+    | 'bn-convention'
+    | 'bn-momentum'
+    | 'ghost-batch'
+    | 'batch-renorm'
+    | 'filters'
+    | 'hidden'
+    | 'dropout'
   >,
 ): ModelBuilder {
   const bn = {
@@ -180,6 +228,8 @@ function buildModel(
     bnPosition: args['bn-position'],
     bnConvention: args['bn-convention'],
     momentum: args['bn-momentum'],
+    ghostBatch: args['ghost-batch'],
+    batchRenorm: args['batch-renorm'],
   };
   const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
   return modelBuilder(args.model as ModelName, options);
@@ -219,6 +269,8 @@ export async function runTrain(args: TrainArgs): Promise<void> {
       validation: args.validation,
       callbacks,
       allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
+      allowShortGhostBatch: args['allow-short-ghost-batch'],
+      bnAccumulation: args['bn-accumulation'],
       warn: log,
     });
     try {
@@ -258,6 +310,12 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
   const probe = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, args.seed);
   try {
     checkTrainingKernels(probe, args.model);
+    const trainSize = trainingSamples(data.train.size, args.validation);
+    try {
+      checkGhostBatches(probe, strategy, trainSize, args['allow-short-ghost-batch']);
+    } catch (error) {
+      throw new UsageError(`--ghost-batch ${args['ghost-batch']}: ${(error as Error).message}`);
+    }
   } finally {
     probe.dispose();
   }

@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { BnConvention, ModelBuilder, modelBuilder } from '../../models';
-import { Callback, EpochRecord, train } from '../training';
+import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
+import { BnAccumulation, Callback, EpochRecord, train } from '../training';
+import { variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
@@ -23,14 +24,23 @@ export interface CellSettings {
   /** Epochs (after the first) at whose end a checkpoint is taken, besides the initial weights. */
   checkpointEpochs: number[];
   allowBatchNormBatchOfOne: boolean;
-  /** The BN layers' convention. Default: 'keras'. */
-  bnConvention?: BnConvention;
+  /** Train ghost BN whose groups do not all divide the batch. Default: false. */
+  allowShortGhostBatch?: boolean;
+  /** The renorm cells' schedule. Default: the paper's. */
+  batchRenorm?: BatchRenorm;
+  /** BatchNorm under micro-batches. Default: 'chunk'. */
+  bnAccumulation?: BnAccumulation;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-export function builderFor(cell: Pick<Cell, 'model' | 'bn'>, bnConvention?: BnConvention): ModelBuilder {
-  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention });
+/** The cell's model: its BN variant and convention, the renorm schedule from the settings. */
+export function builderFor(
+  cell: Pick<Cell, 'model' | 'bn' | 'bnVariant' | 'bnConvention'>,
+  batchRenorm: BatchRenorm = BATCH_RENORM_DEFAULTS,
+): ModelBuilder {
+  const variant = cell.bn && cell.bnVariant ? variantOptions(cell.bnVariant, batchRenorm) : {};
+  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, ...variant });
 }
 
 /**
@@ -56,7 +66,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
     const batching = { batchSize, microBatch: strategy.microBatch };
-    const builder = builderFor(cell, settings.bnConvention);
+    const builder = builderFor(cell, settings.batchRenorm);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;
@@ -86,6 +96,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       epochs: epochsFor(settings.budget, updatesPerEpoch),
       validation: data.test ?? undefined,
       allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
+      allowShortGhostBatch: settings.allowShortGhostBatch,
+      bnAccumulation: settings.bnAccumulation,
       warn: (message) => warnings.push(message),
       // The budget last: what the other callbacks do at an epoch's end is not training time.
       callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],
@@ -94,7 +106,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const last = epochs[epochs.length - 1];
     const test = last && data.test ? { loss: last.testLoss as number, accuracy: last.testAccuracy } : undefined;
     const timing = timingOf(epochs, updatesPerEpoch);
-    const { updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
+    const { updates: updateLosses, updateLossEvery, stopReason, trainSize, bnAccumulation } = history;
     const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
     const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
     return {
@@ -117,7 +129,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
         endTensors: 0,
       },
       batchSize,
-      bnBatch: builder.batchNorm ? Math.min(strategy.microBatch ?? batchSize, batchSize) : null,
+      bnBatch: builder.batchNorm ? bnBatchOf(cell, Math.min(strategy.microBatch ?? batchSize, batchSize)) : null,
+      ...(bnAccumulation ? { bnAccumulation } : {}),
       warnings,
       target: settings.target === undefined ? undefined : timeToTarget(epochs, settings.target),
       checkpoints,
@@ -127,6 +140,12 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
   } finally {
     model?.dispose();
   }
+}
+
+/** Samples one BN normalisation sees: the chunk, or a ghost group of it. */
+function bnBatchOf(cell: Cell, chunk: number): number {
+  const ghost = cell.bnVariant?.startsWith('ghost:') ? Number(cell.bnVariant.slice('ghost:'.length)) : chunk;
+  return Math.min(ghost, chunk);
 }
 
 /** compare holds out the test set: the trainer's validation metrics are test metrics. */

@@ -4,6 +4,7 @@
  * terminal table.
  */
 import type { RunResult } from '../experiment/result';
+import { bnConventionOf, bnVariantOf } from './bn-labels';
 import { firstSentence, outcomeOf, stopReasonOf } from './run-status';
 
 export interface Stat {
@@ -17,6 +18,12 @@ export interface SummaryRow {
   model: string;
   strategy: string;
   bn: boolean;
+  /** `plain`, `ghost:<g>` or `renorm`; null without BN. */
+  bnVariant: string | null;
+  /** `keras` or `pytorch`; null without BN. */
+  bnConvention: string | null;
+  /** How BN met the micro-batches (`chunk`); null without BN or micro-batches. */
+  bnAccumulation: string | null;
   optimizer: string;
   learningRate: number;
   runs: number;
@@ -100,6 +107,9 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     model: cell.model,
     strategy: cell.strategy,
     bn: cell.bn,
+    bnVariant: bnVariantOf(cell),
+    bnConvention: bnConventionOf(cell),
+    bnAccumulation: ok.find((r) => r.bnAccumulation !== undefined)?.bnAccumulation ?? null,
     optimizer: cell.optimizer,
     learningRate: cell.learningRate,
     runs: runs.length,
@@ -140,6 +150,9 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['model', (r) => r.model],
   ['strategy', (r) => r.strategy],
   ['bn', (r) => r.bn],
+  ['bn_variant', (r) => r.bnVariant],
+  ['bn_convention', (r) => r.bnConvention],
+  ['bn_accumulation', (r) => r.bnAccumulation],
   ['optimizer', (r) => r.optimizer],
   ['learning_rate', (r) => r.learningRate],
   ['runs', (r) => r.runs],
@@ -214,11 +227,12 @@ function statusCell(r: SummaryRow): string {
 /** A learning rate in at most four significant digits (0.00025, not 0.00025000000000000006). */
 const learningRateCell = (lr: number): string => String(Number(lr.toPrecision(4)));
 
-const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'optimizer', 'lr', 'status']);
+const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'BN conv.', 'optimizer', 'lr', 'status']);
 
 /**
  * A fixed-width terminal table of the main numbers, mean ± std over seeds. Factors beyond model,
- * strategy and BN get a column when they vary; the learning rate is the one trained with.
+ * strategy and BN get a column when they vary; the learning rate is the one trained with. The BN
+ * column names the variant (off, plain, ghost:<g>, renorm) when any cell is not plain BN, else on/off.
  */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm: Pm = (s, digits, scale = 1) =>
@@ -228,6 +242,8 @@ export function summaryTable(rows: SummaryRow[]): string {
         ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`
         : (s.mean * scale).toFixed(digits);
   const varies = (f: (r: SummaryRow) => unknown): boolean => new Set(rows.map(f)).size > 1;
+  const showVariants = rows.some((r) => r.bnVariant !== null && r.bnVariant !== 'plain');
+  const showConvention = new Set(rows.map((r) => r.bnConvention).filter((c) => c !== null)).size > 1;
   const showOptimizer = varies((r) => r.optimizer);
   const showLr = varies((r) => r.learningRate);
   // Regression has no accuracy: its test loss takes the accuracy's place.
@@ -239,6 +255,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     'model',
     'strategy',
     'BN',
+    ...(showConvention ? ['BN conv.'] : []),
     ...(showOptimizer ? ['optimizer'] : []),
     ...(showLr ? ['lr'] : []),
     'runs',
@@ -259,7 +276,8 @@ export function summaryTable(rows: SummaryRow[]): string {
   const body = rows.map((r) => [
     r.model,
     r.strategy,
-    r.bn ? 'on' : 'off',
+    r.bn ? (showVariants ? (r.bnVariant ?? 'plain') : 'on') : 'off',
+    ...(showConvention ? [r.bnConvention ?? '-'] : []),
     ...(showOptimizer ? [r.optimizer] : []),
     ...(showLr ? [learningRateCell(r.learningRate)] : []),
     r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
@@ -341,9 +359,10 @@ function tableNotes(rows: SummaryRow[]): string[] {
     "update MB: peak tensor memory one update adds above data, model and optimizer state. max RSS MB: the process's peak resident set size so far.",
   ];
   for (const r of rows.filter(bnChunked)) {
-    notes.push(
-      `† ${r.group}: BatchNorm normalised over micro-batches of ${r.bnBatch} samples, not over the whole batch of ${r.batchSize}.`,
-    );
+    const over = r.bnVariant?.startsWith('ghost:')
+      ? `ghost batches of ${r.bnBatch} samples`
+      : `micro-batches of ${r.bnBatch} samples (bnAccumulation ${r.bnAccumulation ?? 'chunk'}: ghost BN with g = ${r.bnBatch})`;
+    notes.push(`† ${r.group}: BatchNorm normalised over ${over}, not over the whole batch of ${r.batchSize}.`);
   }
   return notes.map((n) => `  ${n}`);
 }

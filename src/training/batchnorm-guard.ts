@@ -3,10 +3,15 @@
  * meaning changes. Dense BN on a batch of one sample has batch variance 0: its output collapses to
  * beta, the moving variance decays towards 0 and inference divides by ~sqrt(epsilon). Convolutional
  * BN still averages over height x width per channel at batch 1, so it is allowed (the statistics are
- * then per image, noisier than over a batch).
+ * then per image, noisier than over a batch). Ghost BN counts per group: a layer with ghostBatch g
+ * normalises each chunk in groups of g, so its smallest group is what matters, and a group shorter
+ * than g (g not dividing a chunk) is refused unless allowed.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
+import { ghostBatchOf } from '../../models/batch-norm-layer';
+import { ghostGroupSizes } from '../../models/ghost-batch-norm';
+import { BnAccumulation, describeBnAccumulation } from './bn-accumulation';
 
 type Layer = tf.LayersModel['layers'][number];
 
@@ -47,24 +52,63 @@ export function hasBatchNorm(model: tf.LayersModel): boolean {
   return batchNormLayers(model).length > 0;
 }
 
-/** Throws when a dense BN layer would see a training chunk of one sample, unless allowed. */
+/** The fewest samples a BN layer normalises together: its smallest ghost group, or the smallest chunk. */
+function smallestGroup(layer: Layer, chunks: number[]): number {
+  const g = ghostBatchOf(layer);
+  return Math.min(...chunks.flatMap((c) => (g === null ? [c] : ghostGroupSizes(c, g))));
+}
+
+/** Throws when a dense BN layer would normalise one sample on its own in training, unless allowed. */
 export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strategy, size: number, allow: boolean): void {
-  const layers = denseBatchNormLayers(model);
-  if (allow || layers.length === 0 || strategy.smallestChunk(size) > 1) return;
+  const chunks = strategy.chunkSizes(size);
+  const ones = batchNormLayers(model).filter(
+    (l) => valuesPerChannelPerSample(l) === 1 && smallestGroup(l, chunks) === 1,
+  );
+  const layers = ones.map((layer) => layer.name);
+  if (allow || layers.length === 0) return;
+  const ghost = ones.some((l) => ghostBatchOf(l) !== null)
+    ? ' (a ghost batch of 1, or a short last ghost group of 1)'
+    : '';
   throw new Error(
-    `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample: ` +
+    `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample${ghost}: ` +
       'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
       'inference. Use a batch size of at least 2 (for mini-batch, one whose last batch is not a single sample, or ' +
       'dropLast), a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
   );
 }
 
+/**
+ * Throws when a ghost BN layer's group size does not divide every chunk the strategy feeds (the last
+ * group would be shorter), unless allowed.
+ */
+export function checkGhostBatches(model: tf.LayersModel, strategy: Strategy, size: number, allowShort: boolean): void {
+  if (allowShort) return;
+  const chunks = strategy.chunkSizes(size);
+  for (const layer of batchNormLayers(model)) {
+    const g = ghostBatchOf(layer);
+    const short = g === null ? undefined : chunks.find((c) => c % g !== 0);
+    if (g === null || short === undefined) continue;
+    throw new Error(
+      `ghostBatch ${g} does not divide every chunk strategy ${strategy.label} feeds on ${size} samples ` +
+        `(${chunks.join(', ')}): a chunk of ${short} would end in a group of ${short % g} samples normalised on its own. ` +
+        'Choose a ghostBatch that divides the batch (and its micro-batches and last batch), drop the short last ' +
+        'batch (dropLast, --drop-last), or pass allowShortGhostBatch (--allow-short-ghost-batch) to train anyway.',
+    );
+  }
+}
+
 /** Why gradient accumulation changes what BN computes, or null when it does not apply. */
-export function accumulationWarning(model: tf.LayersModel, strategy: Strategy, size: number): string | null {
+export function accumulationWarning(
+  model: tf.LayersModel,
+  strategy: Strategy,
+  size: number,
+  mode: BnAccumulation = 'chunk',
+): string | null {
   const microBatch = strategy.microBatch;
   if (microBatch === undefined || !hasBatchNorm(model) || microBatch >= strategy.batchSize(size)) return null;
   return (
-    `micro-batches of ${microBatch} with BatchNorm: each chunk is normalised with its own statistics and updates ` +
-    'the moving mean/variance once per chunk, so the update is not identical to one over the whole batch.'
+    `micro-batches of ${microBatch} with BatchNorm, bnAccumulation ${describeBnAccumulation(mode, microBatch)}: ` +
+    'each chunk is normalised with its own statistics and updates the moving mean/variance once, so the update ' +
+    'is not identical to one over the whole batch.'
   );
 }
