@@ -33,6 +33,7 @@ const FLAGS: Record<string, string> = {
   strategies: '--strategies',
   batchNorm: '--batch-norm',
   bnConvention: '--bn-convention',
+  headBatchNorm: '--head-batch-norm',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -78,6 +79,11 @@ export function compareOptions(yargs: Argv) {
     .option('bn-convention', {
       choices: BN_CONVENTIONS,
       describe: "BN cells' momentum, epsilon and moving variance: Keras' or PyTorch's [default: keras]",
+    })
+    .option('head-batch-norm', {
+      type: 'boolean',
+      describe:
+        'cnn BN cells: BN in the dense head too (--no-head-batch-norm: in the convolutions only) [default: true]',
     })
     .option('seeds', {
       coerce: positiveInteger('seeds'),
@@ -158,6 +164,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     strategies: args.strategies,
     batchNorm: args['batch-norm'],
     bnConvention: args['bn-convention'],
+    headBatchNorm: args['head-batch-norm'],
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,

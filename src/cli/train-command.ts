@@ -24,6 +24,7 @@ import {
 } from '../training';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 import {
+  checkBatchOfOne,
   checkOutDir,
   checkStopOptions,
   checkStrategyFits,
@@ -56,6 +57,11 @@ export function trainOptions(yargs: Argv) {
       type: 'boolean',
       default: false,
       describe: 'add BatchNormalization to each hidden layer (before its activation unless --bn-position after)',
+    })
+    .option('head-batch-norm', {
+      type: 'boolean',
+      describe:
+        'cnn: BatchNorm in the dense head too (--no-head-batch-norm: in the convolutions only, which trains at batch size 1) [default: true]',
     })
     .option('bn-position', {
       choices: ['before', 'after'] as const,
@@ -147,7 +153,9 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
   try {
     buildModel(args);
   } catch (error) {
-    const message = (error as Error).message;
+    if (error instanceof UsageError) throw error;
+    // The builders name their options as the library does; a user of the command line reads flags.
+    const message = (error as Error).message.replace(/\bheadBatchNorm\b/g, '--head-batch-norm');
     throw new UsageError(`${/momentum/.test(message) ? '--bn-momentum' : '--model'}: ${message}`);
   }
 }
@@ -172,16 +180,35 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
 function buildModel(
   args: Pick<
     TrainArgs,
-    'model' | 'batch-norm' | 'bn-position' | 'bn-convention' | 'bn-momentum' | 'filters' | 'hidden' | 'dropout'
+    | 'model'
+    | 'batch-norm'
+    | 'head-batch-norm'
+    | 'bn-position'
+    | 'bn-convention'
+    | 'bn-momentum'
+    | 'filters'
+    | 'hidden'
+    | 'dropout'
   >,
 ): ModelBuilder {
+  if (args['head-batch-norm'] !== undefined && !args['batch-norm']) {
+    throw new UsageError(
+      `--${args['head-batch-norm'] ? '' : 'no-'}head-batch-norm: without --batch-norm there is no BatchNorm to place`,
+    );
+  }
   const bn = {
     batchNorm: args['batch-norm'],
     bnPosition: args['bn-position'],
     bnConvention: args['bn-convention'],
     momentum: args['bn-momentum'],
   };
-  const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
+  const options = {
+    ...bn,
+    headBatchNorm: args['head-batch-norm'],
+    hidden: args.hidden,
+    filters: args.filters,
+    dropout: args.dropout,
+  };
   return modelBuilder(args.model as ModelName, options);
 }
 
@@ -258,6 +285,7 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
   const probe = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, args.seed);
   try {
     checkTrainingKernels(probe, args.model);
+    checkBatchOfOne(probe, strategy, data.train.size, args);
   } finally {
     probe.dispose();
   }

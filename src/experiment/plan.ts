@@ -39,6 +39,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       checkpointEpochs,
       allowBatchNormBatchOfOne: spec.allowBatchNormBatchOfOne,
       bnConvention: spec.bnConvention,
+      headBatchNorm: spec.headBatchNorm,
     },
   };
 }

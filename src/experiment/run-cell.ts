@@ -25,12 +25,19 @@ export interface CellSettings {
   allowBatchNormBatchOfOne: boolean;
   /** The BN layers' convention. Default: 'keras'. */
   bnConvention?: BnConvention;
+  /** cnn cells: BN in the dense head too. Default: true. */
+  headBatchNorm?: boolean;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-export function builderFor(cell: Pick<Cell, 'model' | 'bn'>, bnConvention?: BnConvention): ModelBuilder {
-  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention });
+/** The cell's model; headBatchNorm is a cnn option, for the cnn cells of an experiment. */
+export function builderFor(
+  cell: Pick<Cell, 'model' | 'bn'>,
+  settings: Pick<CellSettings, 'bnConvention' | 'headBatchNorm'> = {},
+): ModelBuilder {
+  const headBatchNorm = cell.model === 'cnn' ? settings.headBatchNorm : undefined;
+  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: settings.bnConvention, headBatchNorm });
 }
 
 /**
@@ -56,7 +63,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
     const batching = { batchSize, microBatch: strategy.microBatch };
-    const builder = builderFor(cell, settings.bnConvention);
+    const builder = builderFor(cell, settings);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;

@@ -71,6 +71,8 @@ export const experimentSpecSchema = z
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
     /** Whose BatchNorm definitions the BN cells use (models' bnConvention), for every cell. */
     bnConvention: z.enum(BN_CONVENTIONS as [BnConvention, ...BnConvention[]]).default('keras'),
+    /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
+    headBatchNorm: z.boolean().optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
     optimizers: z
@@ -93,7 +95,13 @@ export const experimentSpecSchema = z
     allowBatchNormBatchOfOne: z.boolean().default(false),
     backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.headBatchNorm !== undefined && (!spec.models.includes('cnn') || spec.batchNorm === 'off')) {
+      const message = 'applies to cnn cells with BatchNorm: add cnn to models and BatchNorm on or both';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headBatchNorm'], message });
+    }
+  });
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;

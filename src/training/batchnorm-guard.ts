@@ -7,19 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
-
-type Layer = tf.LayersModel['layers'][number];
-
-/** Every BatchNormalization layer of the model, those inside nested models included, in order. */
-function batchNormLayers(model: tf.LayersModel): Layer[] {
-  return model.layers.flatMap((layer) =>
-    layer instanceof tf.LayersModel
-      ? batchNormLayers(layer)
-      : layer.getClassName() === 'BatchNormalization'
-        ? [layer]
-        : [],
-  );
-}
+import { adviceFor, batchOfOneCause, describeCause } from './batch-of-one';
+import { BatchNormPlace, Layer, batchNormPlaces, describeBatchNorms } from './batchnorm-places';
 
 /**
  * Values a BN layer averages per channel for one sample: the product of its input's dimensions other
@@ -33,30 +22,55 @@ export function valuesPerChannelPerSample(layer: Layer): number {
   return shape.reduce<number>((product, d, i) => (i === 0 || axes.includes(i) ? product : product * (d ?? 1)), 1);
 }
 
+/** BN layers whose statistics at batch size 1 come from one value per channel, with their places. */
+function batchOfOnePlaces(model: tf.LayersModel): { refused: BatchNormPlace[]; allowed: BatchNormPlace[] } {
+  const places = batchNormPlaces(model);
+  const one = (p: BatchNormPlace): boolean => valuesPerChannelPerSample(p.layer) === 1;
+  return { refused: places.filter(one), allowed: places.filter((p) => !one(p)) };
+}
+
 /**
  * BatchNormalization layers, wherever they sit in the model, whose statistics at batch size 1 come
  * from one value per channel (dense BN, or BN over activations whose other dimensions are all 1).
  */
 export function denseBatchNormLayers(model: tf.LayersModel): string[] {
-  return batchNormLayers(model)
-    .filter((layer) => valuesPerChannelPerSample(layer) === 1)
-    .map((layer) => layer.name);
+  return batchOfOnePlaces(model).refused.map((p) => p.layer.name);
 }
 
 export function hasBatchNorm(model: tf.LayersModel): boolean {
-  return batchNormLayers(model).length > 0;
+  return batchNormPlaces(model).length > 0;
 }
 
-/** Throws when a dense BN layer would see a training chunk of one sample, unless allowed. */
+/**
+ * Throws when a dense BN layer would see a training chunk of one sample, unless allowed. The message
+ * names the layers by their place, the cause (batch size, last batch or micro-batch) and the change
+ * that fits it; for BN that is allowed at batch size 1 (convolutional), it says so.
+ */
 export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strategy, size: number, allow: boolean): void {
-  const layers = denseBatchNormLayers(model);
-  if (allow || layers.length === 0 || strategy.smallestChunk(size) > 1) return;
-  throw new Error(
-    `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample: ` +
-      'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
-      'inference. Use a batch size of at least 2 (for mini-batch, one whose last batch is not a single sample, or ' +
-      'dropLast), a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
+  const { refused, allowed } = batchOfOnePlaces(model);
+  if (allow || refused.length === 0 || strategy.smallestChunk(size) > 1) return;
+  const cause = batchOfOneCause(strategy, size);
+  const sentences = [
+    `strategy ${strategy.label} on ${size} samples trains ${describeBatchNorms(refused)} on a batch of 1 sample ` +
+      `(${describeCause(cause, strategy, size)}): the batch variance is 0, so the output collapses to beta and the ` +
+      'moving variance decays to 0, which breaks inference',
+    adviceFor(cause, strategy, size),
+  ];
+  if (allowed.length > 0) sentences.push(convolutionNote(allowed, refused));
+  sentences.push(
+    'Or use a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
   );
+  throw new Error(sentences.join('. '));
+}
+
+/** Convolutional BN trains at batch size 1; say which layers are fine and how to keep only them. */
+function convolutionNote(allowed: BatchNormPlace[], refused: BatchNormPlace[]): string {
+  const fine = describeBatchNorms(allowed);
+  const head = refused.some((p) => /dense head/.test(p.owner))
+    ? ': build the CNN without BN in its dense head (headBatchNorm: false, --no-head-batch-norm) to keep BN in the convolutions'
+    : '';
+  const verb = allowed.length === 1 ? 'averages' : 'average';
+  return `${fine[0].toUpperCase()}${fine.slice(1)} ${verb} over height x width and may train on one sample; ${describeBatchNorms(refused)} may not${head}`;
 }
 
 /** Why gradient accumulation changes what BN computes, or null when it does not apply. */

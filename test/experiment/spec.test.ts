@@ -99,11 +99,26 @@ describe('experiment spec', () => {
       600,
     );
     expect(plan.settings.bnConvention).to.equal('pytorch');
-    expect(builderFor(plan.cells[0], plan.settings.bnConvention).describe()).to.match(
-      /BN before activation \(pytorch convention:/,
-    );
+    expect(builderFor(plan.cells[0], plan.settings).describe()).to.match(/BN before activation \(pytorch convention:/);
     expect(() => resolveSpec({ bnConvention: 'torch' })).to.throw(
       /^spec: bnConvention: Invalid enum value\. Expected 'keras' \| 'pytorch'/,
+    );
+  });
+
+  it('headBatchNorm reaches the cnn cells only, and is refused where no cnn cell has BN', () => {
+    const plan = planExperiment(
+      resolveSpec({ strategies: ['sgd'], batchNorm: 'on', models: ['mlp', 'cnn'], headBatchNorm: false }),
+      600,
+    );
+    const describe = (model: string) =>
+      builderFor(plan.cells.find((c) => c.model === model) as (typeof plan.cells)[number], plan.settings).describe();
+    expect(describe('cnn')).to.match(/dense 64 without BN/);
+    expect(describe('mlp')).to.match(/^mlp \[256,128\]/);
+    expect(() => resolveSpec({ models: ['mlp'], headBatchNorm: false })).to.throw(
+      /^spec: headBatchNorm: applies to cnn cells with BatchNorm/,
+    );
+    expect(() => resolveSpec({ models: ['cnn'], batchNorm: 'off', headBatchNorm: false })).to.throw(
+      /^spec: headBatchNorm: applies to cnn cells with BatchNorm/,
     );
   });
 
