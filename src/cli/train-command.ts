@@ -9,19 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { miniBatch, parseStrategy, Strategy, withMicroBatch } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
-import { writeJsonAtomic } from '../io/atomic-write';
-import { saveModel } from '../io/model-files';
+import { exitCodeFor, interruptOnSignals } from '../compare/interrupt';
 import { BN_CONVENTIONS, BnConvention, MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
-import {
-  Callback,
-  earlyStopping,
-  evaluate,
-  OPTIMIZER_NAMES,
-  OptimizerName,
-  progressBar,
-  stopAtAccuracy,
-  train,
-} from '../training';
+import { Callback, earlyStopping, OPTIMIZER_NAMES, OptimizerName, progressBar, stopAtAccuracy } from '../training';
+import { trainAndWrite } from './train-run';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 import {
   checkBatchOfOne,
@@ -237,41 +228,29 @@ export async function runTrain(args: TrainArgs): Promise<void> {
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
     if (args.patience !== undefined) callbacks.push(earlyStopping({ patience: args.patience, monitor: 'valLoss' }));
-    const { model, history } = await train(builder, data.train, {
-      strategy,
-      optimizer: args.optimizer,
-      learningRate: args.lr,
-      epochs: args.epochs,
-      seed: args.seed,
-      validation: args.validation,
-      callbacks,
-      allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
-      warn: log,
-    });
+    // Ctrl-C or SIGTERM: the finished epochs and the model as it was after the last one are written.
+    const interrupt = interruptOnSignals((signal) =>
+      process.stderr.write(`\n${signal}: stopping; writing the finished epochs (again to exit at once)\n`),
+    );
     try {
-      const test = data.test ? await evaluate(model, data.test) : null;
-      const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
-      await writeJsonAtomic(join(out, 'history.json'), {
-        command: 'train',
-        data: data.description,
-        ...history,
-        backend,
-        test,
-      });
-      const encoding = { classNames: data.classNames, standardizer: data.standardizer };
-      const saved = await saveModel(model, join(out, 'model'), encoding);
-      if (history.stopReason) log(`stopped: ${history.stopReason.message}`);
-      const testLine = test
-        ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
-        : 'no test split';
-      process.stdout.write(
-        `${testLine} after ${plural(history.epochs.length, 'epoch')} (${trainSeconds.toFixed(1)}s training)\n`,
-      );
-      process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
-      if (history.stopReason?.kind === 'non-finite-loss') process.exitCode = 1;
+      const options = {
+        strategy,
+        optimizer: args.optimizer,
+        learningRate: args.lr,
+        epochs: args.epochs,
+        seed: args.seed,
+        validation: args.validation,
+        callbacks,
+        allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
+        warn: log,
+        signal: interrupt.signal,
+      };
+      await trainAndWrite({ builder, data, options, out, backend, log });
     } finally {
-      model.dispose();
+      interrupt.dispose();
     }
+    const signal = interrupt.received();
+    if (signal) process.exitCode = exitCodeFor(signal);
   } finally {
     disposeLoaded(data);
     tf.disposeVariables();

@@ -11,6 +11,7 @@ import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
+import { rollBackOnAbort } from './interrupt';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
@@ -74,7 +75,11 @@ export async function train(
 
 async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
   const { trainData: data, validation } = opts;
-  const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
+  const guards = [
+    ...(opts.stopOnNaN ? [stopOnNonFinite()] : []),
+    ...(opts.signal ? [rollBackOnAbort(model, opts.signal)] : []),
+  ];
+  const callbacks: Callback[] = [...guards, ...opts.callbacks];
   const history: History = {
     model: describe,
     strategy: opts.strategy.label,
@@ -116,6 +121,8 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
   try {
     for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
       const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
+      // An epoch an interrupt cut short is not recorded (./interrupt.ts sets the weights back).
+      if (control.stopReason?.kind === 'interrupted' && record.updates < info.updatesPerEpoch) break;
       if (validation) {
         const val = await evaluate(model, validation);
         record.valLoss = val.loss;
