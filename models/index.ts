@@ -29,10 +29,12 @@ export interface ModelOptions extends BatchNormOptions {
   filters?: number[];
   /** mlp, cnn: dropout rate. */
   dropout?: number;
+  /** cnn: BatchNorm in the dense head too, with `batchNorm` (false: in the convolutions only). */
+  headBatchNorm?: boolean;
 }
 
 /** Options that only some models take (BatchNorm options are ignored by a model without hidden layers). */
-type SpecificOption = 'hidden' | 'filters' | 'dropout';
+type SpecificOption = 'hidden' | 'filters' | 'dropout' | 'headBatchNorm';
 
 interface ModelEntry {
   description: string;
@@ -44,11 +46,11 @@ export const MODELS = {
   mlp: {
     description: 'multi-layer perceptron, BatchNorm and dropout optional per hidden layer',
     takes: ['hidden', 'dropout'],
-    build: ({ filters: _, ...options }) => mlp(options),
+    build: ({ filters: _, headBatchNorm: __, ...options }) => mlp(options),
   },
   cnn: {
     description: 'convolution blocks with max pooling, then a dense head',
-    takes: ['filters', 'dropout'],
+    takes: ['filters', 'dropout', 'headBatchNorm'],
     build: ({ hidden: _, ...options }) => cnn(options),
   },
   logistic: {
@@ -65,7 +67,7 @@ export const MODEL_NAMES = Object.keys(MODELS) as [ModelName, ...ModelName[]];
 export function modelBuilder(name: ModelName, options: ModelOptions = {}): ModelBuilder {
   const entry: ModelEntry | undefined = MODELS[name];
   if (!entry) throw new Error(`model must be one of ${MODEL_NAMES.join(', ')}, got ${String(name)}`);
-  const specific: SpecificOption[] = ['hidden', 'filters', 'dropout'];
+  const specific: SpecificOption[] = ['hidden', 'filters', 'dropout', 'headBatchNorm'];
   const refused = specific.find((key) => options[key] !== undefined && !entry.takes.includes(key));
   if (refused) {
     const takers = MODEL_NAMES.filter((n) => (MODELS[n].takes as readonly SpecificOption[]).includes(refused));

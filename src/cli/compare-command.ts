@@ -37,6 +37,7 @@ const FLAGS: Record<string, string> = {
   batchRenorm: '--batch-renorm',
   allowShortGhostBatch: '--allow-short-ghost-batch',
   bnAccumulation: '--bn-accumulation',
+  headBatchNorm: '--head-batch-norm',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -99,6 +100,11 @@ export function compareOptions(yargs: Argv) {
     .option('bn-accumulation', {
       type: 'string',
       describe: `BatchNorm under --micro-batch: chunk (ghost BN with g = the micro-batch) or exact (BN over the whole batch) [default: ${DEFAULTS.bnAccumulation}]`,
+    })
+    .option('head-batch-norm', {
+      type: 'boolean',
+      describe:
+        'cnn BN cells: BN in the dense head too (--no-head-batch-norm: in the convolutions only) [default: true]',
     })
     .option('seeds', {
       coerce: positiveInteger('seeds'),
@@ -183,6 +189,7 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     batchRenorm: args['batch-renorm'],
     allowShortGhostBatch: args['allow-short-ghost-batch'],
     bnAccumulation: args['bn-accumulation'],
+    headBatchNorm: args['head-batch-norm'],
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,

@@ -5,7 +5,7 @@
  * (InputError: a broken data or spec file, an output that would lose work), 1 for failures. A
  * command that is interrupted sets 130 itself.
  */
-import yargs from 'yargs';
+import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
@@ -15,16 +15,29 @@ import { withRenamedHints } from './renamed-options';
 import { InputError } from '../data/input-error';
 import { releaseWebGpu } from '../backend';
 
-export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+/** What each command does once its options are parsed and checked. */
+export interface CommandRunners {
+  train: typeof runTrain;
+  compare: typeof runCompare;
+  doctor: typeof runDoctor;
+}
+
+const RUNNERS: CommandRunners = { train: runTrain, compare: runCompare, doctor: runDoctor };
+
+/**
+ * The command line: commands, options, their checks, help. `runners` stand in for the commands
+ * where a command line is only to be checked (the README's commands are, in a test).
+ */
+export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): Argv {
+  return yargs(argv)
     .scriptName('batchlab')
     .usage('$0 <command> [options]')
-    .command('train', 'train one model with one batching strategy', trainOptions, (args) => runTrain(args))
+    .command('train', 'train one model with one batching strategy', trainOptions, (args) => runners.train(args))
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
-      runCompare(args),
+      runners.compare(args),
     )
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
-      runDoctor(args),
+      runners.doctor(args),
     )
     .demandCommand(1, 'name a command: train, compare or doctor')
     .strictCommands()
@@ -39,7 +52,11 @@ export async function main(argv: string[]): Promise<void> {
     )
     .example('$0 compare', 'full batch, SGD, mini:32, mini:128 x BN on/off on the embedded data')
     .help()
-    .version()
+    .version();
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await batchlabCli(argv)
     .fail((message, error) => {
       // yargs re-wraps errors thrown by coerce functions as YError; both are usage errors.
       if (error && !(error instanceof UsageError) && error.name !== 'YError') throw error;

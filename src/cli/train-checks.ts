@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
 import { InputError } from '../data/input-error';
 import type { Task } from '../data/dataset';
+import { checkBatchNormBatchSize } from '../training/batchnorm-guard';
 import { UsageError } from './parse';
 
 /** Files a finished (or interrupted) run leaves in its directory. */
@@ -65,6 +66,28 @@ export function checkStrategyFits(strategy: Strategy, size: number, validation: 
   throw new UsageError(
     `--strategy ${strategy.label}: batch size ${strategy.n} is larger than the ${trainSize} training samples${held}; use a smaller n or full`,
   );
+}
+
+/**
+ * The trainer refuses dense BatchNorm on chunks of one sample; checked here on the built model, so
+ * that the refusal (which names the layers, the cause and the fix) is a usage error before training.
+ */
+export function checkBatchOfOne(
+  model: tf.LayersModel,
+  strategy: Strategy,
+  size: number,
+  options: { validation?: number; 'allow-batch-norm-batch-of-one': boolean },
+): void {
+  try {
+    checkBatchNormBatchSize(
+      model,
+      strategy,
+      trainingSamples(size, options.validation),
+      options['allow-batch-norm-batch-of-one'],
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** Kernels a layer's forward and backward passes need beyond the dense ones every backend has. */

@@ -6,11 +6,10 @@
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
-import { miniBatch, parseStrategy, Strategy, withMicroBatch } from '../batching';
+import { miniBatch, parseStrategy, Strategy, withMicroBatch, withoutMicroBatch } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
-import { writeJsonAtomic } from '../io/atomic-write';
-import { saveModel } from '../io/model-files';
+import { exitCodeFor, interruptOnSignals } from '../compare/interrupt';
 import {
   BN_CONVENTIONS,
   BnConvention,
@@ -25,16 +24,16 @@ import {
   BN_ACCUMULATIONS,
   Callback,
   earlyStopping,
-  evaluate,
   OPTIMIZER_NAMES,
   OptimizerName,
   progressBar,
   resolveBnAccumulation,
   stopAtAccuracy,
-  train,
 } from '../training';
+import { trainAndWrite } from './train-run';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 import {
+  checkBatchOfOne,
   checkOutDir,
   checkStopOptions,
   checkStrategyFits,
@@ -67,6 +66,11 @@ export function trainOptions(yargs: Argv) {
       type: 'boolean',
       default: false,
       describe: 'add BatchNormalization to each hidden layer (before its activation unless --bn-position after)',
+    })
+    .option('head-batch-norm', {
+      type: 'boolean',
+      describe:
+        'cnn: BatchNorm in the dense head too (--no-head-batch-norm: in the convolutions only, which trains at batch size 1) [default: true]',
     })
     .option('bn-position', {
       choices: ['before', 'after'] as const,
@@ -179,7 +183,9 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
   try {
     buildModel(args);
   } catch (error) {
-    const message = (error as Error).message;
+    if (error instanceof UsageError) throw error;
+    // The builders name their options as the library does; a user of the command line reads flags.
+    const message = (error as Error).message.replace(/\bheadBatchNorm\b/g, '--head-batch-norm');
     const flag = /momentum/.test(message)
       ? '--bn-momentum'
       : /^ghostBatch/.test(message)
@@ -213,6 +219,7 @@ function buildModel(
     TrainArgs,
     | 'model'
     | 'batch-norm'
+    | 'head-batch-norm'
     | 'bn-position'
     | 'bn-convention'
     | 'bn-momentum'
@@ -223,6 +230,11 @@ function buildModel(
     | 'dropout'
   >,
 ): ModelBuilder {
+  if (args['head-batch-norm'] !== undefined && !args['batch-norm']) {
+    throw new UsageError(
+      `--${args['head-batch-norm'] ? '' : 'no-'}head-batch-norm: without --batch-norm there is no BatchNorm to place`,
+    );
+  }
   const bn = {
     batchNorm: args['batch-norm'],
     bnPosition: args['bn-position'],
@@ -231,7 +243,13 @@ function buildModel(
     ghostBatch: args['ghost-batch'],
     batchRenorm: args['batch-renorm'],
   };
-  const options = { ...bn, hidden: args.hidden, filters: args.filters, dropout: args.dropout };
+  const options = {
+    ...bn,
+    headBatchNorm: args['head-batch-norm'],
+    hidden: args.hidden,
+    filters: args.filters,
+    dropout: args.dropout,
+  };
   return modelBuilder(args.model as ModelName, options);
 }
 
@@ -260,43 +278,31 @@ export async function runTrain(args: TrainArgs): Promise<void> {
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
     if (args.patience !== undefined) callbacks.push(earlyStopping({ patience: args.patience, monitor: 'valLoss' }));
-    const { model, history } = await train(builder, data.train, {
-      strategy,
-      optimizer: args.optimizer,
-      learningRate: args.lr,
-      epochs: args.epochs,
-      seed: args.seed,
-      validation: args.validation,
-      callbacks,
-      allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
-      allowShortGhostBatch: args['allow-short-ghost-batch'],
-      bnAccumulation: args['bn-accumulation'],
-      warn: log,
-    });
+    // Ctrl-C or SIGTERM: the finished epochs and the model as it was after the last one are written.
+    const interrupt = interruptOnSignals((signal) =>
+      process.stderr.write(`\n${signal}: stopping; writing the finished epochs (again to exit at once)\n`),
+    );
     try {
-      const test = data.test ? await evaluate(model, data.test) : null;
-      const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
-      await writeJsonAtomic(join(out, 'history.json'), {
-        command: 'train',
-        data: data.description,
-        ...history,
-        backend,
-        test,
-      });
-      const encoding = { classNames: data.classNames, standardizer: data.standardizer };
-      const saved = await saveModel(model, join(out, 'model'), encoding);
-      if (history.stopReason) log(`stopped: ${history.stopReason.message}`);
-      const testLine = test
-        ? `test loss ${test.loss.toFixed(4)}${test.accuracy === null ? '' : `, test accuracy ${(100 * test.accuracy).toFixed(2)}%`}`
-        : 'no test split';
-      process.stdout.write(
-        `${testLine} after ${plural(history.epochs.length, 'epoch')} (${trainSeconds.toFixed(1)}s training)\n`,
-      );
-      process.stdout.write(`history: ${join(out, 'history.json')}\nmodel:   ${saved.modelJson}\n`);
-      if (history.stopReason?.kind === 'non-finite-loss') process.exitCode = 1;
+      const options = {
+        strategy,
+        optimizer: args.optimizer,
+        learningRate: args.lr,
+        epochs: args.epochs,
+        seed: args.seed,
+        validation: args.validation,
+        callbacks,
+        allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
+        allowShortGhostBatch: args['allow-short-ghost-batch'],
+        bnAccumulation: args['bn-accumulation'],
+        warn: log,
+        signal: interrupt.signal,
+      };
+      await trainAndWrite({ builder, data, options, out, backend, log });
     } finally {
-      model.dispose();
+      interrupt.dispose();
     }
+    const signal = interrupt.received();
+    if (signal) process.exitCode = exitCodeFor(signal);
   } finally {
     disposeLoaded(data);
     tf.disposeVariables();
@@ -316,6 +322,9 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
     } catch (error) {
       throw new UsageError(`--ghost-batch ${args['ghost-batch']}: ${(error as Error).message}`);
     }
+    // With --bn-accumulation exact, BN sees whole batches whatever the micro-batch.
+    const seen = args['bn-accumulation'] === 'exact' ? withoutMicroBatch(strategy) : strategy;
+    checkBatchOfOne(probe, seen, data.train.size, args);
   } finally {
     probe.dispose();
   }

@@ -94,7 +94,9 @@ export async function compare(
       start: (name): Promise<CellRunner> =>
         jobs === 1 ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name),
       settings: () => (jobs === 1 ? { ...plan.settings, callbacks: callbacks() } : plan.settings),
-      onResult: async (result) => {
+      onResult: async (made) => {
+        // Timings depend on how many runs shared the machine; the summary says so when it was more than one.
+        const result = { ...made, jobs };
         await appendResult(resultsPath, result);
         if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
         ran++;

@@ -43,6 +43,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       allowShortGhostBatch: spec.allowShortGhostBatch,
       batchRenorm: spec.batchRenorm,
       bnAccumulation: spec.bnAccumulation,
+      headBatchNorm: spec.headBatchNorm,
     },
   };
 }

@@ -77,6 +77,8 @@ export interface RunResult {
   warnings?: string[];
   target?: { accuracy: number; reached: boolean; epoch: number | null; seconds: number | null; updates: number | null };
   checkpoints?: Checkpoint[];
+  /** Runs made at once while this one ran (compare's jobs); absent in older records: 1. */
+  jobs?: number;
 }
 
 /** "3.0 s budget, 2.1 s used", "600-update budget, 600 used", "1-epoch budget, 1 used". */

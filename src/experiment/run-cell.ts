@@ -30,17 +30,24 @@ export interface CellSettings {
   batchRenorm?: BatchRenorm;
   /** BatchNorm under micro-batches. Default: 'chunk'. */
   bnAccumulation?: BnAccumulation;
+  /** cnn cells: BN in the dense head too. Default: true. */
+  headBatchNorm?: boolean;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-/** The cell's model: its BN variant and convention, the renorm schedule from the settings. */
+/**
+ * The cell's model: its BN variant and convention, the renorm schedule from the settings, and
+ * headBatchNorm, a cnn option, for the cnn cells of an experiment.
+ */
 export function builderFor(
-  cell: Pick<Cell, 'model' | 'bn' | 'bnVariant' | 'bnConvention'>,
-  batchRenorm: BatchRenorm = BATCH_RENORM_DEFAULTS,
+  cell: Pick<Cell, 'model' | 'bn'> & Partial<Pick<Cell, 'bnVariant' | 'bnConvention'>>,
+  settings: Pick<CellSettings, 'batchRenorm' | 'headBatchNorm'> = {},
 ): ModelBuilder {
+  const batchRenorm = settings.batchRenorm ?? BATCH_RENORM_DEFAULTS;
   const variant = cell.bn && cell.bnVariant ? variantOptions(cell.bnVariant, batchRenorm) : {};
-  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, ...variant });
+  const headBatchNorm = cell.model === 'cnn' ? settings.headBatchNorm : undefined;
+  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, headBatchNorm, ...variant });
 }
 
 /**
@@ -66,7 +73,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
     const batching = { batchSize, microBatch: strategy.microBatch };
-    const builder = builderFor(cell, settings.batchRenorm);
+    const builder = builderFor(cell, settings);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;

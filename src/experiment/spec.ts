@@ -120,8 +120,10 @@ export const experimentSpecSchema = z
     batchRenorm: batchRenorm.default(''),
     /** Train ghost BN whose groups do not divide every batch, the last group shorter, instead of recording a refusal. */
     allowShortGhostBatch: z.boolean().default(false),
-    /** BatchNorm under micro-batches: `chunk` (each chunk normalised on its own, ghost BN with g = the micro-batch). */
+    /** BatchNorm under micro-batches: `chunk` (each chunk normalised on its own, ghost BN with g = the micro-batch) or `exact` (over the whole batch). */
     bnAccumulation: z.string().default('chunk').transform(parsed<BnAccumulation>(resolveBnAccumulation)),
+    /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
+    headBatchNorm: z.boolean().optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
     optimizers: z
@@ -144,7 +146,13 @@ export const experimentSpecSchema = z
     allowBatchNormBatchOfOne: z.boolean().default(false),
     backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.headBatchNorm !== undefined && (!spec.models.includes('cnn') || spec.batchNorm === 'off')) {
+      const message = 'applies to cnn cells with BatchNorm: add cnn to models and BatchNorm on or both';
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headBatchNorm'], message });
+    }
+  });
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;

@@ -1,6 +1,6 @@
 /** report.html: one self-contained page (inline SVG charts, no scripts, no external files). */
 import type { RunResult } from '../experiment/result';
-import { SummaryRow, summaryTable } from './summary';
+import { SummaryRow, contentionNote, summaryTable } from './summary';
 import { outcomeOf, stopReasonOf } from './run-status';
 
 export interface RenderedChart {
@@ -24,6 +24,7 @@ const escape = (text: string): string =>
 
 export function reportHtml(page: ReportPage): string {
   const failed = page.results.filter((r) => r.status === 'failed');
+  const contention = contentionNote(page.summary);
   const stopped = page.results.filter((r) => outcomeOf(r) === 'nan');
   const charts = page.charts
     .map(
@@ -61,7 +62,7 @@ export function reportHtml(page: ReportPage): string {
 <body>
 <h1>${escape(page.title)}</h1>
 <p>${page.results.length} runs (${failed.length} failed, ${stopped.length} NaN-stopped). Mean ± standard deviation over seeds.</p>
-<pre>${escape(summaryTable(page.summary))}</pre>
+${contention === null ? '' : `<p><strong>${escape(contention)}</strong></p>\n`}<pre>${escape(summaryTable(page.summary))}</pre>
 ${failures}
 ${charts}
 <h2>Specification</h2>

@@ -70,6 +70,8 @@ export interface SummaryRow {
   error: string | null;
   /** The first NaN-stopped run's stop message. */
   stopReason: string | null;
+  /** The most runs made at once (compare's jobs) while one of this configuration's runs ran. */
+  jobs: number;
 }
 
 /** Mean and sample standard deviation (n - 1; 0 for one value); null for no values. */
@@ -140,6 +142,7 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     targetReached: targets.length > 0 ? `${targets.filter((r) => r.target?.reached).length}/${targets.length}` : null,
     error: runs.find((r) => r.status === 'failed')?.error ?? null,
     stopReason: runs.map((r) => (outcomeOf(r) === 'nan' ? stopReasonOf(r)?.message : undefined)).find(Boolean) ?? null,
+    jobs: Math.max(...ok.map((r) => r.jobs ?? 1), 1),
   };
 }
 
@@ -183,6 +186,7 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['target_reached', (r) => r.targetReached],
   ['error', (r) => r.error],
   ['stop_reason', (r) => r.stopReason],
+  ['jobs', (r) => r.jobs],
 ];
 
 function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => CsvValue][] {
@@ -358,6 +362,8 @@ function tableNotes(rows: SummaryRow[]): string[] {
     `noise@init: E||g_B - g||² / ||g||² at the initial weights (the same for every strategy), g the whole training set's gradient, B the batch drawn without replacement; ± its standard error over ${batches ?? 'the drawn'} batches. 0 (B = N): full batch, 0 by definition.`,
     "update MB: peak tensor memory one update adds above data, model and optimizer state. max RSS MB: the process's peak resident set size so far.",
   ];
+  const contention = contentionNote(rows);
+  if (contention) notes.push(contention);
   for (const r of rows.filter(bnChunked)) {
     const over = r.bnVariant?.startsWith('ghost:')
       ? `ghost batches of ${r.bnBatch} samples`
@@ -365,4 +371,17 @@ function tableNotes(rows: SummaryRow[]): string[] {
     notes.push(`† ${r.group}: BatchNorm normalised over ${over}, not over the whole batch of ${r.batchSize}.`);
   }
   return notes.map((n) => `  ${n}`);
+}
+
+/**
+ * With jobs > 1 the runs shared the machine's cores with each other, so every timing is that of a
+ * loaded machine; null when every run ran alone.
+ */
+export function contentionNote(rows: SummaryRow[]): string | null {
+  const jobs = Math.max(1, ...rows.map((r) => r.jobs));
+  if (jobs === 1) return null;
+  return (
+    `Timings were taken with --jobs ${jobs}: up to ${jobs} runs at once shared this machine's cores, so s/epoch, ` +
+    's/update and samples/s are inflated by contention; for timings to compare, run with --jobs 1.'
+  );
 }

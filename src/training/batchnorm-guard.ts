@@ -11,20 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
 import { ghostBatchOf } from '../../models/batch-norm-layer';
 import { ghostGroupSizes } from '../../models/ghost-batch-norm';
+import { adviceFor, batchOfOneCause, describeCause } from './batch-of-one';
 import { BnAccumulation, describeBnAccumulation } from './bn-accumulation';
-
-type Layer = tf.LayersModel['layers'][number];
-
-/** Every BatchNormalization layer of the model, those inside nested models included, in order. */
-function batchNormLayers(model: tf.LayersModel): Layer[] {
-  return model.layers.flatMap((layer) =>
-    layer instanceof tf.LayersModel
-      ? batchNormLayers(layer)
-      : layer.getClassName() === 'BatchNormalization'
-        ? [layer]
-        : [],
-  );
-}
+import { BatchNormPlace, Layer, batchNormPlaces, describeBatchNorms } from './batchnorm-places';
 
 /**
  * Values a BN layer averages per channel for one sample: the product of its input's dimensions other
@@ -38,43 +27,65 @@ export function valuesPerChannelPerSample(layer: Layer): number {
   return shape.reduce<number>((product, d, i) => (i === 0 || axes.includes(i) ? product : product * (d ?? 1)), 1);
 }
 
-/**
- * BatchNormalization layers, wherever they sit in the model, whose statistics at batch size 1 come
- * from one value per channel (dense BN, or BN over activations whose other dimensions are all 1).
- */
-export function denseBatchNormLayers(model: tf.LayersModel): string[] {
-  return batchNormLayers(model)
-    .filter((layer) => valuesPerChannelPerSample(layer) === 1)
-    .map((layer) => layer.name);
-}
-
-export function hasBatchNorm(model: tf.LayersModel): boolean {
-  return batchNormLayers(model).length > 0;
-}
-
 /** The fewest samples a BN layer normalises together: its smallest ghost group, or the smallest chunk. */
 function smallestGroup(layer: Layer, chunks: number[]): number {
   const g = ghostBatchOf(layer);
   return Math.min(...chunks.flatMap((c) => (g === null ? [c] : ghostGroupSizes(c, g))));
 }
 
-/** Throws when a dense BN layer would normalise one sample on its own in training, unless allowed. */
+/** BN layers whose statistics at batch size 1 come from one value per channel, with their places. */
+function batchOfOnePlaces(model: tf.LayersModel): { refused: BatchNormPlace[]; allowed: BatchNormPlace[] } {
+  const places = batchNormPlaces(model);
+  const one = (p: BatchNormPlace): boolean => valuesPerChannelPerSample(p.layer) === 1;
+  return { refused: places.filter(one), allowed: places.filter((p) => !one(p)) };
+}
+
+/**
+ * BatchNormalization layers, wherever they sit in the model, whose statistics at batch size 1 come
+ * from one value per channel (dense BN, or BN over activations whose other dimensions are all 1).
+ */
+export function denseBatchNormLayers(model: tf.LayersModel): string[] {
+  return batchOfOnePlaces(model).refused.map((p) => p.layer.name);
+}
+
+export function hasBatchNorm(model: tf.LayersModel): boolean {
+  return batchNormPlaces(model).length > 0;
+}
+
+/**
+ * Throws when a dense BN layer would see a training chunk of one sample, unless allowed. The message
+ * names the layers by their place, the cause (batch size, last batch or micro-batch) and the change
+ * that fits it; for BN that is allowed at batch size 1 (convolutional), it says so.
+ */
 export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strategy, size: number, allow: boolean): void {
+  const { refused: dense, allowed } = batchOfOnePlaces(model);
   const chunks = strategy.chunkSizes(size);
-  const ones = batchNormLayers(model).filter(
-    (l) => valuesPerChannelPerSample(l) === 1 && smallestGroup(l, chunks) === 1,
-  );
-  const layers = ones.map((layer) => layer.name);
-  if (allow || layers.length === 0) return;
-  const ghost = ones.some((l) => ghostBatchOf(l) !== null)
-    ? ' (a ghost batch of 1, or a short last ghost group of 1)'
-    : '';
-  throw new Error(
-    `strategy ${strategy.label} on ${size} samples trains BatchNorm layer(s) ${layers.join(', ')} on a batch of 1 sample${ghost}: ` +
+  const refused = dense.filter((p) => smallestGroup(p.layer, chunks) === 1);
+  if (allow || refused.length === 0) return;
+  const ghost = refused.some((p) => ghostBatchOf(p.layer) !== null);
+  const cause = batchOfOneCause(strategy, size);
+  const sentences = [
+    `strategy ${strategy.label} on ${size} samples trains ${describeBatchNorms(refused)} on a batch of 1 sample ` +
+      `(${ghost ? 'a ghost batch of 1, or a short last ghost group of 1' : describeCause(cause, strategy, size)}): ` +
       'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
-      'inference. Use a batch size of at least 2 (for mini-batch, one whose last batch is not a single sample, or ' +
-      'dropLast), a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
+      'inference',
+    ghost ? 'Use a ghostBatch of at least 2 that divides the batch' : adviceFor(cause, strategy, size),
+  ];
+  if (allowed.length > 0) sentences.push(convolutionNote(allowed, refused));
+  sentences.push(
+    'Or use a model without BatchNorm, or pass allowBatchNormBatchOfOne (--allow-batch-norm-batch-of-one) to train anyway.',
   );
+  throw new Error(sentences.join('. '));
+}
+
+/** Convolutional BN trains at batch size 1; say which layers are fine and how to keep only them. */
+function convolutionNote(allowed: BatchNormPlace[], refused: BatchNormPlace[]): string {
+  const fine = describeBatchNorms(allowed);
+  const head = refused.some((p) => /dense head/.test(p.owner))
+    ? ': build the CNN without BN in its dense head (headBatchNorm: false, --no-head-batch-norm) to keep BN in the convolutions'
+    : '';
+  const verb = allowed.length === 1 ? 'averages' : 'average';
+  return `${fine[0].toUpperCase()}${fine.slice(1)} ${verb} over height x width and may train on one sample; ${describeBatchNorms(refused)} may not${head}`;
 }
 
 /**
@@ -84,7 +95,7 @@ export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strateg
 export function checkGhostBatches(model: tf.LayersModel, strategy: Strategy, size: number, allowShort: boolean): void {
   if (allowShort) return;
   const chunks = strategy.chunkSizes(size);
-  for (const layer of batchNormLayers(model)) {
+  for (const { layer } of batchNormPlaces(model)) {
     const g = ghostBatchOf(layer);
     const short = g === null ? undefined : chunks.find((c) => c % g !== 0);
     if (g === null || short === undefined) continue;

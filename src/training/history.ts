@@ -29,9 +29,9 @@ export interface UpdateRecord {
 
 /**
  * What ended a run before its last epoch: a NaN or infinite loss, early stopping, a target reached,
- * a training budget spent, or any other callback.
+ * a training budget spent, an abort signal (Ctrl-C), or any other callback.
  */
-export type StopKind = 'non-finite-loss' | 'early-stopping' | 'target-reached' | 'budget' | 'callback';
+export type StopKind = 'non-finite-loss' | 'early-stopping' | 'target-reached' | 'budget' | 'interrupted' | 'callback';
 
 export interface StopReason {
   kind: StopKind;

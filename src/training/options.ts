@@ -44,6 +44,12 @@ export interface TrainOptions {
   bnAccumulation?: BnAccumulation;
   /** Called with warnings (e.g. BN under gradient accumulation). Default: console.warn. */
   warn?: (message: string) => void;
+  /**
+   * Stops training at the next update once aborted (./interrupt.ts): the epoch cut short is left out
+   * of the history and the weights are set back to the end of the last finished epoch; stopReason
+   * kind 'interrupted'. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedTrainOptions {
@@ -66,6 +72,7 @@ export interface ResolvedTrainOptions {
   bnAccumulation: BnAccumulation;
   callbacks: Callback[];
   warn: (message: string) => void;
+  signal: AbortSignal | null;
 }
 
 /**
@@ -104,6 +111,7 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       bnAccumulation,
       callbacks: options.callbacks ?? [],
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
+      signal: options.signal ?? null,
       ...resolveOptimizer(options),
     };
   } catch (error) {

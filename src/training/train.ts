@@ -12,6 +12,7 @@ import { setBatchRenormStep } from '../../models/batch-norm-layer';
 import { accumulationWarning, checkBatchNormBatchSize, checkGhostBatches } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
+import { rollBackOnAbort } from './interrupt';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
@@ -77,7 +78,11 @@ async function runEpochs(
   chunkedBatchNorm: boolean,
 ): Promise<History> {
   const { trainData: data, validation } = opts;
-  const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
+  const guards = [
+    ...(opts.stopOnNaN ? [stopOnNonFinite()] : []),
+    ...(opts.signal ? [rollBackOnAbort(model, opts.signal)] : []),
+  ];
+  const callbacks: Callback[] = [...guards, ...opts.callbacks];
   const history: History = {
     model: describe,
     strategy: opts.strategy.label,
@@ -119,6 +124,8 @@ async function runEpochs(
   try {
     for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
       const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
+      // An epoch an interrupt cut short is not recorded (./interrupt.ts sets the weights back).
+      if (control.stopReason?.kind === 'interrupted' && record.updates < info.updatesPerEpoch) break;
       if (validation) {
         const val = await evaluate(model, validation);
         record.valLoss = val.loss;

@@ -72,6 +72,59 @@ describe('batchlab train refusals', function () {
     expect(status).to.equal(2);
   });
 
+  describe('BatchNorm on chunks of one sample: exits 2 before training, naming places, cause and fix', () => {
+    const run = (...args: string[]) =>
+      batchlab(
+        'train',
+        '--limit',
+        '500',
+        '--epochs',
+        '1',
+        '--quiet',
+        '--batch-norm',
+        ...args,
+        '--out',
+        join(dir, 'bn1'),
+      );
+    it('a micro-batch that leaves one sample names the micro-batch and values that work', () => {
+      const { status, stderr } = run('--strategy', 'mini:100', '--micro-batch', '33');
+      expect(stderr).to.include(
+        "trains hidden layer 1's BatchNorm and hidden layer 2's BatchNorm on a batch of 1 sample",
+      );
+      expect(stderr).to.include('(micro-batches of 33 split each batch of 100 into 3 x 33 + 1)');
+      expect(stderr).to.include('--micro-batch: 32 or 34 here');
+      expect(stderr).not.to.match(/BatchNormalization\d/);
+      expect(status).to.equal(2);
+      expect(existsSync(join(dir, 'bn1'))).to.equal(false);
+    });
+    it('a CNN with BN in its dense head is refused with SGD, offering --no-head-batch-norm, which trains', () => {
+      const refusedRun = run('--model', 'cnn', '--strategy', 'sgd');
+      expect(refusedRun.stderr).to.include("trains the dense head's BatchNorm on a batch of 1 sample");
+      expect(refusedRun.stderr).to.match(
+        /Conv block 1's BatchNorm and conv block 2's BatchNorm average over height x width/,
+      );
+      expect(refusedRun.stderr).to.include('--no-head-batch-norm');
+      expect(refusedRun.status).to.equal(2);
+      const out = join(dir, 'cnn-conv-bn');
+      const trained = batchlab(
+        'train',
+        ...['--model', 'cnn', '--filters', '2', '--batch-norm', '--no-head-batch-norm', '--strategy', 'sgd'],
+        ...['--limit', '40', '--epochs', '1', '--out', out],
+      );
+      expect(trained.status, trained.stderr).to.equal(0);
+      expect(trained.stderr).to.match(/model: cnn .*dense 64 without BN/);
+      expect(trained.stderr).to.match(/strategy: sgd \(40 updates\/epoch\)/);
+    });
+    it('--head-batch-norm is refused without --batch-norm and for the mlp, naming the flag', () => {
+      const noBn = batchlab('train', '--model', 'cnn', '--no-head-batch-norm', '--out', join(dir, 'bn2'));
+      expect(noBn.stderr).to.include('--no-head-batch-norm: without --batch-norm there is no BatchNorm to place');
+      expect(noBn.status).to.equal(2);
+      const onMlp = batchlab('train', '--batch-norm', '--head-batch-norm', 'false', '--out', join(dir, 'bn3'));
+      expect(onMlp.stderr).to.include('mlp takes no --head-batch-norm option (--head-batch-norm applies to cnn)');
+      expect(onMlp.status).to.equal(2);
+    });
+  });
+
   it('refuses an --out that already holds a run, keeping it, and replaces it with --overwrite', () => {
     const out = join(dir, 'existing');
     mkdirSync(join(out, 'model'), { recursive: true });

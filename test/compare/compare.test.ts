@@ -7,6 +7,7 @@ import { parseStrategy } from '../../src/batching';
 import { compare } from '../../src/compare/compare';
 import { builderFor } from '../../src/experiment/run-cell';
 import { readResults } from '../../src/compare/results-file';
+import { summaryTable } from '../../src/report/summary';
 import type { ExperimentSpecInput } from '../../src/experiment/spec';
 
 /** A small, fast experiment on synthetic blobs. */
@@ -105,6 +106,11 @@ describe('compare', function () {
     const losses = (r: typeof one) =>
       r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.testAccuracy])]);
     expect(losses(two)).to.deep.equal(losses(one));
+    // The numbers agree; the timings do not: two runs at once share the machine, and the table says so.
+    expect(one.results.map((r) => r.jobs)).to.deep.equal([1, 1, 1, 1]);
+    expect(two.results.map((r) => r.jobs)).to.deep.equal([2, 2, 2, 2]);
+    expect(summaryTable(two.summary)).to.match(/Timings were taken with --jobs 2: .* inflated by contention/);
+    expect(summaryTable(one.summary)).not.to.match(/contention/);
   });
 
   it('writes TensorBoard event files per run', async () => {

@@ -136,7 +136,7 @@ describe('experiment spec', () => {
       'mlp/mini:32/ghost8/adam/lr0.001/seed0',
       'mlp/mini:32/renorm/adam/lr0.001/seed0',
     ]);
-    const describe = plan.cells.map((c) => builderFor(c, plan.settings.batchRenorm).describe());
+    const describe = plan.cells.map((c) => builderFor(c, plan.settings).describe());
     expect(describe[0]).to.match(/no BN/);
     expect(describe[1]).to.match(/, BN before activation/);
     expect(describe[2]).to.match(/ghost BN \(groups of 8\) before activation/);
@@ -166,6 +166,23 @@ describe('experiment spec', () => {
       'ghost16',
       'renorm',
     ]);
+  });
+
+  it('headBatchNorm reaches the cnn cells only, and is refused where no cnn cell has BN', () => {
+    const plan = planExperiment(
+      resolveSpec({ strategies: ['sgd'], batchNorm: 'on', models: ['mlp', 'cnn'], headBatchNorm: false }),
+      600,
+    );
+    const describe = (model: string) =>
+      builderFor(plan.cells.find((c) => c.model === model) as (typeof plan.cells)[number], plan.settings).describe();
+    expect(describe('cnn')).to.match(/dense 64 without BN/);
+    expect(describe('mlp')).to.match(/^mlp \[256,128\]/);
+    expect(() => resolveSpec({ models: ['mlp'], headBatchNorm: false })).to.throw(
+      /^spec: headBatchNorm: applies to cnn cells with BatchNorm/,
+    );
+    expect(() => resolveSpec({ models: ['cnn'], batchNorm: 'off', headBatchNorm: false })).to.throw(
+      /^spec: headBatchNorm: applies to cnn cells with BatchNorm/,
+    );
   });
 
   it('expands the factors into cells with stable ids', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { summarize, summaryCsv, summaryTable } from '../../src/report/summary';
 import { outcomeOf, stopReasonOf } from '../../src/report/run-status';
+import { reportHtml } from '../../src/report/report-html';
 import { run } from './fixtures';
 
 const NAN_STOP = 'loss became NaN at epoch 1, step 10 (update 10)';
@@ -8,6 +9,25 @@ const headerOf = (table: string): string[] => table.split('\n')[0].split(/\s{2,}
 const rowOf = (table: string, start: string): string => table.split('\n').find((l) => l.startsWith(start)) ?? '';
 
 describe('report/summary', () => {
+  it('says under the table and in report.html that timings with jobs > 1 are inflated by contention', () => {
+    const alone = [run({ seed: 0 }), { ...run({ seed: 1 }), jobs: 1 }];
+    const shared = [run({ seed: 0 }), { ...run({ seed: 1 }), jobs: 3 }];
+    const note =
+      "  Timings were taken with --jobs 3: up to 3 runs at once shared this machine's cores, so s/epoch, s/update and samples/s are inflated by contention; for timings to compare, run with --jobs 1.";
+    expect(summaryTable(summarize(shared)).split('\n')).to.include(note);
+    expect(summaryTable(summarize(alone))).not.to.match(/contention/);
+    const page = (results: typeof alone) => ({
+      title: 't',
+      charts: [],
+      summary: summarize(results),
+      results,
+      spec: {},
+    });
+    expect(reportHtml(page(shared))).to.include(`<p><strong>${note.trim()}</strong></p>`);
+    expect(reportHtml(page(alone))).not.to.match(/contention/);
+    expect(summaryCsv(summarize(shared)).split('\n')[1].split(',').at(-1)).to.equal('3');
+  });
+
   it('gives optimizer and learning-rate columns when they vary, with the rate trained with', () => {
     // --lr-rule linear:128 with mini:32: base 0.01 trains at 0.0025, base 0.1 at 0.025.
     const results = ['adam', 'sgd'].flatMap((optimizer) =>

@@ -238,7 +238,7 @@ describe('train', () => {
     } catch (e) {
       error = e as Error;
     }
-    expect(error?.message).to.match(/sgd on 12 samples trains BatchNorm layer\(s\) .* on a batch of 1 sample/);
+    expect(error?.message).to.match(/sgd on 12 samples trains hidden layer 1's BatchNorm on a batch of 1 sample/);
     expect(error?.message).to.match(/allowBatchNormBatchOfOne/);
     expect(tf.memory().numTensors).to.equal(before);
     const { model } = await train(mlp({ hidden: [4], batchNorm: true }), data, {
