@@ -64,7 +64,7 @@ export interface SummaryRow {
   maxRssMB: Stat | null;
   /** Samples per update. */
   batchSize: number | null;
-  /** Samples BatchNorm normalised over in training (the micro-batch when smaller than the batch); null without BN. */
+  /** Samples BatchNorm normalised over in training (a ghost group or the micro-batch when smaller than the batch); null without BN. */
   bnBatch: number | null;
   targetSeconds: Stat | null;
   targetReached: string | null;
