@@ -20,14 +20,19 @@ export function parseBnVariant(text: string): BnVariant {
   throw new Error(`a BatchNorm variant is plain, ghost:<g> (g a positive integer) or renorm, got ${text}`);
 }
 
+/** The group size of a `ghost:<g>` variant, null for the others. */
+export function ghostBatchOfVariant(variant: BnVariant): number | null {
+  return variant.startsWith('ghost:') ? Number(variant.slice('ghost:'.length)) : null;
+}
+
 /** The builder options of a variant. */
 export function variantOptions(
   variant: BnVariant,
   batchRenorm: BatchRenorm,
 ): Pick<BatchNormOptions, 'ghostBatch' | 'batchRenorm'> {
-  if (variant === 'renorm') return { batchRenorm };
-  if (variant.startsWith('ghost:')) return { ghostBatch: Number(variant.slice('ghost:'.length)) };
-  return {};
+  const ghostBatch = ghostBatchOfVariant(variant);
+  if (ghostBatch !== null) return { ghostBatch };
+  return variant === 'renorm' ? { batchRenorm } : {};
 }
 
 /** The variant as a cell id writes it: `bn` (plain, as ids always wrote BN on), `ghost16`, `renorm`. */

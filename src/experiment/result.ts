@@ -69,7 +69,7 @@ export interface RunResult {
   memory?: RunMemory;
   /** Samples per update (the last batch of an epoch may be smaller). */
   batchSize?: number;
-  /** Samples each BatchNorm normalisation sees in training (the micro-batch, if smaller than the batch); null without BN. */
+  /** Samples each BatchNorm normalisation sees in training (a ghost group, or the micro-batch, when smaller than the batch); null without BN. */
   bnBatch?: number | null;
   /** How BatchNorm met the micro-batches ('chunk'), present only for BN trained in micro-batches. */
   bnAccumulation?: BnAccumulation;

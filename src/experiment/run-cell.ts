@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
 import { BnAccumulation, Callback, EpochRecord, train } from '../training';
-import { variantOptions } from './bn-variants';
+import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
@@ -151,8 +151,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
 
 /** Samples one BN normalisation sees: the chunk, or a ghost group of it. */
 function bnBatchOf(cell: Cell, chunk: number): number {
-  const ghost = cell.bnVariant?.startsWith('ghost:') ? Number(cell.bnVariant.slice('ghost:'.length)) : chunk;
-  return Math.min(ghost, chunk);
+  const ghost = cell.bnVariant ? ghostBatchOfVariant(cell.bnVariant) : null;
+  return Math.min(ghost ?? chunk, chunk);
 }
 
 /** compare holds out the test set: the trainer's validation metrics are test metrics. */

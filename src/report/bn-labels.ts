@@ -3,10 +3,11 @@
  * ghost:<g>, renorm) and convention. Records written before variants and conventions were factors
  * lack both fields: they were plain BN in the keras convention unless their spec said otherwise.
  */
+import { BnVariant, ghostBatchOfVariant } from '../experiment/bn-variants';
 import type { CellRecord } from '../experiment/cells';
 
 /** The BN variant of a BN cell (`plain` for older records), null without BN. */
-export function bnVariantOf(cell: CellRecord): string | null {
+export function bnVariantOf(cell: CellRecord): BnVariant | null {
   return cell.bn ? (cell.bnVariant ?? 'plain') : null;
 }
 
@@ -19,6 +20,7 @@ export function bnConventionOf(cell: CellRecord): string | null {
 export function bnFacetLabel(cell: CellRecord): string {
   const variant = bnVariantOf(cell);
   if (variant === null) return 'BN off';
-  const name = variant === 'plain' ? 'BN on' : variant === 'renorm' ? 'batch renorm' : `ghost BN ${variant.slice(6)}`;
+  const ghost = ghostBatchOfVariant(variant);
+  const name = ghost !== null ? `ghost BN ${ghost}` : variant === 'plain' ? 'BN on' : 'batch renorm';
   return bnConventionOf(cell) === 'pytorch' ? `${name} (pytorch)` : name;
 }

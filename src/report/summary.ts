@@ -3,6 +3,7 @@
  * deviation over seeds of the numbers a comparison is about, as rows for summary.csv and the
  * terminal table.
  */
+import { BnVariant, ghostBatchOfVariant } from '../experiment/bn-variants';
 import type { RunResult } from '../experiment/result';
 import { bnConventionOf, bnVariantOf } from './bn-labels';
 import { firstSentence, outcomeOf, stopReasonOf } from './run-status';
@@ -19,7 +20,7 @@ export interface SummaryRow {
   strategy: string;
   bn: boolean;
   /** `plain`, `ghost:<g>` or `renorm`; null without BN. */
-  bnVariant: string | null;
+  bnVariant: BnVariant | null;
   /** `keras` or `pytorch`; null without BN. */
   bnConvention: string | null;
   /** How BN met the micro-batches (`chunk`); null without BN or micro-batches. */
@@ -63,7 +64,7 @@ export interface SummaryRow {
   maxRssMB: Stat | null;
   /** Samples per update. */
   batchSize: number | null;
-  /** Samples BatchNorm normalised over in training (the micro-batch when smaller than the batch); null without BN. */
+  /** Samples BatchNorm normalised over in training (a ghost group or the micro-batch when smaller than the batch); null without BN. */
   bnBatch: number | null;
   targetSeconds: Stat | null;
   targetReached: string | null;
@@ -365,9 +366,10 @@ function tableNotes(rows: SummaryRow[]): string[] {
   const contention = contentionNote(rows);
   if (contention) notes.push(contention);
   for (const r of rows.filter(bnChunked)) {
-    const over = r.bnVariant?.startsWith('ghost:')
-      ? `ghost batches of ${r.bnBatch} samples`
-      : `micro-batches of ${r.bnBatch} samples (bnAccumulation ${r.bnAccumulation ?? 'chunk'}: ghost BN with g = ${r.bnBatch})`;
+    const over =
+      r.bnVariant && ghostBatchOfVariant(r.bnVariant) !== null
+        ? `ghost batches of ${r.bnBatch} samples`
+        : `micro-batches of ${r.bnBatch} samples (bnAccumulation ${r.bnAccumulation ?? 'chunk'}: ghost BN with g = ${r.bnBatch})`;
     notes.push(`† ${r.group}: BatchNorm normalised over ${over}, not over the whole batch of ${r.batchSize}.`);
   }
   return notes.map((n) => `  ${n}`);

@@ -202,9 +202,10 @@ describe('batch renormalization (batchRenorm)', () => {
     );
   });
 
-  it('the trainer moves the schedule once per update, micro-batches included', async () => {
+  it('the trainer moves the schedule once per update, micro-batches included, tensor count flat', async () => {
     const data = blobs(48);
     const steps: number[] = [];
+    const counts: number[] = [];
     const builder = mlp({ hidden: [4], batchNorm: true, batchRenorm: { relaxFrom: 0, rMaxAt: 4, dMaxAt: 4 } });
     for (const strategy of [miniBatch(12), fullBatch({ microBatch: 16 })]) {
       const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, 0);
@@ -213,6 +214,7 @@ describe('batch renormalization (batchRenorm)', () => {
         epochs: 2,
         warn: () => undefined,
         callbacks: [
+          { onEpochEnd: () => void counts.push(tf.memory().numTensors) },
           {
             onStep: () => {
               const bn = model.layers.find((l) => l.getClassName() === 'BatchNormalization');
@@ -222,6 +224,8 @@ describe('batch renormalization (batchRenorm)', () => {
         ],
       });
       expect(history.epochs.every((e) => Number.isFinite(e.loss))).to.equal(true);
+      expect(counts[0], `${history.strategy}: tensors after each epoch`).to.equal(counts[1]);
+      counts.length = 0;
       model.dispose();
     }
     // mini:12 on 48: 4 updates an epoch, 8 in all; full batch: 2 updates of 3 chunks each.
