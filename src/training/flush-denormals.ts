@@ -35,6 +35,11 @@ function zeroSubnormals(slots: (SlotVariable | undefined)[]): void {
 export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
   private updates = 0;
 
+  /** What tfjs' AdamOptimizer lacks, for learning-rate schedules: both update paths read this field. */
+  setLearningRate(rate: number): void {
+    this.learningRate = rate;
+  }
+
   override applyGradients(gradients: AdamGradients): void {
     if (hasFusedAdamUpdate()) {
       applyFusedAdam(this as unknown as AdamInternals, gradients);

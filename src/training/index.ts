@@ -10,3 +10,24 @@ export { progressBar, formatEpoch } from './progress-bar';
 export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
 export type { OptimizerName } from './optimizers';
 export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';
+export {
+  constantRate,
+  stepDecay,
+  exponentialDecay,
+  cosine,
+  oneCycle,
+  warmup,
+  startWarmupAt,
+  parseLrSchedule,
+  LR_SCHEDULE_SYNTAX,
+} from './schedules';
+export type {
+  LrSchedule,
+  Duration,
+  RunShape,
+  DecayOptions,
+  CosineOptions,
+  OneCycleOptions,
+  WarmupOptions,
+} from './schedules';
+export type { GradientClipping } from './clipping';

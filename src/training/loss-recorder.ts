@@ -6,9 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UpdateRecord } from './history';
 
+/** What a sampled update records besides its loss: its learning rate and gradient norm, when known. */
+export interface UpdateExtras {
+  learningRate?: number;
+  gradNorm?: tf.Scalar | null;
+}
+
 export class LossRecorder {
   private tensors: tf.Scalar[] = [];
-  private meta: Omit<UpdateRecord, 'loss'>[] = [];
+  private norms: tf.Scalar[] = [];
+  private meta: Omit<UpdateRecord, 'loss' | 'gradNorm'>[] = [];
 
   /** Records every `every`-th update's loss (by global update index). */
   constructor(readonly every: number) {}
@@ -17,24 +24,31 @@ export class LossRecorder {
     return this.tensors.length;
   }
 
-  /** Takes a reference to `loss` when this update is sampled; the caller still owns `loss`. */
-  record(epoch: number, step: number, update: number, loss: tf.Scalar): void {
+  /**
+   * Takes a reference to `loss` (and the gradient norm) when this update is sampled; the caller
+   * still owns them. A run records a norm for every sampled update or for none.
+   */
+  record(epoch: number, step: number, update: number, loss: tf.Scalar, extras: UpdateExtras = {}): void {
     if (update % this.every !== 0) return;
     this.tensors.push(tf.clone(loss));
-    this.meta.push({ epoch, step, update });
+    if (extras.gradNorm) this.norms.push(tf.clone(extras.gradNorm));
+    const rate = extras.learningRate === undefined ? {} : { learningRate: extras.learningRate };
+    this.meta.push({ epoch, step, update, ...rate });
   }
 
-  /** Reads all pending losses with one async download and releases them. */
+  /** Reads all pending losses (and norms) with one async download and releases them. */
   async read(): Promise<UpdateRecord[]> {
     if (this.tensors.length === 0) return [];
-    const stacked = tf.stack(this.tensors);
-    tf.dispose(this.tensors);
-    const meta = this.meta;
+    const stacked = tf.stack([...this.tensors, ...this.norms]);
+    tf.dispose([...this.tensors, ...this.norms]);
+    const { meta, norms } = this;
     this.tensors = [];
+    this.norms = [];
     this.meta = [];
     try {
       const values = await stacked.data();
-      return meta.map((m, i) => ({ ...m, loss: values[i] }));
+      const n = meta.length;
+      return meta.map((m, i) => ({ ...m, loss: values[i], ...(norms.length > 0 ? { gradNorm: values[n + i] } : {}) }));
     } finally {
       stacked.dispose();
     }

@@ -73,6 +73,8 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     updates: [],
     updateLossEvery: opts.updateLossEvery,
     stopReason: null,
+    ...(opts.scheduler ? { lrSchedule: opts.scheduler.schedule.label } : {}),
+    ...opts.clip,
   };
   const control: TrainControl = {
     stop: (reason) => {
@@ -88,6 +90,7 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     optimizer: opts.optimizer,
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
     dropout: dropoutSeeds(model, opts.seed),
+    clip: opts.clip,
   };
   const info = {
     epochs: opts.epochs,
@@ -139,10 +142,11 @@ async function runEpoch(
   for (const batch of batches) {
     const update = updatesBefore + steps;
     const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
+    const learningRate = opts.scheduler?.apply(update);
     const result = runStep(seeded, batch, opts.strategy.microBatch);
-    recorder.record(epoch, steps, update, result.loss);
+    recorder.record(epoch, steps, update, result.loss, { learningRate, gradNorm: result.gradNorm });
     totals.add(result.loss, result.correct, batch.length);
-    tf.dispose([result.loss, result.correct ?? []]);
+    tf.dispose([result.loss, result.correct ?? [], result.gradNorm ?? []]);
     steps++;
     if (stepCallbacks.length > 0) {
       const progress = { epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 };
