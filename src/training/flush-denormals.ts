@@ -65,4 +65,10 @@ export class MomentumFlushingSubnormals extends tf.MomentumOptimizer {
     if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
     zeroSubnormals((this as unknown as { accumulations: SlotVariable[] }).accumulations);
   }
+
+  /** tfjs' MomentumOptimizer.dispose leaves SGD's learning-rate scalar behind: one tensor per optimizer. */
+  override dispose(): void {
+    super.dispose();
+    this.c.dispose();
+  }
 }

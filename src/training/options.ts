@@ -149,7 +149,9 @@ function resolveOptimizer(options: TrainOptions, run: RunShape | null) {
   // Resolved before the optimizer is made, so that a schedule the run cannot hold leaves nothing to release.
   schedule?.resolve(run as RunShape);
   const optimizer = makeOptimizer(given, learningRate);
-  const scheduler = schedule ? new RateScheduler(schedule, rateSetterOf(optimizer), learningRate, run as RunShape) : null;
+  const scheduler = schedule
+    ? new RateScheduler(schedule, rateSetterOf(optimizer), learningRate, run as RunShape)
+    : null;
   return { optimizer, optimizerName: given, ownsOptimizer: true, learningRate, scheduler };
 }
 
@@ -158,7 +160,9 @@ function scheduleRun(options: TrainOptions, updatesPerEpoch: number, epochs: num
   if (options.schedule === undefined) return null;
   const { schedule, scheduleUpdates } = options;
   if (typeof schedule?.resolve !== 'function') {
-    throw new Error(`schedule must be a schedule (warmup, cosine, parseLrSchedule('cosine'), ...), got ${String(schedule)}`);
+    throw new Error(
+      `schedule must be a schedule (warmup, cosine, parseLrSchedule('cosine'), ...), got ${JSON.stringify(schedule) ?? typeof schedule}`,
+    );
   }
   if (scheduleUpdates !== undefined && !(Number.isInteger(scheduleUpdates) && scheduleUpdates > 0)) {
     throw new Error(`scheduleUpdates must be a positive integer, got ${scheduleUpdates}`);

@@ -61,7 +61,7 @@ function shapeOf(part: string): LrSchedule {
     case 'step':
     case 'exp': {
       if (s.every === undefined || s.factor === undefined) throw new Error(`${name} needs every=<d> and factor=<f>`);
-      const decay = { every: s.every as Duration, factor: s.factor as number };
+      const decay = { every: s.every, factor: s.factor as number };
       return name === 'step' ? stepDecay(decay) : exponentialDecay(decay);
     }
     case 'cosine':

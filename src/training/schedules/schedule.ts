@@ -31,7 +31,9 @@ export function checkDuration(who: string, duration: Duration): void {
   const n = typeof duration === 'number' ? duration : duration?.epochs;
   if (!Number.isInteger(n) || n < 1) {
     const shown = typeof duration === 'number' ? String(duration) : JSON.stringify(duration);
-    throw new Error(`${who} must be a positive integer number of updates or { epochs: <positive integer> }, got ${shown}`);
+    throw new Error(
+      `${who} must be a positive integer number of updates or { epochs: <positive integer> }, got ${shown}`,
+    );
   }
 }
 

@@ -59,7 +59,8 @@ export function cosine(options: CosineOptions = {}): LrSchedule {
   if (period !== undefined) checkDuration('cosine: period', period);
   checkNumber('cosine: min', min, 0, 1 - Number.EPSILON, '[0, 1)');
   if (!Number.isInteger(mult) || mult < 1) throw new Error(`cosine: mult must be a positive integer, got ${mult}`);
-  if (mult > 1 && period === undefined) throw new Error('cosine: mult needs a period (a run-long period never restarts)');
+  if (mult > 1 && period === undefined)
+    throw new Error('cosine: mult needs a period (a run-long period never restarts)');
   const settings = [
     ...(period === undefined ? [] : [`period=${durationLabel(period)}`]),
     ...(min === 0 ? [] : [`min=${min}`]),
@@ -114,7 +115,8 @@ export function oneCycle(options: OneCycleOptions = {}): LrSchedule {
     }
     const first = 1 / div;
     const last = first / finalDiv;
-    const anneal = (from: number, to: number, share: number) => to + ((from - to) * (Math.cos(Math.PI * share) + 1)) / 2;
+    const anneal = (from: number, to: number, share: number) =>
+      to + ((from - to) * (Math.cos(Math.PI * share) + 1)) / 2;
     return (update) =>
       update <= peakAt
         ? anneal(first, 1, update / peakAt)
