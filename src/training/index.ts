@@ -31,3 +31,6 @@ export type {
   WarmupOptions,
 } from './schedules';
 export type { GradientClipping } from './clipping';
+export { lrFind } from './lr-find';
+export type { LrFindOptions, LrFindResult } from './lr-find';
+export type { LrFindPoint, LrSuggestion } from './lr-range';
