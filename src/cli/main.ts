@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
+import { lrFindOptions, runLrFind } from './lr-find-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { InputError } from '../data/input-error';
@@ -22,10 +23,16 @@ export async function main(argv: string[]): Promise<void> {
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
       runCompare(args),
     )
+    .command(
+      'lr-find',
+      'learning-rate range test: loss against an exponentially rising rate, a suggested rate',
+      lrFindOptions,
+      (args) => runLrFind(args),
+    )
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runDoctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare or doctor')
+    .demandCommand(1, 'name a command: train, compare, lr-find or doctor')
     .strictCommands()
     .strictOptions()
     .example(

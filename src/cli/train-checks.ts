@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
+import type { LrSchedule } from '../training';
 import { InputError } from '../data/input-error';
 import type { Task } from '../data/dataset';
 import { UsageError } from './parse';
@@ -65,6 +66,18 @@ export function checkStrategyFits(strategy: Strategy, size: number, validation: 
   throw new UsageError(
     `--strategy ${strategy.label}: batch size ${strategy.n} is larger than the ${trainSize} training samples${held}; use a smaller n or full`,
   );
+}
+
+/** Refuses an --lr-schedule the run cannot hold (a one-cycle too short, a warm-up as long as the run). */
+export function checkScheduleFits(schedule: LrSchedule, strategy: Strategy, trainSize: number, epochs: number): void {
+  const updatesPerEpoch = strategy.updatesPerEpoch(trainSize);
+  try {
+    schedule.resolve({ updatesPerEpoch, totalUpdates: epochs * updatesPerEpoch });
+  } catch (error) {
+    throw new UsageError(
+      `--lr-schedule ${schedule.label}: ${(error as Error).message} (${plural(epochs, 'epoch')} of ${plural(updatesPerEpoch, 'update')})`,
+    );
+  }
 }
 
 /** Kernels a layer's forward and backward passes need beyond the dense ones every backend has. */

@@ -24,6 +24,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       seeds,
       optimizers: spec.optimizers as OptimizerName[],
       learningRates: spec.learningRates ?? null,
+      lrSchedules: spec.lrSchedules ?? null,
       models: spec.models,
     },
     spec.lrRule,
@@ -39,6 +40,9 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       checkpointEpochs,
       allowBatchNormBatchOfOne: spec.allowBatchNormBatchOfOne,
       bnConvention: spec.bnConvention,
+      lrRule: spec.lrRule,
+      clipNorm: spec.clipNorm,
+      clipValue: spec.clipValue,
     },
   };
 }

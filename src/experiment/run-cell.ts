@@ -10,7 +10,7 @@ import type { Dataset } from '../data/dataset';
 import { BnConvention, ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, train } from '../training';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
-import { Cell, cellRecord } from './cells';
+import { Cell, LrRule, cellRecord, cellSchedule } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
 import type { RunEpoch, RunResult, RunTiming } from './result';
 import { timeToTarget, timingOf } from './timing';
@@ -25,6 +25,11 @@ export interface CellSettings {
   allowBatchNormBatchOfOne: boolean;
   /** The BN layers' convention. Default: 'keras'. */
   bnConvention?: BnConvention;
+  /** The rule that set the cells' learning rates (a warm-up under `linear` starts at the unscaled rate). Default: fixed. */
+  lrRule?: LrRule;
+  /** Gradient clipping for every cell. Default: none. */
+  clipNorm?: number;
+  clipValue?: number;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
@@ -82,6 +87,11 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       strategy,
       optimizer: cell.optimizer,
       learningRate: cell.learningRate,
+      schedule: cellSchedule(cell, settings.lrRule ?? { kind: 'fixed' }),
+      // An updates budget ends the run mid-epoch: a schedule spanning the run spans the budget.
+      scheduleUpdates: settings.budget.kind === 'updates' ? settings.budget.updates : undefined,
+      clipNorm: settings.clipNorm,
+      clipValue: settings.clipValue,
       seed: cell.seed,
       epochs: epochsFor(settings.budget, updatesPerEpoch),
       validation: data.test ?? undefined,
@@ -94,14 +104,19 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const last = epochs[epochs.length - 1];
     const test = last && data.test ? { loss: last.testLoss as number, accuracy: last.testAccuracy } : undefined;
     const timing = timingOf(epochs, updatesPerEpoch);
-    const { updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
+    const { updates: updateLosses, updateLossEvery, stopReason, trainSize, lrSchedule, clipNorm, clipValue } = history;
+    const control = {
+      ...(lrSchedule ? { lrSchedule } : {}),
+      ...(clipNorm ? { clipNorm } : {}),
+      ...(clipValue ? { clipValue } : {}),
+    };
     const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
     const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
     return {
       ...base,
       status: 'ok',
       model: builder.describe(),
-      history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize },
+      history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize, ...control },
       test,
       timing,
       budget: {

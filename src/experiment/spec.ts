@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
-import { OPTIMIZER_NAMES } from '../training';
+import { LrSchedule, OPTIMIZER_NAMES, parseLrSchedule } from '../training';
 import { BN_CONVENTIONS, BnConvention, MODEL_NAMES } from '../../models';
 import { Budget, parseBudget } from './budget';
 import { InputError } from '../data/input-error';
@@ -31,6 +31,18 @@ const strategy = z.union([z.string(), z.custom<Strategy>(isStrategy)]).transform
     return z.NEVER;
   }
 });
+
+const lrSchedule = z
+  .union([z.string(), z.custom<LrSchedule>((v) => typeof (v as LrSchedule | null)?.resolve === 'function')])
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return parseLrSchedule(value);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const resolvedBudget = z.union([
   z.object({ kind: z.literal('epochs'), epochs: z.number().int().positive() }).strict(),
@@ -83,6 +95,11 @@ export const experimentSpecSchema = z
     budget: budget.default(2),
     /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
     lrRule: lrRule.default('fixed'),
+    /** Learning-rate schedules (the text form of schedules/parse.ts), a factor; default: none. */
+    lrSchedules: z.array(lrSchedule).nonempty().optional(),
+    /** Gradient clipping for every run: the largest global norm, the largest element. */
+    clipNorm: z.number().positive().optional(),
+    clipValue: z.number().positive().optional(),
     /** Gradient-accumulation chunk for full and mini-batch strategies. */
     microBatch: z.number().int().positive().optional(),
     /** Accuracy whose time to reach is reported. */
@@ -93,7 +110,19 @@ export const experimentSpecSchema = z
     allowBatchNormBatchOfOne: z.boolean().default(false),
     backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // A seconds budget gives no run length in updates for a schedule to stretch over.
+    if (spec.budget.kind !== 'seconds') return;
+    spec.lrSchedules?.forEach((schedule, i) => {
+      if (schedule.spansRun)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['lrSchedules', i],
+          message: `${schedule.label} stretches over the run, which a seconds budget leaves without a length in updates; give the schedule a period, or use an epochs or updates budget`,
+        });
+    });
+  });
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;

@@ -19,6 +19,7 @@ export {
   warmup,
   startWarmupAt,
   parseLrSchedule,
+  splitLrSchedules,
   LR_SCHEDULE_SYNTAX,
 } from './schedules';
 export type {

@@ -44,6 +44,21 @@ export function parseLrSchedule(text: string): LrSchedule {
 export const LR_SCHEDULE_SYNTAX =
   'expected [warmup:<d>[,from=<f>]+]constant | step:every=<d>,factor=<f> | exp:every=<d>,factor=<f> | cosine[:period=<d>,min=<f>,mult=<m>] | onecycle[:pct=<p>,div=<d>,final=<f>], <d> a number of updates or <n>ep';
 
+/**
+ * Splits a comma-separated list of schedules, whose own settings are comma-separated too: a new
+ * schedule starts at each part that begins with a schedule's name.
+ * @example splitLrSchedules('constant,cosine:min=0.1,mult=2') // ['constant', 'cosine:min=0.1,mult=2']
+ */
+export function splitLrSchedules(text: string): string[] {
+  const starts = new RegExp(`^(${Object.keys(SETTINGS).join('|')})(:|\\+|$)`);
+  const list: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (list.length === 0 || starts.test(part)) list.push(part);
+    else list[list.length - 1] += `,${part}`;
+  }
+  return list;
+}
+
 function warmupOf(part: string, then: LrSchedule): LrSchedule {
   const [length, ...rest] = part.slice('warmup:'.length).split(',');
   if (part === 'warmup' || length === '') throw new Error('warmup needs a length: warmup:<updates> or warmup:<n>ep');
