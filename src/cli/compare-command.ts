@@ -15,9 +15,9 @@ import { describeDifferences, specDifferences } from '../compare/spec-diff';
 import type { Budget } from '../experiment/budget';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../report/summary';
-import { OPTIMIZER_NAMES, progressBar } from '../training';
+import { OPTIMIZER_NAMES, progressBar, splitLrSchedules } from '../training';
 import { BN_CONVENTIONS } from '../../models';
-import { UsageError, integer, numberIn, positiveInteger } from './parse';
+import { UsageError, integer, numberIn, positiveInteger, positiveNumber } from './parse';
 
 /** The spec's own defaults, shown in --help so that the help cannot drift from what runs use. */
 const DEFAULTS = resolveSpec({});
@@ -43,6 +43,9 @@ const FLAGS: Record<string, string> = {
   learningRates: '--lr',
   budget: '--budget',
   lrRule: '--lr-rule',
+  lrSchedules: '--lr-schedules',
+  clipNorm: '--clip-norm',
+  clipValue: '--clip-value',
   microBatch: '--micro-batch',
   target: '--target',
   checkpoints: '--checkpoints',
@@ -126,6 +129,19 @@ export function compareOptions(yargs: Argv) {
       type: 'string',
       describe: 'fixed | linear:<reference batch> (lr x batch / reference) [default: fixed]',
     })
+    .option('lr-schedules', {
+      coerce: (v: unknown) => splitLrSchedules(String(v)),
+      describe:
+        'comma-separated learning-rate schedules, as train --lr-schedule, e.g. constant,warmup:1ep+cosine (a warm-up under --lr-rule linear starts at the unscaled rate) [default: none]',
+    })
+    .option('clip-norm', {
+      coerce: positiveNumber('clip-norm'),
+      describe: "clip each update's gradient to this global norm",
+    })
+    .option('clip-value', {
+      coerce: positiveNumber('clip-value'),
+      describe: "clip each element of an update's gradient to [-v, v]",
+    })
     .option('micro-batch', {
       coerce: positiveInteger('micro-batch'),
       describe: 'gradient-accumulation chunk for full and mini-batch',
@@ -195,6 +211,9 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     learningRates: args.lr,
     budget: args.budget,
     lrRule,
+    lrSchedules: args['lr-schedules'],
+    clipNorm: args['clip-norm'],
+    clipValue: args['clip-value'],
     microBatch: args['micro-batch'],
     target: args.target,
     checkpoints: args.checkpoints,

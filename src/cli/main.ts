@@ -9,6 +9,7 @@ import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
+import { lrFindOptions, runLrFind } from './lr-find-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { withRenamedHints } from './renamed-options';
@@ -36,10 +37,16 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
       runners.compare(args),
     )
+    .command(
+      'lr-find',
+      'learning-rate range test: loss against an exponentially rising rate, a suggested rate',
+      lrFindOptions,
+      (args) => runLrFind(args),
+    )
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare or doctor')
+    .demandCommand(1, 'name a command: train, compare, lr-find or doctor')
     .strictCommands()
     .strictOptions()
     .example(

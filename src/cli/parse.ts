@@ -38,6 +38,15 @@ export function numberIn(option: string, min: number, max: number, { minExclusiv
   };
 }
 
+export function positiveNumber(option: string) {
+  return (value: unknown): number => {
+    const n = Number(value);
+    if (value === '' || !Number.isFinite(n) || n <= 0)
+      throw new UsageError(`--${option} must be a positive number, got ${String(value)}`);
+    return n;
+  };
+}
+
 /** Comma-separated positive integers, e.g. `--hidden 256,128`. */
 export function integerList(option: string) {
   return (value: unknown): number[] => {

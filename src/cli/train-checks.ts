@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
+import type { LrSchedule } from '../training';
 import { InputError } from '../data/input-error';
 import type { Task } from '../data/dataset';
 import { checkBatchNormBatchSize } from '../training/batchnorm-guard';
@@ -87,6 +88,18 @@ export function checkBatchOfOne(
     );
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/** Refuses an --lr-schedule the run cannot hold (a one-cycle too short, a warm-up as long as the run). */
+export function checkScheduleFits(schedule: LrSchedule, strategy: Strategy, trainSize: number, epochs: number): void {
+  const updatesPerEpoch = strategy.updatesPerEpoch(trainSize);
+  try {
+    schedule.resolve({ updatesPerEpoch, totalUpdates: epochs * updatesPerEpoch });
+  } catch (error) {
+    throw new UsageError(
+      `--lr-schedule ${schedule.label}: ${(error as Error).message} (${plural(epochs, 'epoch')} of ${plural(updatesPerEpoch, 'update')})`,
+    );
   }
 }
 

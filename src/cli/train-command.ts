@@ -25,16 +25,19 @@ import {
   Callback,
   earlyStopping,
   OPTIMIZER_NAMES,
+  LR_SCHEDULE_SYNTAX,
   OptimizerName,
+  parseLrSchedule,
   progressBar,
   resolveBnAccumulation,
   stopAtAccuracy,
 } from '../training';
 import { trainAndWrite } from './train-run';
-import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
+import { UsageError, integer, integerList, numberIn, positiveInteger, positiveNumber, viaLibrary } from './parse';
 import {
   checkBatchOfOne,
   checkOutDir,
+  checkScheduleFits,
   checkStopOptions,
   checkStrategyFits,
   checkTrainingKernels,
@@ -131,6 +134,19 @@ export function trainOptions(yargs: Argv) {
       coerce: numberIn('lr', 0, 10),
       describe: 'learning rate [default: adam 0.001, momentum 0.01, sgd 0.05]',
     })
+    .option('lr-schedule', {
+      type: 'string',
+      coerce: viaLibrary('lr-schedule', parseLrSchedule),
+      describe: `learning rate per update as a factor of --lr, e.g. warmup:500+cosine (${LR_SCHEDULE_SYNTAX.replace(/^expected /, '')}) [default: constant]`,
+    })
+    .option('clip-norm', {
+      coerce: positiveNumber('clip-norm'),
+      describe: "clip each update's gradient to this global norm",
+    })
+    .option('clip-value', {
+      coerce: positiveNumber('clip-value'),
+      describe: "clip each element of an update's gradient to [-v, v]",
+    })
     .option('epochs', { coerce: positiveInteger('epochs'), default: 5, describe: 'epochs' })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights, splits and sample order' })
     .option('validation', {
@@ -168,7 +184,7 @@ export function trainOptions(yargs: Argv) {
     });
 }
 
-function checkDataName(name: string): void {
+export function checkDataName(name: string): void {
   const known = DATASET_NAMES.filter((n) => !n.includes('<'));
   if (!known.includes(name as (typeof known)[number]) && !/^csv:.+/.test(name)) {
     throw new UsageError(`--data must be one of ${DATASET_NAMES.join(', ')}, got ${name}`);
@@ -179,7 +195,7 @@ function checkDataName(name: string): void {
  * The builders check their own options (each convention's momentum range: [0, 1) for keras, (0, 1]
  * for pytorch; options a model does not take); their errors become usage errors naming the flag.
  */
-function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
+export function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
   try {
     buildModel(args);
   } catch (error) {
@@ -200,7 +216,7 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
 type TrainArgs = Awaited<ReturnType<typeof trainOptions>['argv']>;
 
 /** The parsed --strategy with --drop-last and --micro-batch applied. */
-function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batch'>): Strategy {
+export function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batch'>): Strategy {
   const parsed = args.strategy;
   const strategy =
     args['drop-last'] && parsed.kind === 'mini' && parsed.n !== null
@@ -214,21 +230,12 @@ function strategyOf(args: Pick<TrainArgs, 'strategy' | 'drop-last' | 'micro-batc
   return viaLibrary('micro-batch', () => withMicroBatch(strategy, microBatch))(microBatch);
 }
 
-function buildModel(
+export function buildModel(
   args: Pick<
     TrainArgs,
-    | 'model'
-    | 'batch-norm'
-    | 'head-batch-norm'
-    | 'bn-position'
-    | 'bn-convention'
-    | 'bn-momentum'
-    | 'ghost-batch'
-    | 'batch-renorm'
-    | 'filters'
-    | 'hidden'
-    | 'dropout'
-  >,
+    'model' | 'batch-norm' | 'bn-position' | 'bn-convention' | 'bn-momentum' | 'filters' | 'hidden' | 'dropout'
+  > &
+    Partial<Pick<TrainArgs, 'head-batch-norm' | 'ghost-batch' | 'batch-renorm'>>,
 ): ModelBuilder {
   if (args['head-batch-norm'] !== undefined && !args['batch-norm']) {
     throw new UsageError(
@@ -272,7 +279,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
     const describeRun: Callback = {
       onTrainBegin: (info) =>
         log(
-          `strategy: ${info.strategy} (${plural(info.updatesPerEpoch, 'update')}/epoch), optimizer ${args.optimizer}`,
+          `strategy: ${info.strategy} (${plural(info.updatesPerEpoch, 'update')}/epoch), optimizer ${args.optimizer}${trainingControl(args)}`,
         ),
     };
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
@@ -287,6 +294,9 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         strategy,
         optimizer: args.optimizer,
         learningRate: args.lr,
+        schedule: args['lr-schedule'],
+        clipNorm: args['clip-norm'],
+        clipValue: args['clip-value'],
         epochs: args.epochs,
         seed: args.seed,
         validation: args.validation,
@@ -313,6 +323,8 @@ export async function runTrain(args: TrainArgs): Promise<void> {
 function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: ModelBuilder, data: LoadedData): void {
   checkStopOptions(args, data.train.task, args.data);
   checkStrategyFits(strategy, data.train.size, args.validation);
+  const schedule = args['lr-schedule'];
+  if (schedule) checkScheduleFits(schedule, strategy, trainingSamples(data.train.size, args.validation), args.epochs);
   const probe = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, args.seed);
   try {
     checkTrainingKernels(probe, args.model);
@@ -328,6 +340,16 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
   } finally {
     probe.dispose();
   }
+}
+
+/** `, lr schedule warmup:100+cosine, clip norm 1` for the run's description line. */
+function trainingControl(args: TrainArgs): string {
+  const schedule = args['lr-schedule'];
+  return [
+    schedule ? `, lr schedule ${schedule.label}` : '',
+    args['clip-norm'] === undefined ? '' : `, clip norm ${args['clip-norm']}`,
+    args['clip-value'] === undefined ? '' : `, clip value ${args['clip-value']}`,
+  ].join('');
 }
 
 function validationNote(size: number, validation: number | undefined): string {

@@ -1,4 +1,4 @@
-/** Writes one finished run as TensorBoard scalars: per-update loss by update, epoch metrics by epoch. */
+/** Writes one finished run as TensorBoard scalars: per-update loss (rate, gradient norm) by update, epoch metrics by epoch. */
 import { join } from 'node:path';
 import { openEventFile } from '../io/tensorboard/event-file';
 import type { RunResult } from '../experiment/result';
@@ -6,7 +6,11 @@ import type { RunResult } from '../experiment/result';
 export async function writeRunEvents(logRoot: string, result: RunResult): Promise<string | null> {
   if (result.status !== 'ok' || !result.history) return null;
   const writer = await openEventFile(join(logRoot, result.id.replace(/[^A-Za-z0-9_.:-]+/g, '_')));
-  for (const u of result.history.updates) writer.scalar('loss/per_update', u.loss, u.update);
+  for (const u of result.history.updates) {
+    writer.scalar('loss/per_update', u.loss, u.update);
+    if (u.learningRate !== undefined) writer.scalar('lr/per_update', u.learningRate, u.update);
+    if (u.gradNorm !== undefined) writer.scalar('grad_norm/per_update', u.gradNorm, u.update);
+  }
   for (const e of result.history.epochs) {
     writer.scalar('epoch/train_loss', e.loss, e.epoch + 1);
     if (e.accuracy !== null) writer.scalar('epoch/train_accuracy', e.accuracy, e.epoch + 1);

@@ -1,11 +1,11 @@
 /**
  * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant and
- * convention x seed x optimizer x learning rate x model), each with a stable id that results files
- * and --resume key on. Owns the product and the learning-rate rule across batch sizes; running a
- * cell is run-cell.ts's job.
+ * convention x seed x optimizer x learning rate x schedule x model), each with a stable id that
+ * results files and --resume key on. Owns the product and the learning-rate rule across batch
+ * sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
-import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
+import { DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
 import type { BnConvention, ModelName } from '../../models';
 import { BnVariant, variantIdPart } from './bn-variants';
 
@@ -25,15 +25,17 @@ export interface Factors {
   optimizers: OptimizerName[];
   /** Base learning rates; null for each optimizer's default. */
   learningRates: number[] | null;
+  /** Learning-rate schedules; null for none (the rate stays put). */
+  lrSchedules?: LrSchedule[] | null;
   models: ModelName[];
 }
 
-/** A cell as the runner uses it, with its strategy parsed. */
-export type Cell = CellOf<Strategy>;
-/** A cell as results files hold it: the strategy by its label. */
-export type CellRecord = CellOf<string>;
+/** A cell as the runner uses it, with its strategy and schedule parsed. */
+export type Cell = CellOf<Strategy, LrSchedule>;
+/** A cell as results files hold it: the strategy and schedule by their labels. */
+export type CellRecord = CellOf<string, string>;
 
-export interface CellOf<S> {
+export interface CellOf<S, L> {
   /** Stable id, e.g. `mlp/mini:32/bn/adam/lr0.001/seed0`. */
   id: string;
   /** The id without the seed: cells that differ only in seed are repeats of one configuration. */
@@ -49,8 +51,10 @@ export interface CellOf<S> {
   optimizer: OptimizerName;
   /** The learning rate named in the spec, before the rule. */
   baseLearningRate: number;
-  /** The learning rate this cell trains with. */
+  /** The learning rate this cell trains with (a schedule's peak). */
   learningRate: number;
+  /** The spec's learning-rate schedule; null or absent (records before schedules) for none. */
+  lrSchedule?: L | null;
 }
 
 interface BnSetting {
@@ -90,33 +94,47 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
     for (const strategy of factors.strategies)
       for (const { idPart, ...bn } of bnSettings(factors)) {
         for (const optimizer of factors.optimizers)
-          for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
-            const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
-            const group = `${model}/${strategy.label}/${idPart}/${optimizer}/lr${baseLearningRate}`;
-            for (const seed of factors.seeds) {
-              cells.push({
-                id: `${group}/seed${seed}`,
-                group,
-                model,
-                strategy,
-                ...bn,
-                seed,
-                optimizer,
-                baseLearningRate,
-                learningRate,
-              });
+          for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]])
+            for (const lrSchedule of factors.lrSchedules ?? [null]) {
+              const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
+              const scheduled = lrSchedule ? `/${lrSchedule.label}` : '';
+              const group = `${model}/${strategy.label}/${idPart}/${optimizer}/lr${baseLearningRate}${scheduled}`;
+              for (const seed of factors.seeds) {
+                cells.push({
+                  id: `${group}/seed${seed}`,
+                  group,
+                  model,
+                  strategy,
+                  ...bn,
+                  seed,
+                  optimizer,
+                  baseLearningRate,
+                  learningRate,
+                  lrSchedule,
+                });
+              }
             }
-          }
       }
   return cells;
 }
 
-/** `fixed`: the base rate. `linear`: base * batchSize / referenceBatch. */
 /** The cell as results files hold it. */
 export function cellRecord(cell: Cell): CellRecord {
-  return { ...cell, strategy: cell.strategy.label };
+  return { ...cell, strategy: cell.strategy.label, lrSchedule: cell.lrSchedule?.label ?? null };
 }
 
+/**
+ * The schedule a cell trains with: under the linear rule a warm-up that names no start begins at
+ * the unscaled rate (Goyal et al. 2017: from the reference rate up to k times it, the rule's peak).
+ */
+export function cellSchedule(cell: Cell, rule: LrRule): LrSchedule | undefined {
+  if (!cell.lrSchedule) return undefined;
+  return rule.kind === 'linear'
+    ? startWarmupAt(cell.lrSchedule, cell.baseLearningRate / cell.learningRate)
+    : cell.lrSchedule;
+}
+
+/** `fixed`: the base rate. `linear`: base * batchSize / referenceBatch. */
 export function scaledLearningRate(rule: LrRule, base: number, batchSize: number): number {
   return rule.kind === 'fixed' ? base : (base * batchSize) / rule.referenceBatch;
 }

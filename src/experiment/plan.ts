@@ -26,6 +26,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       seeds,
       optimizers: spec.optimizers as OptimizerName[],
       learningRates: spec.learningRates ?? null,
+      lrSchedules: spec.lrSchedules ?? null,
       models: spec.models,
     },
     spec.lrRule,
@@ -44,6 +45,9 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       batchRenorm: spec.batchRenorm,
       bnAccumulation: spec.bnAccumulation,
       headBatchNorm: spec.headBatchNorm,
+      lrRule: spec.lrRule,
+      clipNorm: spec.clipNorm,
+      clipValue: spec.clipValue,
     },
   };
 }

@@ -62,7 +62,10 @@ export interface RunResult {
   error?: string;
   model?: string;
   backend: string;
-  history?: Pick<History, 'updates' | 'updateLossEvery' | 'stopReason' | 'trainSize'> & { epochs: RunEpoch[] };
+  history?: Pick<
+    History,
+    'updates' | 'updateLossEvery' | 'stopReason' | 'trainSize' | 'lrSchedule' | 'clipNorm' | 'clipValue'
+  > & { epochs: RunEpoch[] };
   test?: { loss: number; accuracy: number | null };
   timing?: RunTiming;
   budget?: BudgetUse;

@@ -11,7 +11,7 @@ import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '
 import { BnAccumulation, Callback, EpochRecord, train } from '../training';
 import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
-import { Cell, cellRecord } from './cells';
+import { Cell, LrRule, cellRecord, cellSchedule } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
 import type { RunEpoch, RunResult, RunTiming } from './result';
 import { timeToTarget, timingOf } from './timing';
@@ -32,6 +32,11 @@ export interface CellSettings {
   bnAccumulation?: BnAccumulation;
   /** cnn cells: BN in the dense head too. Default: true. */
   headBatchNorm?: boolean;
+  /** The rule that set the cells' learning rates (a warm-up under `linear` starts at the unscaled rate). Default: fixed. */
+  lrRule?: LrRule;
+  /** Gradient clipping for every cell. Default: none. */
+  clipNorm?: number;
+  clipValue?: number;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
@@ -99,6 +104,11 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       strategy,
       optimizer: cell.optimizer,
       learningRate: cell.learningRate,
+      schedule: cellSchedule(cell, settings.lrRule ?? { kind: 'fixed' }),
+      // An updates budget ends the run mid-epoch: a schedule spanning the run spans the budget.
+      scheduleUpdates: settings.budget.kind === 'updates' ? settings.budget.updates : undefined,
+      clipNorm: settings.clipNorm,
+      clipValue: settings.clipValue,
       seed: cell.seed,
       epochs: epochsFor(settings.budget, updatesPerEpoch),
       validation: data.test ?? undefined,
@@ -114,13 +124,19 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const test = last && data.test ? { loss: last.testLoss as number, accuracy: last.testAccuracy } : undefined;
     const timing = timingOf(epochs, updatesPerEpoch);
     const { updates: updateLosses, updateLossEvery, stopReason, trainSize, bnAccumulation } = history;
+    const { lrSchedule, clipNorm, clipValue } = history;
+    const control = {
+      ...(lrSchedule ? { lrSchedule } : {}),
+      ...(clipNorm ? { clipNorm } : {}),
+      ...(clipValue ? { clipValue } : {}),
+    };
     const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
     const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
     return {
       ...base,
       status: 'ok',
       model: builder.describe(),
-      history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize },
+      history: { epochs, updates: updateLosses, updateLossEvery, stopReason, trainSize, ...control },
       test,
       timing,
       budget: {

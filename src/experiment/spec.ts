@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
-import { BnAccumulation, OPTIMIZER_NAMES, resolveBnAccumulation } from '../training';
+import { BnAccumulation, LrSchedule, OPTIMIZER_NAMES, parseLrSchedule, resolveBnAccumulation } from '../training';
 import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm } from '../../models';
 import { Budget, parseBudget } from './budget';
 import { BnVariant, parseBnVariant } from './bn-variants';
@@ -32,6 +32,18 @@ const strategy = z.union([z.string(), z.custom<Strategy>(isStrategy)]).transform
     return z.NEVER;
   }
 });
+
+const lrSchedule = z
+  .union([z.string(), z.custom<LrSchedule>((v) => typeof (v as LrSchedule | null)?.resolve === 'function')])
+  .transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return parseLrSchedule(value);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const resolvedBudget = z.union([
   z.object({ kind: z.literal('epochs'), epochs: z.number().int().positive() }).strict(),
@@ -136,6 +148,11 @@ export const experimentSpecSchema = z
     budget: budget.default(2),
     /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
     lrRule: lrRule.default('fixed'),
+    /** Learning-rate schedules (the text form of schedules/parse.ts), a factor; default: none. */
+    lrSchedules: z.array(lrSchedule).nonempty().optional(),
+    /** Gradient clipping for every run: the largest global norm, the largest element. */
+    clipNorm: z.number().positive().optional(),
+    clipValue: z.number().positive().optional(),
     /** Gradient-accumulation chunk for full and mini-batch strategies. */
     microBatch: z.number().int().positive().optional(),
     /** Accuracy whose time to reach is reported. */
@@ -152,6 +169,16 @@ export const experimentSpecSchema = z
       const message = 'applies to cnn cells with BatchNorm: add cnn to models and BatchNorm on or both';
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headBatchNorm'], message });
     }
+    // A seconds budget gives no run length in updates for a schedule to stretch over.
+    if (spec.budget.kind !== 'seconds') return;
+    spec.lrSchedules?.forEach((schedule, i) => {
+      if (schedule.spansRun)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['lrSchedules', i],
+          message: `${schedule.label} stretches over the run, which a seconds budget leaves without a length in updates; give the schedule a period, or use an epochs or updates budget`,
+        });
+    });
   });
 
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;

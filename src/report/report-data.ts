@@ -8,8 +8,8 @@ import { bnFacetLabel } from './bn-labels';
 export type Row = Record<string, string | number>;
 
 /**
- * Series label: the strategy, plus model / optimizer / learning rate (the one trained with) when
- * those vary too.
+ * Series label: the strategy, plus model / optimizer / learning rate (the one trained with) /
+ * schedule when those vary too.
  */
 export function seriesLabeller(results: RunResult[]): (r: RunResult) => string {
   const parts = seriesParts(results).map(([, part]) => part);
@@ -30,6 +30,7 @@ function seriesParts(results: RunResult[]): [string, (r: RunResult) => string][]
   if (varies((r) => r.cell.optimizer)) parts.push(['optimizer', (r) => r.cell.optimizer]);
   if (varies((r) => r.cell.learningRate))
     parts.push(['learning rate', (r) => `lr ${Number(r.cell.learningRate.toPrecision(4))}`]);
+  if (varies((r) => r.cell.lrSchedule ?? null)) parts.push(['schedule', (r) => r.cell.lrSchedule ?? 'no schedule']);
   return parts;
 }
 
@@ -123,6 +124,42 @@ export function updateRows(results: RunResult[]): Row[] {
   const binned = rows.map((row) => ({ ...row, bin: Math.floor(Math.log10(row.update) * BINS_PER_DECADE) }));
   return meanOverSeeds(binned, 'bin', ['update', 'loss'])
     .filter((row) => typeof row.loss === 'number' && row.loss > 0)
+    .map(({ bin: _bin, ...row }) => row);
+}
+
+/** The learning rate of each sampled update (the same for every seed), for runs with a schedule. */
+export function rateRows(results: RunResult[]): Row[] {
+  const label = seriesLabeller(results);
+  const rows = results.flatMap((r) =>
+    (r.history?.updates ?? []).flatMap((u) =>
+      u.learningRate === undefined
+        ? []
+        : [{ series: label(r), bn: bnLabel(r), update: u.update + 1, learningRate: u.learningRate }],
+    ),
+  );
+  return meanOverSeeds(rows, 'update', ['learningRate']);
+}
+
+/** The gradient's norm before clipping, averaged over seeds and log-spaced bins of updates as losses are. */
+export function gradNormRows(results: RunResult[]): Row[] {
+  const label = seriesLabeller(results);
+  const rows = results.flatMap((r) =>
+    (r.history?.updates ?? []).flatMap((u) =>
+      u.gradNorm === undefined
+        ? []
+        : [
+            {
+              series: label(r),
+              bn: bnLabel(r),
+              update: u.update + 1,
+              gradNorm: u.gradNorm,
+              bin: Math.floor(Math.log10(u.update + 1) * BINS_PER_DECADE),
+            },
+          ],
+    ),
+  );
+  return meanOverSeeds(rows, 'bin', ['update', 'gradNorm'])
+    .filter((row) => typeof row.gradNorm === 'number' && row.gradNorm > 0)
     .map(({ bin: _bin, ...row }) => row);
 }
 

@@ -15,7 +15,9 @@ import {
   type Row,
   checkpointRows,
   epochRows,
+  gradNormRows,
   layerRows,
+  rateRows,
   seriesColors,
   seriesLabeller,
   seriesTitle,
@@ -92,6 +94,28 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): Repor
         x: { field: 'update', title: 'Weight updates', scale: 'log' },
         y: { field: 'loss', title: "Loss of the update's batch", scale: 'log' },
       },
+    ),
+    line(
+      'lr-vs-updates',
+      'Learning rate of each sampled update, as the schedule set it (runs without a schedule keep their rate and are not drawn).',
+      rateRows(ok),
+      {
+        title: 'Learning rate vs weight updates',
+        x: { field: 'update', title: 'Weight updates' },
+        y: { field: 'learningRate', title: 'Learning rate' },
+      },
+      'no schedule: the rate stays at the one in the table',
+    ),
+    line(
+      'grad-norm-vs-updates',
+      "Global norm of each sampled update's gradient before clipping (averaged over log-spaced ranges of updates).",
+      gradNormRows(ok),
+      {
+        title: 'Gradient norm before clipping vs weight updates',
+        x: { field: 'update', title: 'Weight updates', scale: 'log' },
+        y: { field: 'gradNorm', title: 'Gradient norm', scale: 'log' },
+      },
+      'no clipping: the norm is not recorded',
     ),
     line(
       'loss-vs-seconds',

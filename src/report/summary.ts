@@ -27,6 +27,8 @@ export interface SummaryRow {
   bnAccumulation: string | null;
   optimizer: string;
   learningRate: number;
+  /** The learning-rate schedule's label; null for none. */
+  lrSchedule: string | null;
   runs: number;
   failed: number;
   /** Runs that trained until their loss was no longer finite (their numbers are those of that model). */
@@ -115,6 +117,7 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     bnAccumulation: ok.find((r) => r.bnAccumulation !== undefined)?.bnAccumulation ?? null,
     optimizer: cell.optimizer,
     learningRate: cell.learningRate,
+    lrSchedule: cell.lrSchedule ?? null,
     runs: runs.length,
     failed: runs.length - ok.length,
     nanStopped: runs.filter((r) => outcomeOf(r) === 'nan').length,
@@ -159,6 +162,7 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['bn_accumulation', (r) => r.bnAccumulation],
   ['optimizer', (r) => r.optimizer],
   ['learning_rate', (r) => r.learningRate],
+  ['lr_schedule', (r) => r.lrSchedule],
   ['runs', (r) => r.runs],
   ['failed', (r) => r.failed],
   ['nan_stopped', (r) => r.nanStopped],
@@ -232,12 +236,13 @@ function statusCell(r: SummaryRow): string {
 /** A learning rate in at most four significant digits (0.00025, not 0.00025000000000000006). */
 const learningRateCell = (lr: number): string => String(Number(lr.toPrecision(4)));
 
-const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'BN conv.', 'optimizer', 'lr', 'status']);
+const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'BN conv.', 'optimizer', 'lr', 'lr schedule', 'status']);
 
 /**
  * A fixed-width terminal table of the main numbers, mean ± std over seeds. Factors beyond model,
- * strategy and BN get a column when they vary; the learning rate is the one trained with. The BN
- * column names the variant (off, plain, ghost:<g>, renorm) when any cell is not plain BN, else on/off.
+ * strategy and BN get a column when they vary; the learning rate is the one trained with (a
+ * schedule's peak). The BN column names the variant (off, plain, ghost:<g>, renorm) when any cell
+ * is not plain BN, else on/off.
  */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm: Pm = (s, digits, scale = 1) =>
@@ -251,6 +256,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   const showConvention = new Set(rows.map((r) => r.bnConvention).filter((c) => c !== null)).size > 1;
   const showOptimizer = varies((r) => r.optimizer);
   const showLr = varies((r) => r.learningRate);
+  const showSchedule = varies((r) => r.lrSchedule);
   // Regression has no accuracy: its test loss takes the accuracy's place.
   const showTestLoss = rows.some((r) => r.testAccuracy === null && r.testLoss !== null);
   const showAccuracy = rows.some((r) => r.testAccuracy !== null) || !showTestLoss;
@@ -263,6 +269,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showConvention ? ['BN conv.'] : []),
     ...(showOptimizer ? ['optimizer'] : []),
     ...(showLr ? ['lr'] : []),
+    ...(showSchedule ? ['lr schedule'] : []),
     'runs',
     ...(showAccuracy ? ['test acc %'] : []),
     ...(showTestLoss ? ['test loss'] : []),
@@ -285,6 +292,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showConvention ? [r.bnConvention ?? '-'] : []),
     ...(showOptimizer ? [r.optimizer] : []),
     ...(showLr ? [learningRateCell(r.learningRate)] : []),
+    ...(showSchedule ? [r.lrSchedule ?? 'none'] : []),
     r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
     ...(showAccuracy ? [pm(r.testAccuracy, 2, 100)] : []),
     ...(showTestLoss ? [pm(r.testLoss, 4)] : []),

@@ -35,6 +35,11 @@ function zeroSubnormals(slots: (SlotVariable | undefined)[]): void {
 export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
   private updates = 0;
 
+  /** What tfjs' AdamOptimizer lacks, for learning-rate schedules: both update paths read this field. */
+  setLearningRate(rate: number): void {
+    this.learningRate = rate;
+  }
+
   override applyGradients(gradients: AdamGradients): void {
     if (hasFusedAdamUpdate()) {
       applyFusedAdam(this as unknown as AdamInternals, gradients);
@@ -59,5 +64,11 @@ export class MomentumFlushingSubnormals extends tf.MomentumOptimizer {
     super.applyGradients(gradients);
     if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
     zeroSubnormals((this as unknown as { accumulations: SlotVariable[] }).accumulations);
+  }
+
+  /** tfjs' MomentumOptimizer.dispose leaves SGD's learning-rate scalar behind: one tensor per optimizer. */
+  override dispose(): void {
+    super.dispose();
+    this.c.dispose();
   }
 }

@@ -25,6 +25,10 @@ export interface UpdateRecord {
   /** Global update count, 0-based. */
   update: number;
   loss: number;
+  /** The learning rate this update was made with, when a schedule set it. */
+  learningRate?: number;
+  /** The global norm of this update's gradient before clipping, when clipping is on. */
+  gradNorm?: number;
 }
 
 /**
@@ -55,4 +59,9 @@ export interface History {
   updateLossEvery: number;
   /** Why training ended before the last epoch, or null. */
   stopReason: StopReason | null;
+  /** The learning-rate schedule (its label, see schedules/parse.ts), when one was given. */
+  lrSchedule?: string;
+  /** Gradient clipping, when on. */
+  clipNorm?: number;
+  clipValue?: number;
 }

@@ -12,3 +12,28 @@ export type { OptimizerName } from './optimizers';
 export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';
 export { BN_ACCUMULATIONS, resolveBnAccumulation } from './bn-accumulation';
 export type { BnAccumulation } from './bn-accumulation';
+export {
+  constantRate,
+  stepDecay,
+  exponentialDecay,
+  cosine,
+  oneCycle,
+  warmup,
+  startWarmupAt,
+  parseLrSchedule,
+  splitLrSchedules,
+  LR_SCHEDULE_SYNTAX,
+} from './schedules';
+export type {
+  LrSchedule,
+  Duration,
+  RunShape,
+  DecayOptions,
+  CosineOptions,
+  OneCycleOptions,
+  WarmupOptions,
+} from './schedules';
+export type { GradientClipping } from './clipping';
+export { lrFind } from './lr-find';
+export type { LrFindOptions, LrFindResult } from './lr-find';
+export type { LrFindPoint, LrSuggestion } from './lr-range';

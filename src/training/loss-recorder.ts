@@ -17,9 +17,18 @@ export interface LossReadout {
   firstNonFinite: UpdateRecord | null;
 }
 
+/** What a sampled update records besides its loss: its learning rate and gradient norm, when known. */
+export interface UpdateExtras {
+  learningRate?: number;
+  gradNorm?: tf.Scalar | null;
+}
+
+type Pending = Omit<UpdateRecord, 'loss' | 'gradNorm'> & { sampled: boolean; norm: number | null };
+
 export class LossRecorder {
   private tensors: tf.Scalar[] = [];
-  private meta: (Omit<UpdateRecord, 'loss'> & { sampled: boolean })[] = [];
+  private norms: tf.Scalar[] = [];
+  private meta: Pending[] = [];
 
   /**
    * Records every `every`-th update's loss (by global update index), and with `watchEvery` every
@@ -35,25 +44,40 @@ export class LossRecorder {
     return this.tensors.length;
   }
 
-  /** Takes a reference to `loss` when this update is sampled or watched; the caller still owns `loss`. */
-  record(epoch: number, step: number, update: number, loss: tf.Scalar): void {
+  /**
+   * Takes a reference to `loss` when this update is sampled or watched, and to the gradient norm when
+   * it is sampled; the caller still owns them.
+   */
+  record(epoch: number, step: number, update: number, loss: tf.Scalar, extras: UpdateExtras = {}): void {
     const sampled = update % this.every === 0;
     if (!sampled && !this.watchEvery) return;
     this.tensors.push(tf.clone(loss));
-    this.meta.push({ epoch, step, update, sampled });
+    let norm: number | null = null;
+    if (sampled && extras.gradNorm) {
+      norm = this.norms.length;
+      this.norms.push(tf.clone(extras.gradNorm));
+    }
+    const rate = sampled && extras.learningRate !== undefined ? { learningRate: extras.learningRate } : {};
+    this.meta.push({ epoch, step, update, ...rate, sampled, norm });
   }
 
-  /** Reads all pending losses with one async download and releases them. */
+  /** Reads all pending losses (and norms) with one async download and releases them. */
   async read(): Promise<LossReadout> {
     if (this.tensors.length === 0) return { sampled: [], firstNonFinite: null };
-    const stacked = tf.stack(this.tensors);
-    tf.dispose(this.tensors);
+    const all = [...this.tensors, ...this.norms];
+    const stacked = tf.stack(all);
+    tf.dispose(all);
     const meta = this.meta;
+    const n = this.tensors.length;
     this.tensors = [];
+    this.norms = [];
     this.meta = [];
     try {
       const values = await stacked.data();
-      const records = meta.map(({ sampled, ...m }, i) => ({ record: { ...m, loss: values[i] }, sampled }));
+      const records = meta.map(({ sampled, norm, ...m }, i) => ({
+        record: { ...m, loss: values[i], ...(norm === null ? {} : { gradNorm: values[n + norm] }) },
+        sampled,
+      }));
       return {
         sampled: records.filter((r) => r.sampled).map((r) => r.record),
         firstNonFinite: records.find((r) => !Number.isFinite(r.record.loss))?.record ?? null,

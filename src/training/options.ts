@@ -8,15 +8,28 @@ import { Strategy, miniBatch } from '../batching';
 import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
 import { BnAccumulation, resolveBnAccumulation } from './bn-accumulation';
 import type { Callback } from './callbacks';
+import { GradientClipping, resolveClipping } from './clipping';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
+import { LrSchedule, RateScheduler, RunShape, configuredRate, rateSetterOf } from './schedules';
 
 export interface TrainOptions {
   /** How each epoch is cut into batches. Default: miniBatch(32). */
   strategy?: Strategy;
   /** 'sgd', 'momentum' (0.9), 'adam', or an optimizer instance. Default: 'adam'. */
   optimizer?: OptimizerName | tf.Optimizer;
-  /** Default: 0.001 for adam, 0.01 for momentum, 0.05 for sgd. Ignored for an optimizer instance. */
+  /**
+   * Default: 0.001 for adam, 0.01 for momentum, 0.05 for sgd. Ignored for an optimizer instance,
+   * except as a schedule's peak (default there: the instance's own rate).
+   */
   learningRate?: number;
+  /** The learning rate per update as a factor of `learningRate`, e.g. warmup(500, cosine()). Default: none (constant). */
+  schedule?: LrSchedule;
+  /** Updates a schedule that spans the run (cosine without a period, one-cycle) spans. Default: epochs x updates per epoch. */
+  scheduleUpdates?: number;
+  /** Largest global norm of each update's gradient, over all weights (./clipping). Default: none. */
+  clipNorm?: number;
+  /** Largest absolute value of each element of an update's gradient. Default: none. */
+  clipValue?: number;
   /** Default: 5. */
   epochs?: number;
   /** Seeds the initial weights (for a model builder), the validation split and every epoch's order. Default: 0. */
@@ -63,6 +76,9 @@ export interface ResolvedTrainOptions {
   optimizerName: string;
   ownsOptimizer: boolean;
   learningRate: number;
+  /** Sets the optimizer's rate before each update; null without a schedule. */
+  scheduler: RateScheduler | null;
+  clip: GradientClipping | null;
   epochs: number;
   seed: number;
   updateLossEvery: number;
@@ -97,6 +113,8 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
     if (!Number.isInteger(updateLossEvery) || updateLossEvery < 1) {
       throw new Error(`updateLossEvery must be a positive integer, got ${updateLossEvery}`);
     }
+    const clip = resolveClipping(options);
+    const run = scheduleRun(options, updatesPerEpoch, epochs);
     return {
       trainData,
       validation,
@@ -112,7 +130,8 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       callbacks: options.callbacks ?? [],
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
       signal: options.signal ?? null,
-      ...resolveOptimizer(options),
+      clip,
+      ...resolveOptimizer(options, run),
     };
   } catch (error) {
     ownedData.forEach(disposeDataset);
@@ -126,19 +145,52 @@ export function releaseTrainOptions(opts: ResolvedTrainOptions): void {
   if (opts.ownsOptimizer) opts.optimizer.dispose();
 }
 
-function resolveOptimizer(options: TrainOptions) {
+function resolveOptimizer(options: TrainOptions, run: RunShape | null) {
   const given = options.optimizer ?? 'adam';
+  const { schedule } = options;
   if (given instanceof tf.Optimizer) {
-    return {
-      optimizer: given,
-      optimizerName: given.getClassName(),
-      ownsOptimizer: false,
-      learningRate: options.learningRate ?? NaN,
-    };
+    if (!schedule || !run) {
+      return {
+        optimizer: given,
+        optimizerName: given.getClassName(),
+        ownsOptimizer: false,
+        learningRate: options.learningRate ?? NaN,
+        scheduler: null,
+      };
+    }
+    const setter = rateSetterOf(given);
+    const initial = configuredRate(given);
+    const learningRate = options.learningRate ?? initial;
+    if (!(learningRate > 0 && Number.isFinite(learningRate))) {
+      throw new Error(`schedule: give learningRate (the peak) for ${given.getClassName()}, whose config has no rate`);
+    }
+    const scheduler = new RateScheduler(schedule, setter, learningRate, run, initial);
+    return { optimizer: given, optimizerName: given.getClassName(), ownsOptimizer: false, learningRate, scheduler };
   }
   if (!OPTIMIZER_NAMES.includes(given)) {
     throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(given)}`);
   }
   const learningRate = options.learningRate ?? DEFAULT_LEARNING_RATES[given];
-  return { optimizer: makeOptimizer(given, learningRate), optimizerName: given, ownsOptimizer: true, learningRate };
+  // Resolved before the optimizer is made, so that a schedule the run cannot hold leaves nothing to release.
+  schedule?.resolve(run as RunShape);
+  const optimizer = makeOptimizer(given, learningRate);
+  const scheduler = schedule
+    ? new RateScheduler(schedule, rateSetterOf(optimizer), learningRate, run as RunShape)
+    : null;
+  return { optimizer, optimizerName: given, ownsOptimizer: true, learningRate, scheduler };
+}
+
+/** The run a schedule is resolved against; null without a schedule. */
+function scheduleRun(options: TrainOptions, updatesPerEpoch: number, epochs: number): RunShape | null {
+  if (options.schedule === undefined) return null;
+  const { schedule, scheduleUpdates } = options;
+  if (typeof schedule?.resolve !== 'function') {
+    throw new Error(
+      `schedule must be a schedule (warmup, cosine, parseLrSchedule('cosine'), ...), got ${JSON.stringify(schedule) ?? typeof schedule}`,
+    );
+  }
+  if (scheduleUpdates !== undefined && !(Number.isInteger(scheduleUpdates) && scheduleUpdates > 0)) {
+    throw new Error(`scheduleUpdates must be a positive integer, got ${scheduleUpdates}`);
+  }
+  return { updatesPerEpoch, totalUpdates: scheduleUpdates ?? epochs * updatesPerEpoch };
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
+import { GradientClipping, clipGradients } from './clipping';
 import { lossAndCorrect } from './objective';
 
 export interface StepContext {
@@ -15,12 +16,16 @@ export interface StepContext {
   variables: tf.Variable[];
   /** Called before the forward pass of each chunk (0 for a single step), e.g. to seed dropout. */
   beforeForward?: (chunk: number) => void;
+  /** Clips the update's gradient (./clipping). Default: none. */
+  clip?: GradientClipping | null;
 }
 
 /** Device-side results of one update; the caller disposes them. `correct` is null for regression. */
 export interface StepResult {
   loss: tf.Scalar;
   correct: tf.Scalar | null;
+  /** The gradient's global norm before clipping; null without clipping. */
+  gradNorm?: tf.Scalar | null;
 }
 
 export interface Forward {
@@ -70,15 +75,17 @@ export function singleStep(ctx: StepContext, indices: Int32Array): StepResult {
   const batch = gatherBatch(ctx.data, indices);
   try {
     let correct: tf.Scalar | null = null;
-    const loss = ctx.optimizer.minimize(
-      () => {
-        const result = forward(ctx, batch, 0);
-        correct = result.correct && tf.keep(result.correct);
-        return result.loss;
-      },
-      true,
-      ctx.variables,
-    ) as tf.Scalar;
+    const objective = () => {
+      const result = forward(ctx, batch, 0);
+      correct = result.correct && tf.keep(result.correct);
+      return result.loss;
+    };
+    if (ctx.clip) {
+      // What minimize does (variableGrads, then applyGradients), with the gradient clipped between.
+      const { value, grads } = tf.variableGrads(objective, ctx.variables);
+      return { loss: value, correct, gradNorm: applyClipped(ctx, grads, ctx.clip) };
+    }
+    const loss = ctx.optimizer.minimize(objective, true, ctx.variables) as tf.Scalar;
     return { loss, correct };
   } finally {
     releaseBatch(ctx.data, batch);
@@ -109,11 +116,26 @@ export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepRes
         (chunkCorrect as tf.Scalar).dispose();
       }
     }
-    if (grads) ctx.optimizer.applyGradients(grads);
-    return { loss, correct };
+    let gradNorm: tf.Scalar | null = null;
+    if (grads && ctx.clip) {
+      gradNorm = applyClipped(ctx, grads, ctx.clip);
+      grads = null;
+    } else if (grads) ctx.optimizer.applyGradients(grads);
+    return { loss, correct, gradNorm };
   } finally {
     if (grads) tf.dispose(grads);
   }
+}
+
+/** Clips `grads` (disposed) and applies them; returns the norm before clipping. */
+function applyClipped(ctx: StepContext, grads: tf.NamedTensorMap, clip: GradientClipping): tf.Scalar {
+  const clipped = clipGradients(grads, clip);
+  try {
+    ctx.optimizer.applyGradients(clipped.grads);
+  } finally {
+    tf.dispose(clipped.grads);
+  }
+  return clipped.norm;
 }
 
 /** Sums `extra` into `sum` (both disposed), returning the new map. */

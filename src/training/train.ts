@@ -96,6 +96,8 @@ async function runEpochs(
     updates: [],
     updateLossEvery: opts.updateLossEvery,
     stopReason: null,
+    ...(opts.scheduler ? { lrSchedule: opts.scheduler.schedule.label } : {}),
+    ...opts.clip,
   };
   const control: TrainControl = {
     stop: (reason) => {
@@ -111,6 +113,7 @@ async function runEpochs(
     optimizer: opts.optimizer,
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
     dropout: dropoutSeeds(model, opts.seed),
+    clip: opts.clip,
   };
   const info = {
     epochs: opts.epochs,
@@ -166,10 +169,11 @@ async function runEpoch(
     const update = updatesBefore + steps;
     setBatchRenormStep(ctx.model, update);
     const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
+    const learningRate = opts.scheduler?.apply(update);
     const result = runStep(seeded, batch, opts.strategy.microBatch, opts.bnAccumulation);
-    recorder.record(epoch, steps, update, result.loss);
+    recorder.record(epoch, steps, update, result.loss, { learningRate, gradNorm: result.gradNorm });
     totals.add(result.loss, result.correct, batch.length);
-    tf.dispose([result.loss, result.correct ?? []]);
+    tf.dispose([result.loss, result.correct ?? [], result.gradNorm ?? []]);
     steps++;
     if (stepCallbacks.length > 0) {
       const progress = { epoch, step: steps - 1, stepsInEpoch: batches.length, updates: update + 1 };
