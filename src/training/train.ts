@@ -10,6 +10,7 @@ import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
 import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
+import { Checkpoints, openCheckpoints } from './checkpoint';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { evaluate } from './evaluate';
 import type { EpochRecord, History } from './history';
@@ -47,7 +48,9 @@ export async function train(
       checkBatchNormBatchSize(model, opts.strategy, trainData.size, opts.allowBatchNormBatchOfOne);
       const warning = accumulationWarning(model, opts.strategy, trainData.size);
       if (warning) opts.warn(warning);
-      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
+      const described = built ? modelOrBuilder.describe() : null;
+      const checkpoints = await openCheckpoints({ ...opts, model, described });
+      const history = await runEpochs(model, described ?? model.name, opts, checkpoints);
       return { model, history };
     } catch (error) {
       if (built) model.dispose();
@@ -58,7 +61,12 @@ export async function train(
   }
 }
 
-async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
+async function runEpochs(
+  model: tf.LayersModel,
+  describe: string,
+  opts: ResolvedTrainOptions,
+  checkpoints: Checkpoints | null,
+): Promise<History> {
   const { trainData: data, validation } = opts;
   const callbacks: Callback[] = opts.stopOnNaN ? [stopOnNonFinite(), ...opts.callbacks] : opts.callbacks;
   const history: History = {
@@ -69,8 +77,8 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     seed: opts.seed,
     backend: tf.getBackend(),
     trainSize: data.size,
-    epochs: [],
-    updates: [],
+    epochs: [...(checkpoints?.restored?.epochs ?? [])],
+    updates: [...(checkpoints?.restored?.updates ?? [])],
     updateLossEvery: opts.updateLossEvery,
     stopReason: null,
   };
@@ -95,11 +103,12 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
     trainSize: data.size,
     strategy: opts.strategy.label,
     model: describe,
+    completedEpochs: [...history.epochs],
   };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
   const recorder = new LossRecorder(opts.updateLossEvery);
   try {
-    for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
+    for (let epoch = history.epochs.length; epoch < opts.epochs && !history.stopReason; epoch++) {
       const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
       if (validation) {
         const val = await evaluate(model, validation);
@@ -108,6 +117,7 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
       }
       history.epochs.push(record);
       for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
+      if (!history.stopReason) await checkpoints?.afterEpoch(history);
     }
   } finally {
     ctx.dropout.restore();
