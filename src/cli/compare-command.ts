@@ -170,6 +170,10 @@ export function compareOptions(yargs: Argv) {
       describe: 'skip the runs already in --out/results.jsonl; the experiment is --out/spec.json unless given',
     })
     .option('out', { type: 'string', describe: 'output directory [default: runs/compare-<time>]' })
+    .option('checkpoint-every', {
+      coerce: positiveInteger('checkpoint-every'),
+      describe: 'checkpoint each run every n epochs, so that --resume re-enters an interrupted run where it was',
+    })
     .option('tensorboard', { type: 'boolean', default: false, describe: 'also write TensorBoard event files' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .check((argv) => {
@@ -264,6 +268,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       outDir: args.out,
       resume: args.resume,
       jobs: args.jobs,
+      checkpointEvery: args['checkpoint-every'],
       tensorboard: args.tensorboard,
       log,
       callbacks: () => (args.quiet ? [] : [progressBar({ heldOut: 'test' })]),
@@ -280,7 +285,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   } catch (error) {
     if (!(error instanceof CompareInterrupted)) throw error;
     process.stderr.write(
-      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, args)}\n`,
+      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, { ...args, checkpointEvery: args['checkpoint-every'] })}\n`,
     );
     process.exitCode = exitCodeFor(interrupt.received() ?? 'SIGINT');
   } finally {

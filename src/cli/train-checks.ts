@@ -10,12 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
 import type { LrSchedule } from '../training';
 import { InputError } from '../data/input-error';
+import { checkpointEpochs } from '../io/checkpoint-files';
 import type { Task } from '../data/dataset';
 import { checkBatchNormBatchSize } from '../training/batchnorm-guard';
 import { UsageError } from './parse';
 
 /** Files a finished (or interrupted) run leaves in its directory. */
-const RUN_FILES = ['history.json', 'model'];
+const RUN_FILES = ['history.json', 'model', 'checkpoints'];
 
 /** Refuses an --out that is a file, or a directory holding a run unless `overwrite`. */
 export function checkOutDir(out: string, overwrite: boolean): void {
@@ -29,6 +30,14 @@ export function checkOutDir(out: string, overwrite: boolean): void {
       `--out ${out} already holds a run (${found.join(', ')}); pass --overwrite to replace it, or name another directory`,
     );
   }
+}
+
+/** Refuses a --resume directory without a checkpoint to continue from. */
+export async function checkResumeDir(dir: string): Promise<void> {
+  if ((await checkpointEpochs(join(dir, 'checkpoints'))).length > 0) return;
+  throw new InputError(
+    `--resume ${dir}: no checkpoint in ${join(dir, 'checkpoints')} (a run writes them with --checkpoint-every <epochs>)`,
+  );
 }
 
 export interface StopOptions {

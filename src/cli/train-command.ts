@@ -1,8 +1,10 @@
 /**
  * `batchlab train`: one training run from the command line. Owns the options, their translation
  * into library calls (backend, data, model, strategy, trainer) and the files a run leaves behind:
- * history.json (written atomically) and the model directory.
+ * history.json (written atomically), the model directory and, with --checkpoint-every, checkpoints/
+ * (which --resume continues from).
  */
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
@@ -38,6 +40,7 @@ import {
   checkBatchOfOne,
   checkOutDir,
   checkScheduleFits,
+  checkResumeDir,
   checkStopOptions,
   checkStrategyFits,
   checkTrainingKernels,
@@ -176,7 +179,20 @@ export function trainOptions(yargs: Argv) {
       describe: 'replace the run already in --out (history.json, model/)',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('checkpoint-every', {
+      coerce: positiveInteger('checkpoint-every'),
+      describe: 'write a checkpoint into <out>/checkpoints every n epochs and after the last',
+    })
+    .option('resume', {
+      type: 'string',
+      describe: 'continue the run in this directory from its last checkpoint (same options as it was started with)',
+    })
     .check((argv) => {
+      if (argv.resume !== undefined && argv.out !== undefined && resolve(argv.out) !== resolve(argv.resume)) {
+        throw new UsageError(
+          `--resume ${argv.resume} continues the run in that directory: leave out --out ${argv.out}`,
+        );
+      }
       strategyOf(argv);
       checkDataName(argv.data);
       checkModelOptions(argv);
@@ -264,8 +280,12 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  const out = resolve(args.out ?? join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  checkOutDir(out, args.overwrite);
+  const out = resolve(
+    args.resume ?? args.out ?? join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  );
+  const checkpoints = join(out, 'checkpoints');
+  if (args.resume === undefined) checkOutDir(out, args.overwrite);
+  else await checkResumeDir(out);
   const backend = await useBackend(args.backend, { kernels: args.kernels });
   log(`backend: ${backend.name} (${backend.device})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
   const strategy = strategyOf(args);
@@ -273,14 +293,19 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const data = await loadDataset(args.data, { dataDir: args['data-dir'], limit: args.limit, seed: args.seed });
   try {
     checkBeforeTraining(args, strategy, builder, data);
+    // The replaced run's checkpoints go with it: a later --resume must not find them.
+    if (args.overwrite && args.resume === undefined) await rm(checkpoints, { recursive: true, force: true });
     log(`data: ${data.description}${validationNote(data.train.size, args.validation)}`);
     log(`model: ${builder.describe()}`);
     // The trainer knows the size of the training part once any validation split is made.
     const describeRun: Callback = {
-      onTrainBegin: (info) =>
+      onTrainBegin: (info) => {
         log(
           `strategy: ${info.strategy} (${plural(info.updatesPerEpoch, 'update')}/epoch), optimizer ${args.optimizer}${trainingControl(args)}`,
-        ),
+        );
+        const done = info.completedEpochs.length;
+        if (args.resume !== undefined) log(`resuming after epoch ${done} from the checkpoint in ${checkpoints}`);
+      },
     };
     const callbacks: Callback[] = args.quiet ? [] : [describeRun, progressBar()];
     if (args.target !== undefined) callbacks.push(stopAtAccuracy(args.target));
@@ -306,6 +331,9 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         bnAccumulation: args['bn-accumulation'],
         warn: log,
         signal: interrupt.signal,
+        checkpoint:
+          args['checkpoint-every'] === undefined ? undefined : { dir: checkpoints, every: args['checkpoint-every'] },
+        resume: args.resume === undefined ? undefined : checkpoints,
       };
       await trainAndWrite({ builder, data, options, out, backend, log });
     } finally {

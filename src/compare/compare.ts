@@ -1,12 +1,14 @@
 /**
  * `compare(spec)`: runs every cell of an experiment and leaves one output directory behind:
  * spec.json, results.jsonl (appended as each run ends), summary.csv, plots/ and report.html,
- * optionally TensorBoard event files. Owns the order of work, resuming and the output files;
- * training a cell is run-cell.ts's job, drawing the report report.ts's.
+ * optionally TensorBoard event files, and cells/<run>/ (checkpoints of the runs in progress). Owns
+ * the order of work, resuming and the output files; training a cell is run-cell.ts's job, drawing the
+ * report report.ts's.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { InputError } from '../data/input-error';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { writeReport } from '../report/report';
 import type { Cell } from '../experiment/cells';
@@ -22,6 +24,7 @@ import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
 import { SummaryRow, summarize, summaryCsv } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
+import { CELLS_DIR, cellCheckpointing, checkpointsToResume, describeResumption } from './cell-dirs';
 import type { Callback } from '../training';
 
 export interface CompareOptions {
@@ -31,6 +34,13 @@ export interface CompareOptions {
   resume?: boolean;
   /** Worker processes running cells in parallel. Default: 1 (in this process). */
   jobs?: number;
+  /**
+   * Checkpoint each run every n epochs into outDir/cells/<run>/, so that resume re-enters an
+   * interrupted run from its last checkpoint instead of starting it over; a run's checkpoints are
+   * removed once it is recorded. With resume, runs that have a checkpoint resume from it either way.
+   * Default: none.
+   */
+  checkpointEvery?: number;
   /** Write TensorBoard event files under outDir/tensorboard. Default: false. */
   tensorboard?: boolean;
   /** Write plots and report.html. Default: true. */
@@ -68,6 +78,10 @@ export async function compare(
   const spec = resolveSpec(specInput);
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
+  const every = options.checkpointEvery;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
+    throw new Error(`checkpointEvery must be a positive integer, got ${every}`);
+  }
   const log = options.log ?? (() => undefined);
   const outDir = resolve(options.outDir ?? join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   const resultsPath = join(outDir, 'results.jsonl');
@@ -76,6 +90,9 @@ export async function compare(
   const data = await prepareExperiment(spec);
   const plan = planExperiment(spec, data.train.size);
   const todo = plan.cells.filter((c) => !done.has(c.id));
+  const resumable = await checkpointsToResume(outDir, todo);
+  const checkpointing = (cell: Cell) =>
+    every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
   let ran = 0;
   try {
     log(
@@ -93,16 +110,22 @@ export async function compare(
       slots: jobs === 1 ? 1 : Math.min(jobs, Math.max(todo.length, 1)),
       start: (name): Promise<CellRunner> =>
         jobs === 1 ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name),
-      settings: () => (jobs === 1 ? { ...plan.settings, callbacks: callbacks() } : plan.settings),
+      settings: (cell) => ({
+        ...plan.settings,
+        ...checkpointing(cell),
+        ...(jobs === 1 ? { callbacks: callbacks() } : {}),
+      }),
       onResult: async (made) => {
         // Timings depend on how many runs shared the machine; the summary says so when it was more than one.
         const result = { ...made, jobs };
         await appendResult(resultsPath, result);
+        await rm(cellCheckpointing(outDir, result.id).dir, { recursive: true, force: true });
         if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
         ran++;
         log(`[${ran}/${todo.length}] ${describeResult(result)}`);
       },
-      onStart: (cell, runner) => log(jobs === 1 ? `running ${cell.id}` : `running ${cell.id} on ${runner}`),
+      onStart: (cell, runner) =>
+        log(`running ${cell.id}${jobs === 1 ? '' : ` on ${runner}`}${describeResumption(resumable, cell)}`),
       log,
       signal,
       backend: data.backend.name,
@@ -145,8 +168,9 @@ async function finish(
 }
 
 /**
- * A directory that already has results is only reused with resume, and only for the same spec,
- * so nothing already written is lost or mixed with another experiment's runs.
+ * A directory that already has results, or checkpoints of runs in progress, is only reused with
+ * resume, and only for the same spec, so nothing already written is lost or mixed with another
+ * experiment's runs.
  */
 async function checkOutputDir(
   outDir: string,
@@ -155,9 +179,14 @@ async function checkOutputDir(
   resume: boolean,
 ): Promise<RunResult[]> {
   const { results, skippedLines } = await readResults(resultsPath);
+  if (!resume && existsSync(join(outDir, CELLS_DIR))) {
+    throw new InputError(
+      `${outDir} holds checkpoints of interrupted runs in ${CELLS_DIR}/; pass --resume to continue that experiment or choose another --out`,
+    );
+  }
   if (results.length === 0 && skippedLines.length === 0) return [];
   if (!resume) {
-    throw new Error(
+    throw new InputError(
       `${outDir} already holds ${results.length} runs in results.jsonl; pass --resume to continue that experiment or choose another --out`,
     );
   }
@@ -166,7 +195,7 @@ async function checkOutputDir(
     const previous = JSON.parse(await readFile(specPath, 'utf8')) as unknown;
     const differences = specDifferences(previous, spec);
     if (differences.length > 0) {
-      throw new Error(
+      throw new InputError(
         `${specPath} describes a different experiment than this one; resume with the same options, or choose another --out:\n${describeDifferences(differences)}`,
       );
     }

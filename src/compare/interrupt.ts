@@ -45,9 +45,13 @@ export function exitCodeFor(signal: NodeJS.Signals): number {
  *
  * @example resumeCommand('runs/a b', { jobs: 2 }) -> "batchlab compare --resume --out 'runs/a b' --jobs 2"
  */
-export function resumeCommand(outDir: string, run: { jobs?: number; tensorboard?: boolean; quiet?: boolean }): string {
+export function resumeCommand(
+  outDir: string,
+  run: { jobs?: number; checkpointEvery?: number; tensorboard?: boolean; quiet?: boolean },
+): string {
   const words = ['batchlab', 'compare', '--resume', '--out', shellQuote(outDir)];
   if ((run.jobs ?? 1) > 1) words.push('--jobs', String(run.jobs));
+  if (run.checkpointEvery !== undefined) words.push('--checkpoint-every', String(run.checkpointEvery));
   if (run.tensorboard) words.push('--tensorboard');
   if (run.quiet) words.push('--quiet');
   return words.join(' ');

@@ -42,7 +42,9 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
   let finishedEpochs = 0;
   let epochStart = 0;
   return {
-    onTrainBegin: () => {
+    onTrainBegin: (info) => {
+      // A run resumed from a checkpoint has spent its earlier epochs' seconds already.
+      finishedEpochs = info.completedEpochs.reduce((sum, e) => sum + e.seconds, 0);
       epochStart = now();
     },
     onStep: (_progress, control) => {

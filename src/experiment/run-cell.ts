@@ -3,7 +3,8 @@
  * each epoch as its validation, recorded as test metrics), training times (timing.ts), the memory of
  * one update (update-memory.ts), resident tensor bytes and the process's peak RSS, what BatchNorm
  * normalised over, the budget used, the tensor count at the end (a leak canary), time to a target
- * accuracy, and checkpoint probes (probes.ts).
+ * accuracy, and checkpoint probes (probes.ts). With checkpointing, a cell interrupted before resumes
+ * from its last checkpoint (cell-checkpoint.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
@@ -12,6 +13,7 @@ import { BnAccumulation, Callback, EpochRecord, train } from '../training';
 import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, LrRule, cellRecord, cellSchedule } from './cells';
+import { CellCheckpointing, cellTrainOptions, saveProbes, savedProbes } from './cell-checkpoint';
 import { Checkpoint, takeCheckpoint } from './probes';
 import type { RunEpoch, RunResult, RunTiming } from './result';
 import { timeToTarget, timingOf } from './timing';
@@ -39,6 +41,8 @@ export interface CellSettings {
   clipValue?: number;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
+  /** Where this cell checkpoints and how often; one there already is resumed from. Default: none. */
+  checkpoint?: CellCheckpointing;
 }
 
 /**
@@ -83,7 +87,12 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;
     let updates = 0;
+    const saving = settings.checkpoint;
     const measure: Callback = {
+      // A resumed run has the probes of its earlier epochs saved beside its checkpoint.
+      onTrainBegin: async (info) => {
+        if (saving) checkpoints.push(...(await savedProbes(saving, info.completedEpochs.length)));
+      },
       onStep: (p) => {
         updates = p.updates;
         residentBytes = Math.max(residentBytes, tf.memory().numBytes);
@@ -93,6 +102,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
           checkpoints.push(
             await takeCheckpoint(model, data.train, batching, cell.seed, { epoch: record.epoch + 1, updates }),
           );
+          if (saving) await saveProbes(saving, checkpoints);
         }
       },
     };
@@ -118,6 +128,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       warn: (message) => warnings.push(message),
       // The budget last: what the other callbacks do at an epoch's end is not training time.
       callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],
+      ...(saving ? await cellTrainOptions(saving) : {}),
     });
     const epochs = history.epochs.map(testMetrics);
     const last = epochs[epochs.length - 1];

@@ -35,13 +35,13 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 }
 
 /** `dir/.name.<pid>.<random hex>.tmp`: unique per process and per call, hidden, git-ignored. */
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   const suffix = `${process.pid}.${randomBytes(6).toString('hex')}`;
   return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
 }
 
 /** Creates `path` exclusively, writes `data`, and flushes it to disk before closing. */
-async function writeAndSync(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeAndSync(path: string, data: string | Uint8Array): Promise<void> {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(data);

@@ -17,6 +17,8 @@ export interface TrainInfo {
   trainSize: number;
   strategy: string;
   model: string;
+  /** Epochs trained before this call (a run resumed from a checkpoint), which callbacks may replay; else []. */
+  completedEpochs: EpochRecord[];
 }
 
 export interface StepProgress {
@@ -70,14 +72,21 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   const sign = monitor.toLowerCase().includes('loss') ? -1 : 1;
   let best = -Infinity;
   let waited = 0;
+  /** Takes in one epoch's record; true once `monitor` has not improved for `patience` epochs. */
+  const exhausted = (record: EpochRecord): boolean => {
+    const value = record[monitor];
+    if (value === null) throw new Error(`earlyStopping: metric ${monitor} is not recorded in this run`);
+    if (sign * value > best + minDelta) {
+      best = sign * value;
+      waited = 0;
+    } else waited++;
+    return waited >= patience;
+  };
   return {
+    // A resumed run's earlier epochs count as if this callback had seen them.
+    onTrainBegin: (info) => info.completedEpochs.forEach(exhausted),
     onEpochEnd: (record, control) => {
-      const value = record[monitor];
-      if (value === null) throw new Error(`earlyStopping: metric ${monitor} is not recorded in this run`);
-      if (sign * value > best + minDelta) {
-        best = sign * value;
-        waited = 0;
-      } else if (++waited >= patience) {
+      if (exhausted(record)) {
         control.stop({
           kind: 'early-stopping',
           message: `early stopping: ${monitor} did not improve for ${patience} epochs`,

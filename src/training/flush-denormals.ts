@@ -4,7 +4,8 @@
  * subnormal numbers, and arithmetic on subnormals is many times slower on x86 CPUs (wasm has no
  * flush-to-zero mode). A long SGD run on wasm slowed from 7 to 16 ms per step that way. These
  * optimizers set accumulator entries below 1e-30 to exactly 0 every FLUSH_SUBNORMALS_EVERY updates; a moment
- * that small changes no weight (Adam divides it by sqrt(v) + 1e-7).
+ * that small changes no weight (Adam divides it by sqrt(v) + 1e-7). They count updates with tfjs' own
+ * `iterations`, which a checkpoint restores, so a resumed run flushes at the same updates.
  *
  * Where the backend has the fused Adam kernel (wasm or cpu with batchlab's kernels),
  * FusedAdamFlushingSubnormals updates through ./fused-adam instead, whose kernel flushes as it goes.
@@ -33,8 +34,6 @@ function zeroSubnormals(slots: (SlotVariable | undefined)[]): void {
 
 /** tf.train.adam: one fused kernel per weight where the backend has it, subnormal moments flushed to 0. */
 export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
-  private updates = 0;
-
   /** What tfjs' AdamOptimizer lacks, for learning-rate schedules: both update paths read this field. */
   setLearningRate(rate: number): void {
     this.learningRate = rate;
@@ -46,7 +45,7 @@ export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
       return;
     }
     super.applyGradients(gradients);
-    if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
+    if (this.iterations % FLUSH_SUBNORMALS_EVERY !== 0) return;
     // The moment slots are private in tfjs; they are plain arrays of {originalName, variable}.
     const slots = this as unknown as {
       accumulatedFirstMoment: SlotVariable[];
@@ -58,11 +57,9 @@ export class FusedAdamFlushingSubnormals extends tf.AdamOptimizer {
 
 /** tf.train.momentum with its accumulators' subnormal entries flushed to 0. */
 export class MomentumFlushingSubnormals extends tf.MomentumOptimizer {
-  private updates = 0;
-
   override applyGradients(gradients: Parameters<tf.MomentumOptimizer['applyGradients']>[0]): void {
     super.applyGradients(gradients);
-    if (++this.updates % FLUSH_SUBNORMALS_EVERY !== 0) return;
+    if (this.iterations % FLUSH_SUBNORMALS_EVERY !== 0) return;
     zeroSubnormals((this as unknown as { accumulations: SlotVariable[] }).accumulations);
   }
 

@@ -63,6 +63,20 @@ export interface TrainOptions {
    * kind 'interrupted'. Default: none.
    */
   signal?: AbortSignal;
+  /**
+   * Write a checkpoint into `dir` every `every` epochs (default 1) and after the last one; the
+   * directory keeps the latest (see checkpoint.ts). A `dir` holding another run's checkpoints is
+   * refused. Default: none.
+   */
+  checkpoint?: { dir: string; every?: number };
+  /**
+   * Continue from the latest checkpoint in this directory, bit for bit as if never stopped: the
+   * model (same builder and seed, or a fresh model of the same layers), data, strategy, optimizer
+   * (name and settings) and seed must be the run's, else it is refused naming what differs.
+   * `epochs` counts from the run's start; checkpoints go on into the same directory, as often as
+   * before, unless `checkpoint` says otherwise. Default: none (start afresh).
+   */
+  resume?: string;
 }
 
 export interface ResolvedTrainOptions {
@@ -89,6 +103,8 @@ export interface ResolvedTrainOptions {
   callbacks: Callback[];
   warn: (message: string) => void;
   signal: AbortSignal | null;
+  checkpoint: { dir: string; every: number } | null;
+  resume: string | null;
 }
 
 /**
@@ -131,6 +147,7 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
       signal: options.signal ?? null,
       clip,
+      ...resolveCheckpointing(options),
       ...resolveOptimizer(options, run),
     };
   } catch (error) {
@@ -143,6 +160,21 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
 export function releaseTrainOptions(opts: ResolvedTrainOptions): void {
   opts.ownedData.forEach(disposeDataset);
   if (opts.ownsOptimizer) opts.optimizer.dispose();
+}
+
+function resolveCheckpointing(options: TrainOptions): Pick<ResolvedTrainOptions, 'checkpoint' | 'resume'> {
+  const { checkpoint, resume } = options;
+  if (resume !== undefined && (typeof resume !== 'string' || resume === '')) {
+    throw new Error(`resume must name a checkpoint directory, got ${JSON.stringify(resume)}`);
+  }
+  if (checkpoint === undefined) return { checkpoint: null, resume: resume ?? null };
+  const every = checkpoint.every ?? 1;
+  if (typeof checkpoint.dir !== 'string' || checkpoint.dir === '') {
+    throw new Error(`checkpoint.dir must name a directory, got ${JSON.stringify(checkpoint.dir)}`);
+  }
+  if (!Number.isInteger(every) || every < 1)
+    throw new Error(`checkpoint.every must be a positive integer, got ${every}`);
+  return { checkpoint: { dir: checkpoint.dir, every }, resume: resume ?? null };
 }
 
 function resolveOptimizer(options: TrainOptions, run: RunShape | null) {

@@ -11,6 +11,7 @@ import type { ModelBuilder } from '../../models/builder';
 import { setBatchRenormStep } from '../../models/batch-norm-layer';
 import { accumulationWarning, checkBatchNormBatchSize, checkGhostBatches } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
+import { Checkpoints, openCheckpoints } from './checkpoint';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { rollBackOnAbort } from './interrupt';
 import { evaluate } from './evaluate';
@@ -60,7 +61,9 @@ export async function train(
       const chunked = accumulationWarning(model, opts.strategy, trainData.size, opts.bnAccumulation);
       const warning = exact ? null : chunked;
       if (warning) opts.warn(warning);
-      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts, chunked !== null);
+      const described = built ? modelOrBuilder.describe() : null;
+      const checkpoints = await openCheckpoints({ ...opts, model, described });
+      const history = await runEpochs(model, described ?? model.name, opts, chunked !== null, checkpoints);
       return { model, history };
     } catch (error) {
       if (built) model.dispose();
@@ -76,6 +79,7 @@ async function runEpochs(
   describe: string,
   opts: ResolvedTrainOptions,
   chunkedBatchNorm: boolean,
+  checkpoints: Checkpoints | null,
 ): Promise<History> {
   const { trainData: data, validation } = opts;
   const guards = [
@@ -92,8 +96,8 @@ async function runEpochs(
     seed: opts.seed,
     backend: tf.getBackend(),
     trainSize: data.size,
-    epochs: [],
-    updates: [],
+    epochs: [...(checkpoints?.restored?.epochs ?? [])],
+    updates: [...(checkpoints?.restored?.updates ?? [])],
     updateLossEvery: opts.updateLossEvery,
     stopReason: null,
     ...(opts.scheduler ? { lrSchedule: opts.scheduler.schedule.label } : {}),
@@ -121,11 +125,12 @@ async function runEpochs(
     trainSize: data.size,
     strategy: opts.strategy.label,
     model: describe,
+    completedEpochs: [...history.epochs],
   };
   for (const cb of callbacks) await cb.onTrainBegin?.(info);
   const recorder = new LossRecorder(opts.updateLossEvery, opts.stopOnNaN);
   try {
-    for (let epoch = 0; epoch < opts.epochs && !history.stopReason; epoch++) {
+    for (let epoch = history.epochs.length; epoch < opts.epochs && !history.stopReason; epoch++) {
       const record = await runEpoch(ctx, epoch, opts, recorder, callbacks, control, history);
       // An epoch an interrupt cut short is not recorded (./interrupt.ts sets the weights back).
       if (control.stopReason?.kind === 'interrupted' && record.updates < info.updatesPerEpoch) break;
@@ -136,6 +141,7 @@ async function runEpochs(
       }
       history.epochs.push(record);
       for (const cb of callbacks) await cb.onEpochEnd?.(record, control);
+      if (!history.stopReason) await checkpoints?.afterEpoch(history);
     }
   } finally {
     ctx.dropout.restore();

@@ -36,7 +36,14 @@ describe('budgets', () => {
     let clock = 0;
     const cb = budgetCallback({ kind: 'seconds', seconds: 2 }, () => clock);
     const c = control();
-    await cb?.onTrainBegin?.({ epochs: 1, updatesPerEpoch: 10, trainSize: 100, strategy: 'mini:10', model: 'm' });
+    await cb?.onTrainBegin?.({
+      epochs: 1,
+      updatesPerEpoch: 10,
+      trainSize: 100,
+      strategy: 'mini:10',
+      model: 'm',
+      completedEpochs: [],
+    });
     clock = 1000;
     cb?.onStep?.(step, c);
     // The epoch's updates took 1 s; evaluation and probes then take 4 s before the next epoch starts.
