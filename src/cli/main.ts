@@ -9,6 +9,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
+import { mergeOptions, runMerge } from './merge-command';
+import { submitCommands } from './submit-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { InputError } from '../data/input-error';
@@ -22,10 +24,17 @@ export async function main(argv: string[]): Promise<void> {
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
       runCompare(args),
     )
+    .command(
+      'merge <dir>',
+      "gather a planned experiment's shards into results, summary and report",
+      mergeOptions,
+      (args) => runMerge(args),
+    )
+    .command('submit', 'run an experiment as a Slurm job array or a Kubernetes Indexed Job', submitCommands)
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runDoctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare or doctor')
+    .demandCommand(1, 'name a command: train, compare, merge, submit or doctor')
     .strictCommands()
     .strictOptions()
     .example(

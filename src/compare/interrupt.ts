@@ -45,14 +45,19 @@ export function exitCodeFor(signal: NodeJS.Signals): number {
  *
  * @example resumeCommand('runs/a b', { jobs: 2 }) -> "batchlab compare --resume --out 'runs/a b' --jobs 2"
  */
-export function resumeCommand(outDir: string, run: { jobs?: number; tensorboard?: boolean; quiet?: boolean }): string {
+export function resumeCommand(
+  outDir: string,
+  run: { jobs?: number; tensorboard?: boolean; quiet?: boolean; shard?: { index: number; count: number } | null },
+): string {
   const words = ['batchlab', 'compare', '--resume', '--out', shellQuote(outDir)];
+  if (run.shard) words.push('--shard', `${run.shard.index}/${run.shard.count}`);
   if ((run.jobs ?? 1) > 1) words.push('--jobs', String(run.jobs));
   if (run.tensorboard) words.push('--tensorboard');
   if (run.quiet) words.push('--quiet');
   return words.join(' ');
 }
 
-function shellQuote(word: string): string {
+/** `word` as one word of a POSIX shell command line, quoted only when it needs it. */
+export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
