@@ -83,7 +83,12 @@ function k8sOptions(yargs: Argv) {
       describe: 'PersistentVolumeClaim for the experiment directory',
     })
     .option('manifests', { type: 'string', describe: 'directory for the YAML files [default: k8s-<name>]' })
-    .option('apply', { type: 'boolean', default: false, describe: 'apply them with kubectl and follow the jobs' });
+    .option('apply', { type: 'boolean', default: false, describe: 'apply them with kubectl and follow the jobs' })
+    .option('poll', {
+      coerce: positiveInteger('poll'),
+      default: 10,
+      describe: 'with --apply: seconds between looks at a job',
+    });
 }
 
 type SlurmArgs = Awaited<ReturnType<typeof slurmOptions>['argv']>;
@@ -174,6 +179,7 @@ async function runK8s(args: K8sArgs): Promise<void> {
     mergeFile: files.merge,
     shardsJob: `${name}-shards`,
     mergeJob: `${name}-merge`,
+    pollSeconds: args.poll,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(
