@@ -44,7 +44,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
   const header = (lines: string[]): string[] => [
     '#!/bin/bash',
     ...lines.map((l) => `#SBATCH ${l}`),
-    `#SBATCH --chdir=${o.workDir}`,
+    `#SBATCH --chdir=${directiveValue(o.workDir)}`,
     ...(o.sbatchOptions ?? []).map((l) => `#SBATCH ${l}`),
   ];
   const throttle = o.maxParallel === undefined ? '' : `%${o.maxParallel}`;
@@ -53,7 +53,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
       `--job-name=${o.name}`,
       `--array=0-${o.shards - 1}${throttle}`,
       `--cpus-per-task=${o.cpusPerTask}`,
-      `--output=${join(dir, 'shard-%a.log')}`,
+      `--output=${directiveValue(join(dir, 'shard-%a.log'))}`,
     ]),
     `# One task per shard of the experiment planned in ${join(o.outDir, 'plan.json')} (${o.cells} cells, ${o.shards} shards):`,
     `# task i runs the cells whose number is i modulo ${o.shards}, in ${o.cpusPerTask} worker processes, and`,
@@ -63,7 +63,11 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     '',
   ].join('\n');
   const merge = [
-    ...header([`--job-name=${o.name}-merge`, '--cpus-per-task=1', `--output=${join(dir, 'merge.log')}`]),
+    ...header([
+      `--job-name=${o.name}-merge`,
+      '--cpus-per-task=1',
+      `--output=${directiveValue(join(dir, 'merge.log'))}`,
+    ]),
     '# Gathers the shards into results.jsonl, summary.csv, plots/ and report.html; submitted with',
     '# --dependency=afterany:<array job>, so it runs once every task has ended, however it ended.',
     'set -eu',
@@ -81,6 +85,11 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     '',
   ].join('\n');
   return { shards, merge, submit };
+}
+
+/** A path in an #SBATCH line: sbatch splits those at white space outside double quotes. */
+function directiveValue(path: string): string {
+  return /\s/.test(path) ? `"${path}"` : path;
 }
 
 /** Writes the scripts into `<outDir>/slurm/` (where the jobs' logs go too); returns their paths. */
