@@ -2,7 +2,8 @@
  * `batchlab compare`: an experiment from flags, a spec file (JSON or YAML), a preset, or (with
  * --resume) the output directory's spec.json, flags overriding the file. Prints progress, the summary
  * table and where the report is; exits 1 when a run failed or stopped early, and on Ctrl-C ends the
- * runs, says how to resume and exits 130.
+ * runs, says how to resume and exits 130. `--plan` and `--shard` (running elsewhere) are
+ * compare-shards.ts's.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar, splitLrSchedules } from '../training';
 import { BN_CONVENTIONS } from '../../models';
 import { UsageError, integer, numberIn, positiveInteger, positiveNumber } from './parse';
+import { planOptions, printShardDone, runPlan, shardOf } from './compare-shards';
+import { shardResultsPath } from '../compare/shard';
 
 /** The spec's own defaults, shown in --help so that the help cannot drift from what runs use. */
 const DEFAULTS = resolveSpec({});
@@ -176,6 +179,7 @@ export function compareOptions(yargs: Argv) {
     })
     .option('tensorboard', { type: 'boolean', default: false, describe: 'also write TensorBoard event files' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .options(planOptions)
     .check((argv) => {
       if (argv.resume && !argv.out) throw new UsageError('--resume needs --out <the directory to resume>');
       if (argv.spec && argv.preset) throw new UsageError('--spec and --preset exclude each other');
@@ -256,6 +260,8 @@ function parseLrRule(text: string): ExperimentSpecInput['lrRule'] {
 
 export async function runCompare(args: CompareArgs): Promise<void> {
   const spec = await specFromArgs(args);
+  if (args.plan) return runPlan(spec, args);
+  const shard = shardOf(args);
   const log = (line: string): void => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
@@ -273,9 +279,11 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       log,
       callbacks: () => (args.quiet ? [] : [progressBar({ heldOut: 'test' })]),
       signal: interrupt.signal,
+      shard: shard ?? undefined,
     });
     process.stdout.write(`${summaryTable(result.summary)}\n\n`);
-    process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
+    if (shard) printShardDone(result, shard);
+    else process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
     if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);
     const outcome = describeOutcome(outcomeOf(result.results));
     if (outcome) {
@@ -285,7 +293,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
   } catch (error) {
     if (!(error instanceof CompareInterrupted)) throw error;
     process.stderr.write(
-      `${error.finished} of ${error.total} runs are finished in ${join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, { ...args, checkpointEvery: args['checkpoint-every'] })}\n`,
+      `${error.finished} of ${error.total} runs are finished in ${shard ? shardResultsPath(error.outDir, shard) : join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, { ...args, checkpointEvery: args['checkpoint-every'], shard })}\n`,
     );
     process.exitCode = exitCodeFor(interrupt.received() ?? 'SIGINT');
   } finally {

@@ -10,6 +10,8 @@ import { hideBin } from 'yargs/helpers';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { lrFindOptions, runLrFind } from './lr-find-command';
+import { mergeOptions, runMerge } from './merge-command';
+import { submitCommands } from './submit-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { withRenamedHints } from './renamed-options';
@@ -43,10 +45,17 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
       lrFindOptions,
       (args) => runLrFind(args),
     )
+    .command(
+      'merge <dir>',
+      "gather a planned experiment's shards into results, summary and report",
+      mergeOptions,
+      (args) => runMerge(args),
+    )
+    .command('submit', 'run an experiment as a Slurm job array or a Kubernetes Indexed Job', submitCommands)
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare, lr-find or doctor')
+    .demandCommand(1, 'name a command: train, compare, lr-find, merge, submit or doctor')
     .strictCommands()
     .strictOptions()
     .example(

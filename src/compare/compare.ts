@@ -1,19 +1,22 @@
 /**
  * `compare(spec)`: runs every cell of an experiment and leaves one output directory behind:
  * spec.json, results.jsonl (appended as each run ends), summary.csv, plots/ and report.html,
- * optionally TensorBoard event files, and cells/<run>/ (checkpoints of the runs in progress). Owns
- * the order of work, resuming and the output files; training a cell is run-cell.ts's job, drawing the
- * report report.ts's.
+ * optionally TensorBoard event files, and cells/<run>/ (checkpoints of the runs in progress). With a
+ * shard, runs only that shard's cells into a results file of its own, checked against the
+ * directory's plan.json. Owns the order of work, resuming and the output files; training a cell is
+ * run-cell.ts's job, drawing the report report.ts's.
  */
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InputError } from '../data/input-error';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
-import { writeReport } from '../report/report';
+import { writeJsonAtomic } from '../io/atomic-write';
 import type { Cell } from '../experiment/cells';
 import { planExperiment } from '../experiment/plan';
 import { appendResult, ensureTrailingNewline, finishedIds, readResults } from './results-file';
+import { resultsOfCells, writeOutputs } from './outputs';
+import { PLAN_FILE, planFile, writePlanFile } from './plan-file';
+import { Shard, allResults, cellsOfShard, describeShard, shardResultsPath } from './shard';
 import { RunResult, describeBudget } from '../experiment/result';
 import { CellRunner, inProcessRunner, stopWhenAborted } from './runners';
 import { startWorker } from './worker-process';
@@ -22,7 +25,7 @@ import { CompareInterrupted } from './outcome';
 import { describeDifferences, specDifferences } from './spec-diff';
 import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
-import { SummaryRow, summarize, summaryCsv } from '../report/summary';
+import { SummaryRow, summarize } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
 import { CELLS_DIR, cellCheckpointing, checkpointsToResume, describeResumption } from './cell-dirs';
 import type { Callback } from '../training';
@@ -57,18 +60,25 @@ export interface CompareOptions {
    * CompareInterrupted; results.jsonl keeps every run finished before, for resume. Default: none.
    */
   signal?: AbortSignal;
+  /**
+   * Run only this shard's cells (shard.ts), into outDir/shards/shard-<i>-of-<n>.jsonl, after checking
+   * the spec and data against outDir/plan.json (written by the first shard when absent); summary
+   * and report are left to merge(). Default: every cell, into outDir/results.jsonl.
+   */
+  shard?: Shard;
 }
 
 export interface CompareResult {
   outDir: string;
   spec: ExperimentSpec;
-  /** Every run in results.jsonl, earlier (resumed) ones included. */
+  /** One result per cell (of the shard, with one), earlier (resumed) ones included, in plan order. */
   results: RunResult[];
   summary: SummaryRow[];
   /** Runs made by this call (not skipped by resume). */
   ran: number;
   skipped: number;
-  files: { results: string; summary: string; report: string | null; plots: string[] };
+  /** summary and report are null for a shard. */
+  files: { results: string; summary: string | null; report: string | null; plots: string[] };
 }
 
 export async function compare(
@@ -84,19 +94,28 @@ export async function compare(
   }
   const log = options.log ?? (() => undefined);
   const outDir = resolve(options.outDir ?? join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const resultsPath = join(outDir, 'results.jsonl');
+  const shard = options.shard ?? null;
+  const resultsPath = shard ? shardResultsPath(outDir, shard) : join(outDir, 'results.jsonl');
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
-  const done = finishedIds(earlier);
   const data = await prepareExperiment(spec);
-  const plan = planExperiment(spec, data.train.size);
-  const todo = plan.cells.filter((c) => !done.has(c.id));
-  const resumable = await checkpointsToResume(outDir, todo);
-  const checkpointing = (cell: Cell) =>
-    every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
   let ran = 0;
+  let mine: Cell[] = [];
   try {
+    const plan = planExperiment(spec, data.train.size);
+    // Shards, and any run into a directory planned for them, check the spec and data against plan.json.
+    if (shard || existsSync(join(outDir, PLAN_FILE))) {
+      await writePlanFile(outDir, await planFile(spec, plan, data), { onlyIfAbsent: true });
+    }
+    // Resuming skips cells finished anywhere in the directory, by any shard.
+    const done = finishedIds(options.resume ? await allResults(outDir) : earlier);
+    mine = shard ? cellsOfShard(plan.cells, shard) : plan.cells;
+    const todo = mine.filter((c) => !done.has(c.id));
+    const resumable = await checkpointsToResume(outDir, todo);
+    const checkpointing = (cell: Cell) =>
+      every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
+    const share = shard ? `shard ${describeShard(shard)}: ${mine.length} of ${plan.cells.length} runs` : null;
     log(
-      `${spec.name}: ${plan.cells.length} runs (${plan.cells.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`,
+      `${spec.name}: ${share ?? `${plan.cells.length} runs`} (${mine.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`,
     );
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
     await ensureTrailingNewline(resultsPath);
@@ -132,14 +151,19 @@ export async function compare(
     });
   } catch (error) {
     if (!(error instanceof PoolInterrupted)) throw error;
-    const finished = finishedIds((await readResults(resultsPath)).results);
-    throw new CompareInterrupted(outDir, plan.cells.filter((c) => finished.has(c.id)).length, plan.cells.length);
+    const finished = finishedIds(await allResults(outDir));
+    throw new CompareInterrupted(outDir, mine.filter((c) => finished.has(c.id)).length, mine.length);
   } finally {
     disposeExperimentData(data);
   }
-  return finish(outDir, spec, plan.cells, resultsPath, ran, options);
+  return finish(outDir, spec, mine, resultsPath, ran, options);
 }
 
+/**
+ * Sums up the cells this call was for. A local run writes summary.csv and the report over every
+ * result in the directory; a shard writes nothing more (merging the shards does), and reports the
+ * results in its own file.
+ */
 async function finish(
   outDir: string,
   spec: ExperimentSpec,
@@ -148,22 +172,22 @@ async function finish(
   ran: number,
   options: CompareOptions,
 ): Promise<CompareResult> {
-  const { results: all } = await readResults(resultsPath);
-  const order = new Map(cells.map((c, i) => [c.id, i]));
-  const results = all.filter((r) => order.has(r.id)).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  const latest = [...new Map(results.map((r) => [r.id, r])).values()];
-  const summary = summarize(latest);
-  const summaryPath = join(outDir, 'summary.csv');
-  await writeFileAtomic(summaryPath, summaryCsv(summary));
-  const report = options.report === false ? null : await writeReport(outDir, spec.name, latest, summary, spec);
+  const ids = cells.map((c) => c.id);
+  if (options.shard) {
+    const results = resultsOfCells((await readResults(resultsPath)).results, ids);
+    const files = { results: resultsPath, summary: null, report: null, plots: [] };
+    return { outDir, spec, results, summary: summarize(results), ran, skipped: results.length - ran, files };
+  }
+  const results = resultsOfCells(await allResults(outDir), ids);
+  const { summary, files } = await writeOutputs(outDir, spec, results, { report: options.report !== false });
   return {
     outDir,
     spec,
-    results: latest,
+    results,
     summary,
     ran,
-    skipped: latest.length - ran,
-    files: { results: resultsPath, summary: summaryPath, report: report?.html ?? null, plots: report?.plots ?? [] },
+    skipped: results.length - ran,
+    files: { results: resultsPath, ...files },
   };
 }
 
@@ -187,7 +211,7 @@ async function checkOutputDir(
   if (results.length === 0 && skippedLines.length === 0) return [];
   if (!resume) {
     throw new InputError(
-      `${outDir} already holds ${results.length} runs in results.jsonl; pass --resume to continue that experiment or choose another --out`,
+      `${outDir} already holds ${results.length} runs in ${relative(outDir, resultsPath)}; pass --resume to continue that experiment or choose another --out`,
     );
   }
   const specPath = join(outDir, 'spec.json');

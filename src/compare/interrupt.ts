@@ -47,9 +47,16 @@ export function exitCodeFor(signal: NodeJS.Signals): number {
  */
 export function resumeCommand(
   outDir: string,
-  run: { jobs?: number; checkpointEvery?: number; tensorboard?: boolean; quiet?: boolean },
+  run: {
+    jobs?: number;
+    checkpointEvery?: number;
+    tensorboard?: boolean;
+    quiet?: boolean;
+    shard?: { index: number; count: number } | null;
+  },
 ): string {
   const words = ['batchlab', 'compare', '--resume', '--out', shellQuote(outDir)];
+  if (run.shard) words.push('--shard', `${run.shard.index}/${run.shard.count}`);
   if ((run.jobs ?? 1) > 1) words.push('--jobs', String(run.jobs));
   if (run.checkpointEvery !== undefined) words.push('--checkpoint-every', String(run.checkpointEvery));
   if (run.tensorboard) words.push('--tensorboard');
@@ -57,6 +64,7 @@ export function resumeCommand(
   return words.join(' ');
 }
 
-function shellQuote(word: string): string {
+/** `word` as one word of a POSIX shell command line, quoted only when it needs it. */
+export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,7 +4,7 @@
  * directory creation; what goes into the files (model artifacts, run logs) belongs to the callers.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -26,6 +26,27 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Like {@link writeFileAtomic}, but only when `path` does not exist yet: of several processes
+ * creating the same file at once (on one machine or over a shared file system), exactly one
+ * succeeds and the others leave the file as that one wrote it. Returns whether this call created it.
+ */
+export async function writeFileAtomicIfAbsent(path: string, data: string | Uint8Array): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempPathFor(path);
+  try {
+    await writeAndSync(temp, data);
+    // link() fails with EEXIST when the target exists, where rename() would replace it.
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

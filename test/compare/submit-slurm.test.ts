@@ -1,0 +1,53 @@
+// The sbatch scripts of `batchlab submit slurm`, line by line. (Submitting them to a running
+// cluster is test/compare/sharded-runs.test.ts's.)
+import { expect } from 'chai';
+import { slurmScripts } from '../../src/compare/cluster/slurm';
+
+describe('submit slurm scripts', () => {
+  const scripts = slurmScripts({
+    outDir: '/shared/exp one',
+    shards: 5,
+    maxParallel: 2,
+    cpusPerTask: 3,
+    name: 'bn-study',
+    command: '/usr/bin/node /opt/batchlab/dist/src/cli/main.js',
+    workDir: '/home/me',
+    sbatchOptions: ['--partition=cpu', '--time=01:00:00'],
+    cells: 12,
+  });
+
+  it('the array job: one task per shard, k at once, t CPUs and t workers per task', () => {
+    const lines = scripts.shards.split('\n');
+    expect(lines.filter((l) => l.startsWith('#SBATCH'))).to.deep.equal([
+      '#SBATCH --job-name=bn-study',
+      '#SBATCH --array=0-4%2',
+      '#SBATCH --cpus-per-task=3',
+      '#SBATCH --output="/shared/exp one/slurm/shard-%a.log"',
+      '#SBATCH --chdir=/home/me',
+      '#SBATCH --partition=cpu',
+      '#SBATCH --time=01:00:00',
+    ]);
+    expect(lines.at(-2)).to.equal(
+      `exec /usr/bin/node /opt/batchlab/dist/src/cli/main.js compare --resume --out '/shared/exp one' --shard "$SLURM_ARRAY_TASK_ID/5" --jobs 3`,
+    );
+  });
+
+  it('the merge job, and submit.sh making it depend on the whole array', () => {
+    expect(scripts.merge).to.include('#SBATCH --job-name=bn-study-merge\n');
+    expect(scripts.merge.trim().split('\n').at(-1)).to.equal(
+      "exec /usr/bin/node /opt/batchlab/dist/src/cli/main.js merge '/shared/exp one'",
+    );
+    expect(scripts.submit).to.include("array=$(sbatch --parsable '/shared/exp one/slurm/shards.sbatch')\n");
+    expect(scripts.submit).to.include(
+      "merge=$(sbatch --parsable --dependency=afterany:$array '/shared/exp one/slurm/merge.sbatch')\n",
+    );
+  });
+
+  it('without --max-parallel the array has no throttle', () => {
+    const open = slurmScripts({
+      ...{ outDir: '/x', shards: 1, cpusPerTask: 1, name: 'n', command: 'b', workDir: '/' },
+      cells: 1,
+    });
+    expect(open.shards).to.include('#SBATCH --array=0-0\n');
+  });
+});
