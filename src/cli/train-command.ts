@@ -146,7 +146,9 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // The builders name their options as the library does; a user of the command line reads flags.
-    const message = (error as Error).message.replace(/\bheadBatchNorm\b/g, '--head-batch-norm');
+    const message = (error as Error).message
+      .replace(/\bheadBatchNorm\b/g, '--head-batch-norm')
+      .replace(/\bbatchNorm\b/g, '--batch-norm');
     throw new UsageError(`${/momentum/.test(message) ? '--bn-momentum' : '--model'}: ${message}`);
   }
 }

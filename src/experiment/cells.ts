@@ -5,7 +5,7 @@
  */
 import type { Strategy } from '../batching';
 import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
-import type { ModelName } from '../../models';
+import { ModelName, takesBatchNorm } from '../../models';
 
 export type { ModelName };
 
@@ -51,7 +51,8 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
   const cells: Cell[] = [];
   for (const model of factors.models)
     for (const strategy of factors.strategies)
-      for (const bn of factors.bn) {
+      // A model without hidden layers (logistic) has no BN cells: they would repeat its BN-off cells.
+      for (const bn of factors.bn.filter((b) => !b || takesBatchNorm(model))) {
         for (const optimizer of factors.optimizers)
           for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
             const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
