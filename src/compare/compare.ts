@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { InputError } from '../data/input-error';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
 import { writeReport } from '../report/report';
 import type { Cell } from '../experiment/cells';
@@ -74,6 +75,12 @@ export async function compare(
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   const done = finishedIds(earlier);
   const data = await prepareExperiment(spec);
+  if (spec.target !== undefined && data.train.task === 'regression') {
+    disposeExperimentData(data);
+    throw new InputError(
+      `target (--target) ${spec.target}: data ${spec.data} is a regression data set; it has no accuracy to reach`,
+    );
+  }
   const plan = planExperiment(spec, data.train.size);
   const todo = plan.cells.filter((c) => !done.has(c.id));
   let ran = 0;
