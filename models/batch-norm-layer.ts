@@ -13,15 +13,26 @@
  *
  * Inference, and the biased update on a backend without the kernels, other axes or a layer without
  * gamma or beta, take the stock path.
+ *
+ * Two variants change the training call only, in stock tfjs ops (the fused kernels normalise over
+ * the whole batch with the batch's own statistics, which neither does): `ghostBatch`
+ * (./ghost-batch-norm.ts) and `batchRenorm` (./batch-renorm.ts). Like the unbiased flag, neither is
+ * in the saved config: inference is plain BN with the moving statistics either way.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, hasFusedBatchNormTraining, movingAverages } from '../src/ops/batch-norm-training';
+import { BatchRenorm, batchRenormalize, renormLimits } from './batch-renorm';
+import { ghostBatchNorm, ghostMovingAverages } from './ghost-batch-norm';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
 export interface BatchlabBatchNormArgs extends BatchNormArgs {
   /** Update the moving variance from the unbiased batch variance (divided by n - 1). Default: false. */
   unbiasedMovingVariance?: boolean;
+  /** Normalise training batches in groups of this many samples (ghost BN). Default: none. */
+  ghostBatch?: number;
+  /** Batch renormalization with this schedule (resolved, see ./batch-renorm.ts). Default: none. */
+  batchRenorm?: BatchRenorm;
 }
 
 /** The stock layer's fields this class reads (they are not in tfjs' public types). */
@@ -48,11 +59,23 @@ const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as 
 
 export class BatchNormalization extends StockBatchNormalization {
   private readonly unbiasedMovingVariance: boolean;
+  readonly ghostBatch: number | null;
+  readonly batchRenorm: BatchRenorm | null;
+  /** Updates made before the current one: where batch renorm's schedule stands (set by the trainer). */
+  renormStep = 0;
 
   constructor(args: BatchlabBatchNormArgs) {
-    const { unbiasedMovingVariance = false, ...stockArgs } = args;
+    const { unbiasedMovingVariance = false, ghostBatch, batchRenorm, ...stockArgs } = args;
     super(stockArgs);
+    if (ghostBatch !== undefined && (!Number.isInteger(ghostBatch) || ghostBatch < 1)) {
+      throw new Error(`ghostBatch must be a positive integer, got ${ghostBatch}`);
+    }
+    if (ghostBatch !== undefined && batchRenorm !== undefined) {
+      throw new Error('ghostBatch and batchRenorm exclude each other: choose one BatchNorm variant');
+    }
     this.unbiasedMovingVariance = unbiasedMovingVariance;
+    this.ghostBatch = ghostBatch ?? null;
+    this.batchRenorm = batchRenorm ?? null;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
@@ -62,6 +85,7 @@ export class BatchNormalization extends StockBatchNormalization {
     const overridden = callOverride?.(this, x);
     if (overridden) return overridden;
     const axis = layer.axis < 0 ? layer.axis + x.rank : layer.axis;
+    if (this.ghostBatch !== null || this.batchRenorm !== null) return tf.tidy(() => this.variantCall(x, layer, axis));
     const fused = this.fusedApplies(x, axis);
     if (!fused && !this.unbiasedMovingVariance) return super.call(inputs, kwargs);
     return tf.tidy(() => {
@@ -101,6 +125,44 @@ export class BatchNormalization extends StockBatchNormalization {
       layer.movingMean.write(movingMean);
       layer.movingVariance.write(movingVariance);
     });
+  }
+
+  /** Ghost BN or batch renorm: the normalised output, with the moving statistics updated. */
+  private variantCall(x: tf.Tensor, layer: StockFields, axis: number): tf.Tensor {
+    if (axis === 0) throw new Error('ghostBatch and batchRenorm need a channel axis other than the batch axis (0)');
+    const params = {
+      gamma: layer.gamma?.read() ?? null,
+      beta: layer.beta?.read() ?? null,
+      epsilon: layer.epsilon,
+      axis,
+    };
+    const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
+    let y: tf.Tensor;
+    let updated: [tf.Tensor, tf.Tensor];
+    if (this.ghostBatch !== null) {
+      const groups = ghostBatchNorm(x, params, this.ghostBatch);
+      const perSample = x.size / x.shape[0] / x.shape[axis];
+      const factor = (size: number): number => (this.unbiasedMovingVariance ? bessel(size * perSample, x.shape) : 1);
+      updated = ghostMovingAverages(moving, groups, layer.momentum, factor);
+      y = groups.y;
+    } else {
+      const limits = renormLimits(this.renormStep, this.batchRenorm as BatchRenorm);
+      const batch = batchRenormalize(x, {
+        ...params,
+        movingMean: moving.mean,
+        movingVariance: moving.variance,
+        limits,
+      });
+      const variance = this.unbiasedMovingVariance ? tf.mul(batch.variance, besselFactorOf(x, axis)) : batch.variance;
+      updated = [
+        stockMovingAverage(moving.mean, batch.mean, layer.momentum),
+        stockMovingAverage(moving.variance, variance, layer.momentum),
+      ];
+      y = batch.y;
+    }
+    layer.movingMean.write(updated[0]);
+    layer.movingVariance.write(updated[1]);
+    return y;
   }
 
   /** Whether the fused kernels handle this layer for `x` normalised over `axis` (channels last only). */
@@ -147,6 +209,22 @@ export function isBatchlabBatchNorm(layer: unknown): layer is BatchNormalization
   return layer instanceof BatchNormalization;
 }
 
+/** The ghost batch size of a batchlab BatchNormalization layer, or null (plain BN, or another layer). */
+export function ghostBatchOf(layer: tf.layers.Layer): number | null {
+  return layer instanceof BatchNormalization ? layer.ghostBatch : null;
+}
+
+/**
+ * Sets where batch renorm's schedule stands (updates made so far) in every renorm layer of the
+ * model, nested models included. `train` calls it before each update; a loop of your own should too.
+ */
+export function setBatchRenormStep(model: tf.LayersModel, step: number): void {
+  for (const layer of model.layers) {
+    if (layer instanceof tf.LayersModel) setBatchRenormStep(layer, step);
+    else if (layer instanceof BatchNormalization && layer.batchRenorm !== null) layer.renormStep = step;
+  }
+}
+
 function fusedStatistics(x: tf.Tensor, layer: StockFields): BatchStatistics {
   return batchNormTraining(x, layer.gamma!.read() as tf.Tensor1D, layer.beta!.read() as tf.Tensor1D, layer.epsilon);
 }
@@ -179,6 +257,14 @@ function besselFactor(n: number, from: string): number {
     );
   }
   return n / (n - 1);
+}
+
+function besselFactorOf(x: tf.Tensor, axis: number): number {
+  return besselFactor(x.size / x.shape[axis], `input of shape [${x.shape.join(', ')}]`);
+}
+
+function bessel(n: number, shape: number[]): number {
+  return besselFactor(n, `input of shape [${shape.join(', ')}]`);
 }
 
 /** moving - (moving - batch) * (1 - momentum), op for op as the stock layer updates it. */

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../src/util/random';
 import { batchNormalization } from './batch-norm-layer';
+import { BatchRenorm, BatchRenormOptions, describeBatchRenorm, resolveBatchRenorm } from './batch-renorm';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 export type BnPosition = 'before' | 'after';
@@ -51,6 +52,23 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root. Default: 0.001 (keras), 1e-5 (pytorch). */
   epsilon?: number;
+  /**
+   * Ghost BatchNorm (Hoffer et al. 2017): normalise each training batch in groups of this many
+   * samples, each with its own statistics; the moving statistics move once per group. `train`
+   * refuses a batch this does not divide unless allowShortGhostBatch. Default: none (the whole batch).
+   */
+  ghostBatch?: number;
+  /**
+   * Batch renormalization (Ioffe 2017): true for the paper's schedule, or its options (rMax, dMax,
+   * relaxFrom, rMaxAt, dMaxAt; see models/batch-renorm.ts). Excludes ghostBatch. Default: false.
+   */
+  batchRenorm?: boolean | BatchRenormOptions;
+}
+
+/** BatchNorm options with every default applied; the variants null when not used. */
+export interface ResolvedBatchNorm extends Required<Omit<BatchNormOptions, 'ghostBatch' | 'batchRenorm'>> {
+  ghostBatch: number | null;
+  batchRenorm: BatchRenorm | null;
 }
 
 /** Seeded Glorot initialiser for the `index`-th weighted layer, so BN on/off share initial weights. */
@@ -58,7 +76,7 @@ export function seededKernel(seed: number, index: number): ReturnType<typeof tf.
   return tf.initializers.glorotUniform({ seed: deriveSeed(seed, index) });
 }
 
-export interface BlockOptions extends Required<BatchNormOptions> {
+export interface BlockOptions extends ResolvedBatchNorm {
   activation: Activation;
 }
 
@@ -77,6 +95,8 @@ export function withBatchNorm(
       momentum: layerMomentum(options),
       epsilon: options.epsilon,
       unbiasedMovingVariance: options.bnConvention === 'pytorch',
+      ghostBatch: options.ghostBatch ?? undefined,
+      batchRenorm: options.batchRenorm ?? undefined,
     });
   const act = (): tf.layers.Layer => tf.layers.activation({ activation: options.activation });
   if (!options.batchNorm) return act().apply(makeLayer(true).apply(x)) as tf.SymbolicTensor;
@@ -91,7 +111,7 @@ const CONVENTION_DEFAULTS: Record<BnConvention, { momentum: number; epsilon: num
   pytorch: { momentum: 0.1, epsilon: 1e-5 },
 };
 
-export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormOptions> {
+export function resolveBatchNorm(options: BatchNormOptions): ResolvedBatchNorm {
   const bnConvention = options.bnConvention ?? 'keras';
   if (!BN_CONVENTIONS.includes(bnConvention)) {
     throw new Error(`bnConvention must be 'keras' or 'pytorch', got ${String(bnConvention)}`);
@@ -103,6 +123,7 @@ export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormO
     bnConvention,
     momentum: options.momentum ?? defaults.momentum,
     epsilon: options.epsilon ?? defaults.epsilon,
+    ...resolveVariant(options),
   };
   const momentumOk =
     bnConvention === 'keras'
@@ -119,15 +140,37 @@ export function resolveBatchNorm(options: BatchNormOptions): Required<BatchNormO
   return resolved;
 }
 
+/** ghostBatch and batchRenorm checked: each needs batchNorm, and they exclude each other. */
+function resolveVariant(options: BatchNormOptions): Pick<ResolvedBatchNorm, 'ghostBatch' | 'batchRenorm'> {
+  const { ghostBatch, batchRenorm = false } = options;
+  if (ghostBatch !== undefined && (!Number.isInteger(ghostBatch) || ghostBatch < 1)) {
+    throw new Error(`ghostBatch must be a positive integer, got ${ghostBatch}`);
+  }
+  const renorm = batchRenorm === false ? null : resolveBatchRenorm(batchRenorm === true ? {} : batchRenorm);
+  if (ghostBatch !== undefined && renorm) {
+    throw new Error('ghostBatch and batchRenorm exclude each other: choose one BatchNorm variant');
+  }
+  if ((ghostBatch !== undefined || renorm) && !options.batchNorm) {
+    throw new Error(`${ghostBatch !== undefined ? 'ghostBatch' : 'batchRenorm'} needs batchNorm: true`);
+  }
+  return { ghostBatch: ghostBatch ?? null, batchRenorm: renorm };
+}
+
 /** The momentum as tfjs-layers' layer takes it (the weight of the old moving value). */
 export function layerMomentum(bn: Pick<Required<BatchNormOptions>, 'bnConvention' | 'momentum'>): number {
   return bn.bnConvention === 'pytorch' ? 1 - bn.momentum : bn.momentum;
 }
 
-export function describeBatchNorm(bn: Required<BatchNormOptions>): string {
+export function describeBatchNorm(bn: ResolvedBatchNorm): string {
   if (!bn.batchNorm) return 'no BN';
   const unbiased = bn.bnConvention === 'pytorch' ? ', unbiased moving variance' : '';
-  return `BN ${bn.bnPosition} activation (${bn.bnConvention} convention: momentum ${bn.momentum}, epsilon ${bn.epsilon}${unbiased})`;
+  const variant =
+    bn.ghostBatch !== null
+      ? `ghost BN (groups of ${bn.ghostBatch})`
+      : bn.batchRenorm
+        ? `batch renorm (${describeBatchRenorm(bn.batchRenorm)})`
+        : 'BN';
+  return `${variant} ${bn.bnPosition} activation (${bn.bnConvention} convention: momentum ${bn.momentum}, epsilon ${bn.epsilon}${unbiased})`;
 }
 
 /** Final dense layer producing logits (classification) or the prediction (regression). */

@@ -15,7 +15,9 @@ export type { CnnOptions } from './cnn';
 export { logistic } from './logistic';
 export type { ModelBuilder, ModelShape, BatchNormOptions, Activation, BnPosition, BnConvention } from './builder';
 export { BN_CONVENTIONS } from './builder';
-export { batchNormalization as batchNormalizationLayer } from './batch-norm-layer';
+export { batchNormalization as batchNormalizationLayer, setBatchRenormStep } from './batch-norm-layer';
+export { BATCH_RENORM_DEFAULTS, parseBatchRenorm, renormLimits } from './batch-renorm';
+export type { BatchRenorm, BatchRenormOptions } from './batch-renorm';
 export { conv2d as conv2dLayer } from './conv2d-layer';
 export { dense as denseLayer } from './dense-layer';
 

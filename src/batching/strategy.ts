@@ -28,6 +28,8 @@ export interface Strategy {
   batches(size: number, epoch: number, seed: number): Int32Array[];
   /** Size of the smallest chunk the model ever sees in training (where BatchNorm matters). */
   smallestChunk(size: number): number;
+  /** Every chunk size the model sees in training, largest first: batch, short last batch, micro-batch chunks. */
+  chunkSizes(size: number): number[];
   /** A strategy is written as its label (spec.json, results files, worker messages); parseStrategy reads it back. */
   toJSON(): string;
 }
@@ -87,7 +89,8 @@ function makeStrategy(kind: StrategyKind, label: string, n: number | null, optio
     batchSize,
     updatesPerEpoch: (size) => batchCount(size, batchSize(size), dropLast),
     batches: (size, epoch, seed) => groupIntoBatches(epochOrder(size, epoch, seed, shuffle), batchSize(size), dropLast),
-    smallestChunk: (size) => smallestChunk(size, batchSize(size), dropLast, microBatch),
+    smallestChunk: (size) => Math.min(...chunkSizes(size, batchSize(size), dropLast, microBatch)),
+    chunkSizes: (size) => chunkSizes(size, batchSize(size), dropLast, microBatch),
     toJSON: () => fullLabel,
   };
   return Object.freeze(strategy);
@@ -116,14 +119,14 @@ function sgdMicroBatchMessage(text: string): string {
   return `strategy "${text}": sgd has one sample per update, nothing to split into micro-batches`;
 }
 
-function smallestChunk(size: number, batchSize: number, dropLast: boolean, microBatch?: number): number {
+function chunkSizes(size: number, batchSize: number, dropLast: boolean, microBatch?: number): number[] {
   const sizes = [batchSize];
   const remainder = size % batchSize;
   if (remainder > 0 && !dropLast) sizes.push(remainder);
   const chunks = sizes.flatMap((s) =>
     microBatch && microBatch < s ? [microBatch, s % microBatch || microBatch] : [s],
   );
-  return Math.min(...chunks);
+  return [...new Set(chunks)].sort((a, b) => b - a);
 }
 
 function checkSize(size: number): void {

@@ -32,7 +32,11 @@ const FLAGS: Record<string, string> = {
   models: '--models',
   strategies: '--strategies',
   batchNorm: '--batch-norm',
-  bnConvention: '--bn-convention',
+  bnVariants: '--bn-variants',
+  bnConventions: '--bn-conventions',
+  batchRenorm: '--batch-renorm',
+  allowShortGhostBatch: '--allow-short-ghost-batch',
+  bnAccumulation: '--bn-accumulation',
   headBatchNorm: '--head-batch-norm',
   seeds: '--seeds',
   optimizers: '--optimizers',
@@ -58,7 +62,8 @@ export function compareOptions(yargs: Argv) {
     .option('spec', { type: 'string', describe: 'experiment file (.json, .yaml); flags override its fields' })
     .option('preset', {
       choices: Object.keys(PRESETS),
-      describe: 'a ready-made experiment (fashion-mnist: full data, 32/64/100/128, full, SGD, BN on/off)',
+      describe:
+        'a ready-made experiment (fashion-mnist: full data, 32/64/100/128, full, SGD, BN on/off; bn-variants: plain, ghost, renorm and no BN at batch 4 to 256)',
     })
     .option('name', { type: 'string', describe: 'title of the report' })
     .option('data', { type: 'string', describe: `data set, as for train [default: ${DEFAULTS.data}]` })
@@ -76,9 +81,25 @@ export function compareOptions(yargs: Argv) {
       choices: ['on', 'off', 'both'] as const,
       describe: `BatchNorm factor [default: ${DEFAULTS.batchNorm}]`,
     })
-    .option('bn-convention', {
-      choices: BN_CONVENTIONS,
-      describe: "BN cells' momentum, epsilon and moving variance: Keras' or PyTorch's [default: keras]",
+    .option('bn-variants', {
+      coerce: list,
+      describe: `comma-separated BN cells: plain, ghost:<g>, renorm [default: ${DEFAULTS.bnVariants.join(',')}]`,
+    })
+    .option('bn-conventions', {
+      coerce: list,
+      describe: `comma-separated: ${BN_CONVENTIONS.join(',')} (BN momentum, epsilon, moving variance) [default: ${DEFAULTS.bnConventions.join(',')}]`,
+    })
+    .option('batch-renorm', {
+      type: 'string',
+      describe: "renorm cells' schedule, e.g. 'relaxFrom=100,dMaxAt=500,rMaxAt=800' [default: the paper's]",
+    })
+    .option('allow-short-ghost-batch', {
+      type: 'boolean',
+      describe: 'train ghost BN whose group size does not divide every batch instead of recording a refusal',
+    })
+    .option('bn-accumulation', {
+      type: 'string',
+      describe: `BatchNorm under --micro-batch: chunk (ghost BN with g = the micro-batch) or exact (BN over the whole batch) [default: ${DEFAULTS.bnAccumulation}]`,
     })
     .option('head-batch-norm', {
       type: 'boolean',
@@ -163,7 +184,11 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
     models: args.models,
     strategies: args.strategies,
     batchNorm: args['batch-norm'],
-    bnConvention: args['bn-convention'],
+    bnVariants: args['bn-variants'],
+    bnConventions: args['bn-conventions'],
+    batchRenorm: args['batch-renorm'],
+    allowShortGhostBatch: args['allow-short-ghost-batch'],
+    bnAccumulation: args['bn-accumulation'],
     headBatchNorm: args['head-batch-norm'],
     seeds: args.seeds,
     optimizers: args.optimizers,

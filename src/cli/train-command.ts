@@ -6,12 +6,30 @@
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
-import { miniBatch, parseStrategy, Strategy, withMicroBatch } from '../batching';
+import { miniBatch, parseStrategy, Strategy, withMicroBatch, withoutMicroBatch } from '../batching';
 import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { exitCodeFor, interruptOnSignals } from '../compare/interrupt';
-import { BN_CONVENTIONS, BnConvention, MODEL_NAMES, ModelBuilder, ModelName, modelBuilder } from '../../models';
-import { Callback, earlyStopping, OPTIMIZER_NAMES, OptimizerName, progressBar, stopAtAccuracy } from '../training';
+import {
+  BN_CONVENTIONS,
+  BnConvention,
+  MODEL_NAMES,
+  ModelBuilder,
+  ModelName,
+  modelBuilder,
+  parseBatchRenorm,
+} from '../../models';
+import { checkGhostBatches } from '../training/batchnorm-guard';
+import {
+  BN_ACCUMULATIONS,
+  Callback,
+  earlyStopping,
+  OPTIMIZER_NAMES,
+  OptimizerName,
+  progressBar,
+  resolveBnAccumulation,
+  stopAtAccuracy,
+} from '../training';
 import { trainAndWrite } from './train-run';
 import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
 import {
@@ -67,6 +85,27 @@ export function trainOptions(yargs: Argv) {
     .option('bn-momentum', {
       coerce: numberIn('bn-momentum', 0, 1, { minExclusive: false }),
       describe: "BN moving-average momentum, in the convention's meaning [default: keras 0.9, pytorch 0.1]",
+    })
+    .option('ghost-batch', {
+      coerce: positiveInteger('ghost-batch'),
+      describe: 'ghost BatchNorm: normalise each batch in groups of this many samples (needs --batch-norm)',
+    })
+    .option('batch-renorm', {
+      type: 'string',
+      coerce: viaLibrary('batch-renorm', parseBatchRenorm),
+      describe:
+        "batch renormalization (needs --batch-norm); optional schedule 'rMax=3,dMax=5,relaxFrom=5000,rMaxAt=40000,dMaxAt=25000' (the paper's)",
+    })
+    .option('allow-short-ghost-batch', {
+      type: 'boolean',
+      default: false,
+      describe: 'train ghost BN whose group size does not divide every batch (the last group shorter)',
+    })
+    .option('bn-accumulation', {
+      type: 'string',
+      default: 'chunk',
+      coerce: viaLibrary('bn-accumulation', resolveBnAccumulation),
+      describe: `BatchNorm under --micro-batch: ${BN_ACCUMULATIONS.join(' or ')} (chunk: each chunk normalised on its own, ghost BN with g = the micro-batch; exact: BN over the whole batch)`,
     })
     .option('dropout', {
       coerce: numberIn('dropout', 0, 0.99, { minExclusive: false }),
@@ -149,7 +188,14 @@ function checkModelOptions(args: Parameters<typeof buildModel>[0]): void {
     const message = (error as Error).message
       .replace(/\bheadBatchNorm\b/g, '--head-batch-norm')
       .replace(/\bbatchNorm\b/g, '--batch-norm');
-    throw new UsageError(`${/momentum/.test(message) ? '--bn-momentum' : '--model'}: ${message}`);
+    const flag = /momentum/.test(message)
+      ? '--bn-momentum'
+      : /^ghostBatch/.test(message)
+        ? '--ghost-batch'
+        : /^batchRenorm/.test(message)
+          ? '--batch-renorm'
+          : '--model';
+    throw new UsageError(`${flag}: ${message}`);
   }
 }
 
@@ -179,6 +225,8 @@ function buildModel(
     | 'bn-position'
     | 'bn-convention'
     | 'bn-momentum'
+    | 'ghost-batch'
+    | 'batch-renorm'
     | 'filters'
     | 'hidden'
     | 'dropout'
@@ -194,6 +242,8 @@ function buildModel(
     bnPosition: args['bn-position'],
     bnConvention: args['bn-convention'],
     momentum: args['bn-momentum'],
+    ghostBatch: args['ghost-batch'],
+    batchRenorm: args['batch-renorm'],
   };
   const options = {
     ...bn,
@@ -244,6 +294,8 @@ export async function runTrain(args: TrainArgs): Promise<void> {
         validation: args.validation,
         callbacks,
         allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
+        allowShortGhostBatch: args['allow-short-ghost-batch'],
+        bnAccumulation: args['bn-accumulation'],
         warn: log,
         signal: interrupt.signal,
       };
@@ -266,7 +318,15 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
   const probe = builder.build({ inputShape: data.train.inputShape, outputs: data.train.numClasses }, args.seed);
   try {
     checkTrainingKernels(probe, args.model);
-    checkBatchOfOne(probe, strategy, data.train.size, args);
+    const trainSize = trainingSamples(data.train.size, args.validation);
+    try {
+      checkGhostBatches(probe, strategy, trainSize, args['allow-short-ghost-batch']);
+    } catch (error) {
+      throw new UsageError(`--ghost-batch ${args['ghost-batch']}: ${(error as Error).message}`);
+    }
+    // With --bn-accumulation exact, BN sees whole batches whatever the micro-batch.
+    const seen = args['bn-accumulation'] === 'exact' ? withoutMicroBatch(strategy) : strategy;
+    checkBatchOfOne(probe, seen, data.train.size, args);
   } finally {
     probe.dispose();
   }

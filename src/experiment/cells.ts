@@ -1,11 +1,13 @@
 /**
- * An experiment's cells: the cartesian product of its factors (strategy x BN x seed x optimizer x
- * learning rate x model), each with a stable id that results files and --resume key on. Owns the
- * product and the learning-rate rule across batch sizes; running a cell is run-cell.ts's job.
+ * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant and
+ * convention x seed x optimizer x learning rate x model), each with a stable id that results files
+ * and --resume key on. Owns the product and the learning-rate rule across batch sizes; running a
+ * cell is run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
 import { DEFAULT_LEARNING_RATES, OptimizerName } from '../training';
-import { ModelName, takesBatchNorm } from '../../models';
+import { BnConvention, ModelName, takesBatchNorm } from '../../models';
+import { BnVariant, variantIdPart } from './bn-variants';
 
 export type { ModelName };
 
@@ -15,6 +17,10 @@ export type LrRule = { kind: 'fixed' } | { kind: 'linear'; referenceBatch: numbe
 export interface Factors {
   strategies: Strategy[];
   bn: boolean[];
+  /** What the BN cells normalise with. Default: ['plain']. */
+  bnVariants?: BnVariant[];
+  /** Whose BatchNorm the BN cells follow. Default: ['keras']. */
+  bnConventions?: BnConvention[];
   seeds: number[];
   optimizers: OptimizerName[];
   /** Base learning rates; null for each optimizer's default. */
@@ -35,6 +41,10 @@ export interface CellOf<S> {
   model: ModelName;
   strategy: S;
   bn: boolean;
+  /** A BN cell's variant; absent without BN (and in records written before variants: plain). */
+  bnVariant?: BnVariant;
+  /** A BN cell's convention; absent without BN (and in records written before: the spec's, keras by default). */
+  bnConvention?: BnConvention;
   seed: number;
   optimizer: OptimizerName;
   /** The learning rate named in the spec, before the rule. */
@@ -43,27 +53,54 @@ export interface CellOf<S> {
   learningRate: number;
 }
 
+interface BnSetting {
+  bn: boolean;
+  bnVariant?: BnVariant;
+  bnConvention?: BnConvention;
+  /** The BN part of the cell id: `nobn`, `bn`, `ghost16`, `renorm`, with `-pytorch` when conventions vary. */
+  idPart: string;
+}
+
+/** BN off once; BN on once per variant and convention, in the order the spec lists them. */
+function bnSettings(factors: Factors): BnSetting[] {
+  const variants = factors.bnVariants ?? ['plain'];
+  const conventions = factors.bnConventions ?? ['keras'];
+  return factors.bn.flatMap((bn): BnSetting[] =>
+    !bn
+      ? [{ bn, idPart: 'nobn' }]
+      : variants.flatMap((bnVariant) =>
+          conventions.map((bnConvention) => ({
+            bn,
+            bnVariant,
+            bnConvention,
+            idPart: variantIdPart(bnVariant) + (conventions.length > 1 ? `-${bnConvention}` : ''),
+          })),
+        ),
+  );
+}
+
 /**
- * Every combination of the factors, in a fixed order (model, strategy, BN, optimizer, learning rate,
- * seed), with learning rates set by `rule` for a training set of `trainSize` samples.
+ * Every combination of the factors, in a fixed order (model, strategy, BN, BN variant, BN
+ * convention, optimizer, learning rate, seed), with learning rates set by `rule` for a training set
+ * of `trainSize` samples.
  */
 export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
   const cells: Cell[] = [];
   for (const model of factors.models)
     for (const strategy of factors.strategies)
       // A model without hidden layers (logistic) has no BN cells: they would repeat its BN-off cells.
-      for (const bn of factors.bn.filter((b) => !b || takesBatchNorm(model))) {
+      for (const { idPart, ...bn } of bnSettings(factors).filter((s) => !s.bn || takesBatchNorm(model))) {
         for (const optimizer of factors.optimizers)
           for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]]) {
             const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
-            const group = `${model}/${strategy.label}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+            const group = `${model}/${strategy.label}/${idPart}/${optimizer}/lr${baseLearningRate}`;
             for (const seed of factors.seeds) {
               cells.push({
                 id: `${group}/seed${seed}`,
                 group,
                 model,
                 strategy,
-                bn,
+                ...bn,
                 seed,
                 optimizer,
                 baseLearningRate,

@@ -21,6 +21,8 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
     {
       strategies,
       bn,
+      bnVariants: spec.bnVariants,
+      bnConventions: spec.bnConventions,
       seeds,
       optimizers: spec.optimizers as OptimizerName[],
       learningRates: spec.learningRates ?? null,
@@ -38,7 +40,9 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       target: spec.target,
       checkpointEpochs,
       allowBatchNormBatchOfOne: spec.allowBatchNormBatchOfOne,
-      bnConvention: spec.bnConvention,
+      allowShortGhostBatch: spec.allowShortGhostBatch,
+      batchRenorm: spec.batchRenorm,
+      bnAccumulation: spec.bnAccumulation,
       headBatchNorm: spec.headBatchNorm,
     },
   };

@@ -3,7 +3,7 @@
  * the report and resume. Types, and the one reading of older records (fields since renamed), so
  * that every layer above the runner can read results without importing the code that produced them.
  */
-import type { EpochRecord, History } from '../training';
+import type { BnAccumulation, EpochRecord, History } from '../training';
 import type { Budget } from './budget';
 import type { CellRecord } from './cells';
 import type { Checkpoint } from './probes';
@@ -69,8 +69,10 @@ export interface RunResult {
   memory?: RunMemory;
   /** Samples per update (the last batch of an epoch may be smaller). */
   batchSize?: number;
-  /** Samples each BatchNorm normalisation sees in training (the micro-batch, if smaller than the batch); null without BN. */
+  /** Samples each BatchNorm normalisation sees in training (a ghost group, or the micro-batch, when smaller than the batch); null without BN. */
   bnBatch?: number | null;
+  /** How BatchNorm met the micro-batches ('chunk'), present only for BN trained in micro-batches. */
+  bnAccumulation?: BnAccumulation;
   /** Warnings the trainer gave (e.g. BN under gradient accumulation), which compare records instead of printing. */
   warnings?: string[];
   target?: { accuracy: number; reached: boolean; epoch: number | null; seconds: number | null; updates: number | null };

@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
-import { BnConvention, ModelBuilder, modelBuilder } from '../../models';
-import { Callback, EpochRecord, train } from '../training';
+import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
+import { BnAccumulation, Callback, EpochRecord, train } from '../training';
+import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, cellRecord } from './cells';
 import { Checkpoint, takeCheckpoint } from './probes';
@@ -23,21 +24,30 @@ export interface CellSettings {
   /** Epochs (after the first) at whose end a checkpoint is taken, besides the initial weights. */
   checkpointEpochs: number[];
   allowBatchNormBatchOfOne: boolean;
-  /** The BN layers' convention. Default: 'keras'. */
-  bnConvention?: BnConvention;
+  /** Train ghost BN whose groups do not all divide the batch. Default: false. */
+  allowShortGhostBatch?: boolean;
+  /** The renorm cells' schedule. Default: the paper's. */
+  batchRenorm?: BatchRenorm;
+  /** BatchNorm under micro-batches. Default: 'chunk'. */
+  bnAccumulation?: BnAccumulation;
   /** cnn cells: BN in the dense head too. Default: true. */
   headBatchNorm?: boolean;
   /** Extra callbacks, e.g. a progress display. */
   callbacks?: Callback[];
 }
 
-/** The cell's model; headBatchNorm is a cnn option, for the cnn cells of an experiment. */
+/**
+ * The cell's model: its BN variant and convention, the renorm schedule from the settings, and
+ * headBatchNorm, a cnn option, for the cnn cells of an experiment.
+ */
 export function builderFor(
-  cell: Pick<Cell, 'model' | 'bn'>,
-  settings: Pick<CellSettings, 'bnConvention' | 'headBatchNorm'> = {},
+  cell: Pick<Cell, 'model' | 'bn'> & Partial<Pick<Cell, 'bnVariant' | 'bnConvention'>>,
+  settings: Pick<CellSettings, 'batchRenorm' | 'headBatchNorm'> = {},
 ): ModelBuilder {
+  const batchRenorm = settings.batchRenorm ?? BATCH_RENORM_DEFAULTS;
+  const variant = cell.bn && cell.bnVariant ? variantOptions(cell.bnVariant, batchRenorm) : {};
   const headBatchNorm = cell.model === 'cnn' ? settings.headBatchNorm : undefined;
-  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: settings.bnConvention, headBatchNorm });
+  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, headBatchNorm, ...variant });
 }
 
 /**
@@ -93,6 +103,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       epochs: epochsFor(settings.budget, updatesPerEpoch),
       validation: data.test ?? undefined,
       allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
+      allowShortGhostBatch: settings.allowShortGhostBatch,
+      bnAccumulation: settings.bnAccumulation,
       warn: (message) => warnings.push(message),
       // The budget last: what the other callbacks do at an epoch's end is not training time.
       callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],
@@ -101,7 +113,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const last = epochs[epochs.length - 1];
     const test = last && data.test ? { loss: last.testLoss as number, accuracy: last.testAccuracy } : undefined;
     const timing = timingOf(epochs, updatesPerEpoch);
-    const { updates: updateLosses, updateLossEvery, stopReason, trainSize } = history;
+    const { updates: updateLosses, updateLossEvery, stopReason, trainSize, bnAccumulation } = history;
     const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
     const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
     return {
@@ -124,7 +136,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
         endTensors: 0,
       },
       batchSize,
-      bnBatch: builder.batchNorm ? Math.min(strategy.microBatch ?? batchSize, batchSize) : null,
+      bnBatch: builder.batchNorm ? bnBatchOf(cell, Math.min(strategy.microBatch ?? batchSize, batchSize)) : null,
+      ...(bnAccumulation ? { bnAccumulation } : {}),
       warnings,
       target: settings.target === undefined ? undefined : timeToTarget(epochs, settings.target),
       checkpoints,
@@ -134,6 +147,12 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
   } finally {
     model?.dispose();
   }
+}
+
+/** Samples one BN normalisation sees: the chunk, or a ghost group of it. */
+function bnBatchOf(cell: Cell, chunk: number): number {
+  const ghost = cell.bnVariant ? ghostBatchOfVariant(cell.bnVariant) : null;
+  return Math.min(ghost ?? chunk, chunk);
 }
 
 /** compare holds out the test set: the trainer's validation metrics are test metrics. */

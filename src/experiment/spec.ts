@@ -8,9 +8,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
-import { OPTIMIZER_NAMES } from '../training';
-import { BN_CONVENTIONS, BnConvention, MODEL_NAMES, takesBatchNorm } from '../../models';
+import { BnAccumulation, OPTIMIZER_NAMES, resolveBnAccumulation } from '../training';
+import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm, takesBatchNorm } from '../../models';
 import { Budget, parseBudget } from './budget';
+import { BnVariant, parseBnVariant } from './bn-variants';
 import { InputError } from '../data/input-error';
 
 function isStrategy(value: unknown): value is Strategy {
@@ -48,6 +49,45 @@ const budget = z.union([z.number().int().positive(), z.string(), resolvedBudget]
   }
 });
 
+/** Turns a parser's error into an issue on the field it parses. */
+function parsed<T>(parse: (value: string) => T) {
+  return (value: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      return z.NEVER;
+    }
+  };
+}
+
+const bnVariant = z.string().transform(parsed<BnVariant>(parseBnVariant));
+
+/** `rMax=3,dMax=5,relaxFrom=5000,rMaxAt=40000,dMaxAt=25000` (any subset), or those fields as an object. */
+const batchRenorm = z
+  .union([
+    z.string(),
+    z
+      .object({
+        rMax: z.number(),
+        dMax: z.number(),
+        relaxFrom: z.number(),
+        rMaxAt: z.number(),
+        dMaxAt: z.number(),
+      })
+      .partial()
+      .strict(),
+  ])
+  .transform((value, ctx): BatchRenorm => {
+    const text =
+      typeof value === 'string'
+        ? value
+        : Object.entries(value)
+            .map(([key, v]) => `${key}=${v}`)
+            .join(',');
+    return parsed(parseBatchRenorm)(text, ctx);
+  });
+
 const lrRule = z.union([
   z.object({ kind: z.literal('fixed') }).strict(),
   z.object({ kind: z.literal('linear'), referenceBatch: z.number().int().positive() }).strict(),
@@ -69,8 +109,19 @@ export const experimentSpecSchema = z
     models: z.array(z.enum(MODEL_NAMES)).nonempty().default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
-    /** Whose BatchNorm definitions the BN cells use (models' bnConvention), for every cell. */
-    bnConvention: z.enum(BN_CONVENTIONS as [BnConvention, ...BnConvention[]]).default('keras'),
+    /** What the BN cells normalise with: `plain`, `ghost:<g>`, `renorm`, each a cell. */
+    bnVariants: z.array(bnVariant).nonempty().default(['plain']),
+    /** Whose BatchNorm definitions the BN cells follow (models' bnConvention), each a cell. */
+    bnConventions: z
+      .array(z.enum(BN_CONVENTIONS as [BnConvention, ...BnConvention[]]))
+      .nonempty()
+      .default(['keras']),
+    /** The renorm cells' schedule. Default: the paper's (rMax 3, dMax 5, relaxed from 5000 to 40000 and 25000 updates). */
+    batchRenorm: batchRenorm.default(''),
+    /** Train ghost BN whose groups do not divide every batch, the last group shorter, instead of recording a refusal. */
+    allowShortGhostBatch: z.boolean().default(false),
+    /** BatchNorm under micro-batches: `chunk` (each chunk normalised on its own, ghost BN with g = the micro-batch) or `exact` (over the whole batch). */
+    bnAccumulation: z.string().default('chunk').transform(parsed<BnAccumulation>(resolveBnAccumulation)),
     /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
     headBatchNorm: z.boolean().optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
@@ -111,9 +162,19 @@ export const experimentSpecSchema = z
 export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
 
+/**
+ * Specs written before the BN convention became a factor name one convention, `bnConvention`: read
+ * as the one-value list `bnConventions`, so that their experiment directories resume.
+ */
+function upgradeSpecInput(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || !('bnConvention' in input)) return input;
+  const { bnConvention, ...rest } = input as Record<string, unknown>;
+  return 'bnConventions' in rest ? rest : { ...rest, bnConventions: [bnConvention] };
+}
+
 /** Validates a spec, naming each bad field as `where: field.path: problem`. */
 export function resolveSpec(input: unknown, where = 'spec'): ExperimentSpec {
-  const result = experimentSpecSchema.safeParse(input);
+  const result = experimentSpecSchema.safeParse(upgradeSpecInput(input));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${where}: ${formatPath(issue.path)}: ${issue.message}`);
   throw new InputError(problems.join('\n'));
@@ -155,5 +216,23 @@ export const PRESETS: Record<string, ExperimentSpecInput> = {
     budget: 'epochs:3',
     microBatch: 10000,
     target: 0.85,
+  },
+  /**
+   * BatchNorm where batch size matters most: plain BN, ghost BN in groups of 16, batch renorm and no
+   * BN, at batch sizes 4 to 256, 3 epochs each on the embedded Fashion-MNIST subset. The renorm
+   * schedule is the paper's divided by 50 (relaxed from update 100, dMax 5 at 500, rMax 3 at 800),
+   * so that batch 4 (4500 updates) and 16 (1125) train relaxed, 64 (282) partly and 256 (72) not.
+   * At batch 4 a ghost group of 16 is the whole batch of 4 (allowed here): plain BN.
+   */
+  'bn-variants': {
+    name: 'BatchNorm variants: plain, ghost:16, batch renorm and no BN at batch sizes 4, 16, 64, 256',
+    data: 'fashion-mnist-small',
+    strategies: ['mini:4', 'mini:16', 'mini:64', 'mini:256'],
+    batchNorm: 'both',
+    bnVariants: ['plain', 'ghost:16', 'renorm'],
+    batchRenorm: 'relaxFrom=100,dMaxAt=500,rMaxAt=800',
+    allowShortGhostBatch: true,
+    budget: 'epochs:3',
+    checkpoints: 1,
   },
 };

@@ -1,8 +1,9 @@
 /**
  * Turns run results into the flat rows the charts plot: per-epoch, per-update and per-checkpoint
- * series averaged over seeds, labelled by strategy (plus whatever else varies) and BN on/off.
+ * series averaged over seeds, labelled by strategy (plus whatever else varies) and BN (off, on, or its variant).
  */
 import type { RunResult } from '../experiment/result';
+import { bnFacetLabel } from './bn-labels';
 
 export type Row = Record<string, string | number>;
 
@@ -61,7 +62,8 @@ export function seriesColors(order: string[]): { domain: string[]; range: string
   return { domain: order, range: order.map((_, i) => SERIES_PALETTE[i % SERIES_PALETTE.length]) };
 }
 
-export const bnLabel = (r: RunResult): string => (r.cell.bn ? 'BN on' : 'BN off');
+/** The BatchNorm facet of a run: 'BN off', 'BN on', 'ghost BN 16', 'batch renorm' (see bn-labels.ts). */
+export const bnLabel = (r: RunResult): string => bnFacetLabel(r.cell);
 
 /** Averages `y` fields of rows sharing (series, bn, x) over seeds. */
 function meanOverSeeds(rows: Row[], x: string, ys: string[]): Row[] {

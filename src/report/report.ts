@@ -19,11 +19,17 @@ import {
   seriesColors,
   seriesLabeller,
   seriesTitle,
+  bnLabel,
   updateRows,
 } from './report-data';
 import { RenderedChart, reportHtml } from './report-html';
 
-const bnFacet = { field: 'bn', title: 'BatchNorm', sort: ['BN off', 'BN on'] };
+/** BatchNorm panels in the order the experiment lists its cells: off, on, then the variants. */
+const bnFacetOf = (results: RunResult[]): GroupField => ({
+  field: 'bn',
+  title: 'BatchNorm',
+  sort: [...new Set(['BN off', 'BN on', ...results.map(bnLabel)])],
+});
 
 export interface ReportChart {
   name: string;
@@ -51,6 +57,7 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): Repor
   const order = [...new Set(results.map(label))];
   const series = { field: 'series', title: seriesTitle(results), sort: order, colors: seriesColors(order) };
   const epochs = epochRows(ok);
+  const bnFacet = bnFacetOf(results);
   const line = (
     name: string,
     caption: string,
@@ -127,7 +134,7 @@ function bars(
   label: (r: RunResult) => string,
   series: GroupField,
 ): ReportChart[] {
-  const context = { results, summary, label, series, bnFacet };
+  const context = { results, summary, label, series, bnFacet: bnFacetOf(results) };
   const regression = summary.every((row) => row.testAccuracy === null) && summary.some((row) => row.testLoss !== null);
   const specs = [
     regression
@@ -174,7 +181,8 @@ function layerCharts(results: RunResult[], label: (r: RunResult) => string): Rep
       data.map((row) => ({ ...row, series: chosen })),
       label,
     );
-    return [{ name, caption, note, spec: lineChart({ title, x, y, color: layer, facet: bnFacet, note, data }) }];
+    const facet = bnFacetOf(results);
+    return [{ name, caption, note, spec: lineChart({ title, x, y, color: layer, facet, note, data }) }];
   };
   return [
     ...chart(

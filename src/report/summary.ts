@@ -3,7 +3,9 @@
  * deviation over seeds of the numbers a comparison is about, as rows for summary.csv and the
  * terminal table.
  */
+import { BnVariant, ghostBatchOfVariant } from '../experiment/bn-variants';
 import type { RunResult } from '../experiment/result';
+import { bnConventionOf, bnVariantOf } from './bn-labels';
 import { firstSentence, outcomeOf, stopReasonOf } from './run-status';
 
 export interface Stat {
@@ -17,6 +19,12 @@ export interface SummaryRow {
   model: string;
   strategy: string;
   bn: boolean;
+  /** `plain`, `ghost:<g>` or `renorm`; null without BN. */
+  bnVariant: BnVariant | null;
+  /** `keras` or `pytorch`; null without BN. */
+  bnConvention: string | null;
+  /** How BN met the micro-batches (`chunk`); null without BN or micro-batches. */
+  bnAccumulation: string | null;
   optimizer: string;
   learningRate: number;
   runs: number;
@@ -56,7 +64,7 @@ export interface SummaryRow {
   maxRssMB: Stat | null;
   /** Samples per update. */
   batchSize: number | null;
-  /** Samples BatchNorm normalised over in training (the micro-batch when smaller than the batch); null without BN. */
+  /** Samples BatchNorm normalised over in training (a ghost group or the micro-batch when smaller than the batch); null without BN. */
   bnBatch: number | null;
   targetSeconds: Stat | null;
   targetReached: string | null;
@@ -102,6 +110,9 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     model: cell.model,
     strategy: cell.strategy,
     bn: cell.bn,
+    bnVariant: bnVariantOf(cell),
+    bnConvention: bnConventionOf(cell),
+    bnAccumulation: ok.find((r) => r.bnAccumulation !== undefined)?.bnAccumulation ?? null,
     optimizer: cell.optimizer,
     learningRate: cell.learningRate,
     runs: runs.length,
@@ -143,6 +154,9 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['model', (r) => r.model],
   ['strategy', (r) => r.strategy],
   ['bn', (r) => r.bn],
+  ['bn_variant', (r) => r.bnVariant],
+  ['bn_convention', (r) => r.bnConvention],
+  ['bn_accumulation', (r) => r.bnAccumulation],
   ['optimizer', (r) => r.optimizer],
   ['learning_rate', (r) => r.learningRate],
   ['runs', (r) => r.runs],
@@ -218,11 +232,12 @@ function statusCell(r: SummaryRow): string {
 /** A learning rate in at most four significant digits (0.00025, not 0.00025000000000000006). */
 const learningRateCell = (lr: number): string => String(Number(lr.toPrecision(4)));
 
-const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'optimizer', 'lr', 'status']);
+const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'BN conv.', 'optimizer', 'lr', 'status']);
 
 /**
  * A fixed-width terminal table of the main numbers, mean ± std over seeds. Factors beyond model,
- * strategy and BN get a column when they vary; the learning rate is the one trained with.
+ * strategy and BN get a column when they vary; the learning rate is the one trained with. The BN
+ * column names the variant (off, plain, ghost:<g>, renorm) when any cell is not plain BN, else on/off.
  */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm: Pm = (s, digits, scale = 1) =>
@@ -232,6 +247,8 @@ export function summaryTable(rows: SummaryRow[]): string {
         ? `${(s.mean * scale).toFixed(digits)} ± ${(s.std * scale).toFixed(digits)}`
         : (s.mean * scale).toFixed(digits);
   const varies = (f: (r: SummaryRow) => unknown): boolean => new Set(rows.map(f)).size > 1;
+  const showVariants = rows.some((r) => r.bnVariant !== null && r.bnVariant !== 'plain');
+  const showConvention = new Set(rows.map((r) => r.bnConvention).filter((c) => c !== null)).size > 1;
   const showOptimizer = varies((r) => r.optimizer);
   const showLr = varies((r) => r.learningRate);
   // Regression has no accuracy: its test loss takes the accuracy's place.
@@ -243,6 +260,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     'model',
     'strategy',
     'BN',
+    ...(showConvention ? ['BN conv.'] : []),
     ...(showOptimizer ? ['optimizer'] : []),
     ...(showLr ? ['lr'] : []),
     'runs',
@@ -263,7 +281,8 @@ export function summaryTable(rows: SummaryRow[]): string {
   const body = rows.map((r) => [
     r.model,
     r.strategy,
-    r.bn ? 'on' : 'off',
+    r.bn ? (showVariants ? (r.bnVariant ?? 'plain') : 'on') : 'off',
+    ...(showConvention ? [r.bnConvention ?? '-'] : []),
     ...(showOptimizer ? [r.optimizer] : []),
     ...(showLr ? [learningRateCell(r.learningRate)] : []),
     r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
@@ -347,9 +366,11 @@ function tableNotes(rows: SummaryRow[]): string[] {
   const contention = contentionNote(rows);
   if (contention) notes.push(contention);
   for (const r of rows.filter(bnChunked)) {
-    notes.push(
-      `† ${r.group}: BatchNorm normalised over micro-batches of ${r.bnBatch} samples, not over the whole batch of ${r.batchSize}.`,
-    );
+    const over =
+      r.bnVariant && ghostBatchOfVariant(r.bnVariant) !== null
+        ? `ghost batches of ${r.bnBatch} samples`
+        : `micro-batches of ${r.bnBatch} samples (bnAccumulation ${r.bnAccumulation ?? 'chunk'}: ghost BN with g = ${r.bnBatch})`;
+    notes.push(`† ${r.group}: BatchNorm normalised over ${over}, not over the whole batch of ${r.batchSize}.`);
   }
   return notes.map((n) => `  ${n}`);
 }

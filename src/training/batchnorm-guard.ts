@@ -3,11 +3,16 @@
  * meaning changes. Dense BN on a batch of one sample has batch variance 0: its output collapses to
  * beta, the moving variance decays towards 0 and inference divides by ~sqrt(epsilon). Convolutional
  * BN still averages over height x width per channel at batch 1, so it is allowed (the statistics are
- * then per image, noisier than over a batch).
+ * then per image, noisier than over a batch). Ghost BN counts per group: a layer with ghostBatch g
+ * normalises each chunk in groups of g, so its smallest group is what matters, and a group shorter
+ * than g (g not dividing a chunk) is refused unless allowed.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';
+import { ghostBatchOf } from '../../models/batch-norm-layer';
+import { ghostGroupSizes } from '../../models/ghost-batch-norm';
 import { adviceFor, batchOfOneCause, describeCause } from './batch-of-one';
+import { BnAccumulation, describeBnAccumulation } from './bn-accumulation';
 import { BatchNormPlace, Layer, batchNormPlaces, describeBatchNorms } from './batchnorm-places';
 
 /**
@@ -20,6 +25,12 @@ export function valuesPerChannelPerSample(layer: Layer): number {
   const configured = (layer.getConfig().axis as number | number[] | undefined) ?? -1;
   const axes = (Array.isArray(configured) ? configured : [configured]).map((a) => (a < 0 ? shape.length + a : a));
   return shape.reduce<number>((product, d, i) => (i === 0 || axes.includes(i) ? product : product * (d ?? 1)), 1);
+}
+
+/** The fewest samples a BN layer normalises together: its smallest ghost group, or the smallest chunk. */
+function smallestGroup(layer: Layer, chunks: number[]): number {
+  const g = ghostBatchOf(layer);
+  return Math.min(...chunks.flatMap((c) => (g === null ? [c] : ghostGroupSizes(c, g))));
 }
 
 /** BN layers whose statistics at batch size 1 come from one value per channel, with their places. */
@@ -47,14 +58,18 @@ export function hasBatchNorm(model: tf.LayersModel): boolean {
  * that fits it; for BN that is allowed at batch size 1 (convolutional), it says so.
  */
 export function checkBatchNormBatchSize(model: tf.LayersModel, strategy: Strategy, size: number, allow: boolean): void {
-  const { refused, allowed } = batchOfOnePlaces(model);
-  if (allow || refused.length === 0 || strategy.smallestChunk(size) > 1) return;
+  const { refused: dense, allowed } = batchOfOnePlaces(model);
+  const chunks = strategy.chunkSizes(size);
+  const refused = dense.filter((p) => smallestGroup(p.layer, chunks) === 1);
+  if (allow || refused.length === 0) return;
+  const ghost = refused.some((p) => ghostBatchOf(p.layer) !== null);
   const cause = batchOfOneCause(strategy, size);
   const sentences = [
     `strategy ${strategy.label} on ${size} samples trains ${describeBatchNorms(refused)} on a batch of 1 sample ` +
-      `(${describeCause(cause, strategy, size)}): the batch variance is 0, so the output collapses to beta and the ` +
-      'moving variance decays to 0, which breaks inference',
-    adviceFor(cause, strategy, size),
+      `(${ghost ? 'a ghost batch of 1, or a short last ghost group of 1' : describeCause(cause, strategy, size)}): ` +
+      'the batch variance is 0, so the output collapses to beta and the moving variance decays to 0, which breaks ' +
+      'inference',
+    ghost ? 'Use a ghostBatch of at least 2 that divides the batch' : adviceFor(cause, strategy, size),
   ];
   if (allowed.length > 0) sentences.push(convolutionNote(allowed, refused));
   sentences.push(
@@ -73,12 +88,38 @@ function convolutionNote(allowed: BatchNormPlace[], refused: BatchNormPlace[]): 
   return `${fine[0].toUpperCase()}${fine.slice(1)} ${verb} over height x width and may train on one sample; ${describeBatchNorms(refused)} may not${head}`;
 }
 
+/**
+ * Throws when a ghost BN layer's group size does not divide every chunk the strategy feeds (the last
+ * group would be shorter), unless allowed.
+ */
+export function checkGhostBatches(model: tf.LayersModel, strategy: Strategy, size: number, allowShort: boolean): void {
+  if (allowShort) return;
+  const chunks = strategy.chunkSizes(size);
+  for (const { layer } of batchNormPlaces(model)) {
+    const g = ghostBatchOf(layer);
+    const short = g === null ? undefined : chunks.find((c) => c % g !== 0);
+    if (g === null || short === undefined) continue;
+    throw new Error(
+      `ghostBatch ${g} does not divide every chunk strategy ${strategy.label} feeds on ${size} samples ` +
+        `(${chunks.join(', ')}): a chunk of ${short} would end in a group of ${short % g} samples normalised on its own. ` +
+        'Choose a ghostBatch that divides the batch (and its micro-batches and last batch), drop the short last ' +
+        'batch (dropLast, --drop-last), or pass allowShortGhostBatch (--allow-short-ghost-batch) to train anyway.',
+    );
+  }
+}
+
 /** Why gradient accumulation changes what BN computes, or null when it does not apply. */
-export function accumulationWarning(model: tf.LayersModel, strategy: Strategy, size: number): string | null {
+export function accumulationWarning(
+  model: tf.LayersModel,
+  strategy: Strategy,
+  size: number,
+  mode: BnAccumulation = 'chunk',
+): string | null {
   const microBatch = strategy.microBatch;
   if (microBatch === undefined || !hasBatchNorm(model) || microBatch >= strategy.batchSize(size)) return null;
   return (
-    `micro-batches of ${microBatch} with BatchNorm: each chunk is normalised with its own statistics and updates ` +
-    'the moving mean/variance once per chunk, so the update is not identical to one over the whole batch.'
+    `micro-batches of ${microBatch} with BatchNorm, bnAccumulation ${describeBnAccumulation(mode, microBatch)}: ` +
+    'each chunk is normalised with its own statistics and updates the moving mean/variance once, so the update ' +
+    'is not identical to one over the whole batch.'
   );
 }

@@ -41,6 +41,12 @@ export function exactBatchNormLayers(model: tf.LayersModel): BatchNormalization[
             `layer '${layer.name}' is tfjs' own`,
         );
       }
+      if (layer.ghostBatch !== null || layer.batchRenorm !== null) {
+        throw new Error(
+          `bnAccumulation 'exact' normalises over the whole batch, which plain BatchNorm does; layer ` +
+            `'${layer.name}' uses ${layer.ghostBatch !== null ? 'ghost batches' : 'batch renormalization'}`,
+        );
+      }
       const axis = layer.parts.axis;
       const rank = (layer.outputShape as (number | null)[]).length;
       if (axis !== -1 && axis !== rank - 1) {

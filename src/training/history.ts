@@ -1,4 +1,5 @@
 /** The record of one training run, as `train` returns it and the CLI writes it. */
+import type { BnAccumulation } from './bn-accumulation';
 
 export interface EpochRecord {
   /** 0-based epoch index. */
@@ -41,11 +42,11 @@ export interface StopReason {
 export interface History {
   model: string;
   strategy: string;
+  /** How BatchNorm met the strategy's micro-batches; present only for a BN model trained in micro-batches. */
+  bnAccumulation?: BnAccumulation;
   optimizer: string;
   learningRate: number;
   seed: number;
-  /** How BatchNorm saw a batch split into micro-batches ('chunk' or 'exact'); null without micro-batches. */
-  bnAccumulation: 'chunk' | 'exact' | null;
   backend: string;
   trainSize: number;
   epochs: EpochRecord[];

@@ -1,8 +1,7 @@
 /** The trainer's public surface: train, evaluate, the stock callbacks, optimizers and the run record. */
 export { train } from './train';
 export type { TrainResult } from './train';
-export { BN_ACCUMULATIONS } from './options';
-export type { TrainOptions, BnAccumulation } from './options';
+export type { TrainOptions } from './options';
 export { evaluate } from './evaluate';
 export type { Evaluation } from './evaluate';
 export { earlyStopping, stopAtAccuracy, stopOnNonFinite } from './callbacks';
@@ -11,3 +10,5 @@ export { progressBar, formatEpoch } from './progress-bar';
 export { makeOptimizer, OPTIMIZER_NAMES, DEFAULT_LEARNING_RATES } from './optimizers';
 export type { OptimizerName } from './optimizers';
 export type { History, EpochRecord, UpdateRecord, StopKind, StopReason } from './history';
+export { BN_ACCUMULATIONS, resolveBnAccumulation } from './bn-accumulation';
+export type { BnAccumulation } from './bn-accumulation';

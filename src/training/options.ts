@@ -6,11 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Strategy, miniBatch } from '../batching';
 import { Dataset, disposeDataset, splitDataset } from '../data/dataset';
+import { BnAccumulation, resolveBnAccumulation } from './bn-accumulation';
 import type { Callback } from './callbacks';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
-
-export const BN_ACCUMULATIONS = ['chunk', 'exact'] as const;
-export type BnAccumulation = (typeof BN_ACCUMULATIONS)[number];
 
 export interface TrainOptions {
   /** How each epoch is cut into batches. Default: miniBatch(32). */
@@ -33,6 +31,8 @@ export interface TrainOptions {
   stopOnNaN?: boolean;
   /** Train dense BatchNorm on one-sample batches anyway (see batchnorm-guard.ts). Default: false. */
   allowBatchNormBatchOfOne?: boolean;
+  /** Train ghost BN whose group size does not divide every batch, the last group shorter (see batchnorm-guard.ts). Default: false. */
+  allowShortGhostBatch?: boolean;
   /**
    * How BatchNorm layers see a batch evaluated in micro-batches. 'chunk': each chunk is normalised
    * with its own statistics and updates the moving statistics (ghost BN with groups of the
@@ -68,6 +68,7 @@ export interface ResolvedTrainOptions {
   updateLossEvery: number;
   stopOnNaN: boolean;
   allowBatchNormBatchOfOne: boolean;
+  allowShortGhostBatch: boolean;
   bnAccumulation: BnAccumulation;
   callbacks: Callback[];
   warn: (message: string) => void;
@@ -82,6 +83,7 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
   const strategy = options.strategy ?? miniBatch(32);
   const epochs = options.epochs ?? 5;
   const seed = options.seed ?? 0;
+  const bnAccumulation = resolveBnAccumulation(options.bnAccumulation);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const given = options.validation;
@@ -105,7 +107,8 @@ export function resolveTrainOptions(options: TrainOptions, data: Dataset): Resol
       updateLossEvery,
       stopOnNaN: options.stopOnNaN ?? true,
       allowBatchNormBatchOfOne: options.allowBatchNormBatchOfOne ?? false,
-      bnAccumulation: resolveBnAccumulation(options.bnAccumulation),
+      allowShortGhostBatch: options.allowShortGhostBatch ?? false,
+      bnAccumulation,
       callbacks: options.callbacks ?? [],
       warn: options.warn ?? ((message) => console.warn(`warning: ${message}`)),
       signal: options.signal ?? null,
@@ -138,12 +141,4 @@ function resolveOptimizer(options: TrainOptions) {
   }
   const learningRate = options.learningRate ?? DEFAULT_LEARNING_RATES[given];
   return { optimizer: makeOptimizer(given, learningRate), optimizerName: given, ownsOptimizer: true, learningRate };
-}
-
-function resolveBnAccumulation(given: BnAccumulation | undefined): BnAccumulation {
-  const mode = given ?? 'chunk';
-  if (!BN_ACCUMULATIONS.includes(mode)) {
-    throw new Error(`bnAccumulation must be one of ${BN_ACCUMULATIONS.join(', ')}, got ${String(mode)}`);
-  }
-  return mode;
 }

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { splitIntoMicroBatches, withoutMicroBatch } from '../batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models/builder';
-import { accumulationWarning, checkBatchNormBatchSize } from './batchnorm-guard';
+import { setBatchRenormStep } from '../../models/batch-norm-layer';
+import { accumulationWarning, checkBatchNormBatchSize, checkGhostBatches } from './batchnorm-guard';
 import { Callback, TrainControl, stopOnNonFinite } from './callbacks';
 import { DropoutSeeds, dropoutSeeds } from './dropout-seeds';
 import { rollBackOnAbort } from './interrupt';
@@ -16,13 +17,8 @@ import { evaluate } from './evaluate';
 import type { EpochRecord, History, StopReason, UpdateRecord } from './history';
 import { EpochTotals, LossRecorder } from './loss-recorder';
 import { exactAccumulatedStep, exactBatchNormLayers } from './exact-batch-norm';
-import {
-  BnAccumulation,
-  ResolvedTrainOptions,
-  TrainOptions,
-  releaseTrainOptions,
-  resolveTrainOptions,
-} from './options';
+import type { BnAccumulation } from './bn-accumulation';
+import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
 
 export interface TrainResult {
@@ -55,14 +51,16 @@ export async function train(
       ? modelOrBuilder.build({ inputShape: trainData.inputShape, outputs: trainData.numClasses }, opts.seed)
       : modelOrBuilder;
     try {
+      checkGhostBatches(model, opts.strategy, trainData.size, opts.allowShortGhostBatch);
       // In exact mode BN sees whole batches, whatever the chunks.
       const exact = opts.bnAccumulation === 'exact';
       const seen = exact ? withoutMicroBatch(opts.strategy) : opts.strategy;
       checkBatchNormBatchSize(model, seen, trainData.size, opts.allowBatchNormBatchOfOne);
       if (exact) exactBatchNormLayers(model);
-      const warning = exact ? null : accumulationWarning(model, opts.strategy, trainData.size);
+      const chunked = accumulationWarning(model, opts.strategy, trainData.size, opts.bnAccumulation);
+      const warning = exact ? null : chunked;
       if (warning) opts.warn(warning);
-      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts);
+      const history = await runEpochs(model, built ? modelOrBuilder.describe() : model.name, opts, chunked !== null);
       return { model, history };
     } catch (error) {
       if (built) model.dispose();
@@ -73,7 +71,12 @@ export async function train(
   }
 }
 
-async function runEpochs(model: tf.LayersModel, describe: string, opts: ResolvedTrainOptions): Promise<History> {
+async function runEpochs(
+  model: tf.LayersModel,
+  describe: string,
+  opts: ResolvedTrainOptions,
+  chunkedBatchNorm: boolean,
+): Promise<History> {
   const { trainData: data, validation } = opts;
   const guards = [
     ...(opts.stopOnNaN ? [stopOnNonFinite()] : []),
@@ -83,10 +86,10 @@ async function runEpochs(model: tf.LayersModel, describe: string, opts: Resolved
   const history: History = {
     model: describe,
     strategy: opts.strategy.label,
+    ...(chunkedBatchNorm ? { bnAccumulation: opts.bnAccumulation } : {}),
     optimizer: opts.optimizerName,
     learningRate: opts.learningRate,
     seed: opts.seed,
-    bnAccumulation: opts.strategy.microBatch === undefined ? null : opts.bnAccumulation,
     backend: tf.getBackend(),
     trainSize: data.size,
     epochs: [],
@@ -161,6 +164,7 @@ async function runEpoch(
   let steps = 0;
   for (const batch of batches) {
     const update = updatesBefore + steps;
+    setBatchRenormStep(ctx.model, update);
     const seeded = { ...ctx, beforeForward: (chunk: number) => ctx.dropout.seed(update, chunk) };
     const result = runStep(seeded, batch, opts.strategy.microBatch, opts.bnAccumulation);
     recorder.record(epoch, steps, update, result.loss);

@@ -134,6 +134,14 @@ describe('batching', () => {
       expect(fullBatch({ microBatch: 4 }).smallestChunk(8)).to.equal(4);
       expect(sgd().smallestChunk(10)).to.equal(1);
     });
+    it('lists every chunk size the model sees, largest first', () => {
+      // 100 in batches of 32: 32, 32, 32, 4; in chunks of 12: 12, 12, 8 per batch and the 4.
+      expect(miniBatch(32, { microBatch: 12 }).chunkSizes(100)).to.deep.equal([12, 8, 4]);
+      expect(miniBatch(32).chunkSizes(100)).to.deep.equal([32, 4]);
+      expect(miniBatch(32, { dropLast: true }).chunkSizes(100)).to.deep.equal([32]);
+      expect(fullBatch({ microBatch: 25 }).chunkSizes(100)).to.deep.equal([25]);
+      expect(sgd().chunkSizes(7)).to.deep.equal([1]);
+    });
   });
 });
 

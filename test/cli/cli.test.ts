@@ -46,6 +46,21 @@ describe('batchlab CLI', function () {
       ['train', '--bn-convention', 'pytorch', '--bn-momentum', '0'],
       /--bn-momentum: momentum must be in \(0, 1\] with the pytorch convention, got 0/,
     ],
+    [['train', '--bn-accumulation', 'whole'], /--bn-accumulation: bnAccumulation must be chunk or exact, got whole/],
+    [['train', '--ghost-batch', '0'], /--ghost-batch must be a positive integer, got 0/],
+    [['train', '--ghost-batch', '4'], /--ghost-batch: ghostBatch needs batchNorm: true/],
+    [
+      ['train', '--batch-norm', '--batch-renorm', 'rMax=0.5'],
+      /--batch-renorm: batchRenorm: rMax must be a number >= 1, got 0\.5/,
+    ],
+    [
+      ['train', '--batch-norm', '--ghost-batch', '4', '--batch-renorm'],
+      /--ghost-batch: ghostBatch and batchRenorm exclude each other/,
+    ],
+    [
+      ['train', '--data', 'blobs', '--batch-norm', '--ghost-batch', '48', '--strategy', 'mini:64', '--quiet'],
+      /--ghost-batch 48: ghostBatch 48 does not divide every chunk strategy mini:64 feeds on 2000 samples \(64, 16\)/,
+    ],
     [['frobnicate'], /Unknown command: frobnicate/],
   ];
   for (const [args, pattern] of usageErrors) {
@@ -64,6 +79,10 @@ describe('batchlab CLI', function () {
       '--model',
       '--batch-norm',
       '--bn-convention',
+      '--ghost-batch',
+      '--batch-renorm',
+      '--allow-short-ghost-batch',
+      '--bn-accumulation',
       '--strategy',
       '--optimizer',
       '--lr',
@@ -110,6 +129,23 @@ describe('batchlab CLI', function () {
     const { model } = await loadModel(join(out, 'model'));
     expect(model.layers.some((l) => l.getClassName() === 'BatchNormalization')).to.equal(true);
     model.dispose();
+  });
+
+  it('trains batch renorm under micro-batches, naming the variant and bnAccumulation chunk in the log and history.json', () => {
+    const out = join(dir, 'renorm');
+    const { status, stderr } = batchlab(
+      ...['train', '--data', 'blobs', '--model', 'mlp', '--hidden', '8', '--batch-norm'],
+      ...['--batch-renorm', 'relaxFrom=0,rMaxAt=2,dMaxAt=2', '--strategy', 'full', '--micro-batch', '500'],
+      ...['--epochs', '2', '--backend', 'wasm', '--out', out],
+    );
+    expect(status, stderr).to.equal(0);
+    expect(stderr).to.match(
+      /model: mlp \[8\] relu, batch renorm \(rMax 3 at update 2, dMax 5 at update 2, relaxed from update 0\)/,
+    );
+    expect(stderr).to.match(/micro-batches of 500 with BatchNorm, bnAccumulation chunk \(ghost BN with g = 500\)/);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.bnAccumulation).to.equal('chunk');
+    expect(history.strategy).to.equal('full/micro:500');
   });
 
   it('fails with exit 1 and a clear message when the output cannot be written, keeping what was there', () => {
@@ -165,7 +201,16 @@ describe('batchlab compare CLI', function () {
     [['compare', '--lr-rule', 'square'], /--lr-rule must be fixed or linear:<reference batch size>, got square/],
     [['compare', '--resume'], /--resume needs --out/],
     [['compare', '--seeds', '0'], /--seeds must be a positive integer, got 0/],
-    [['compare', '--bn-convention', 'torch'], /bn-convention.*Given: "torch".*Choices: "keras", "pytorch"/],
+    [
+      ['compare', '--bn-conventions', 'keras,torch'],
+      /--bn-conventions\[1\]: Invalid enum value\. Expected 'keras' \| 'pytorch'/,
+    ],
+    [
+      ['compare', '--bn-variants', 'plain,ghost:0'],
+      /--bn-variants\[1\]: a BatchNorm variant is plain, ghost:<g> \(g a positive integer\) or renorm, got ghost:0/,
+    ],
+    [['compare', '--bn-accumulation', 'whole'], /--bn-accumulation: bnAccumulation must be chunk or exact, got whole/],
+    [['compare', '--batch-renorm', 'dMax=-2'], /--batch-renorm: batchRenorm: dMax must be a number >= 0, got -2/],
     [
       ['compare', '--spec', '/nonexistent/spec.yaml'],
       /\/nonexistent\/spec\.yaml: cannot read the spec file \(ENOENT\)/,

@@ -30,6 +30,44 @@ describe('compare', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('runs BN variants and conventions as cells, each named in results.jsonl, summary.csv and the table', async () => {
+    const spec: ExperimentSpecInput = {
+      ...small,
+      strategies: ['mini:50/micro:25'],
+      seeds: 1,
+      batchNorm: 'both',
+      bnVariants: ['plain', 'ghost:5', 'renorm'],
+      bnConventions: ['keras', 'pytorch'],
+      batchRenorm: 'relaxFrom=0,rMaxAt=4,dMaxAt=4',
+    };
+    const result = await compare(spec, { outDir: dir, report: false });
+    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.id.split('/')[3], l.cell.bnVariant, l.cell.bnConvention, l.bnBatch])).to.deep.equal([
+      ['nobn', undefined, undefined, null],
+      ['bn-keras', 'plain', 'keras', 25],
+      ['bn-pytorch', 'plain', 'pytorch', 25],
+      ['ghost5-keras', 'ghost:5', 'keras', 5],
+      ['ghost5-pytorch', 'ghost:5', 'pytorch', 5],
+      ['renorm-keras', 'renorm', 'keras', 25],
+      ['renorm-pytorch', 'renorm', 'pytorch', 25],
+    ]);
+    expect(lines.every((l) => l.status === 'ok')).to.equal(true);
+    expect(lines.map((l) => l.bnAccumulation)).to.deep.equal([undefined, ...Array(6).fill('chunk')]);
+    expect(lines[6].model).to.match(/batch renorm \(rMax 3 at update 4.*pytorch convention/);
+    const [header, ...rows] = readFileSync(join(dir, 'summary.csv'), 'utf8').trim().split('\n');
+    const columns = header.split(',');
+    const pick = (row: string) =>
+      ['bn_variant', 'bn_convention', 'bn_accumulation'].map((c) => row.split(',')[columns.indexOf(c)]);
+    expect(pick(rows[0])).to.deep.equal(['', '', '']);
+    expect(pick(rows[4])).to.deep.equal(['ghost:5', 'pytorch', 'chunk']);
+    const table = summaryTable(result.summary).split('\n');
+    expect(table[0]).to.match(/^model +strategy +BN +BN conv\. +runs/);
+    expect(table[6]).to.match(/^mlp +mini:50\/micro:25 +ghost:5 +pytorch /);
+  });
+
   it('writes one JSONL line per run and a CSV row per configuration with mean and std over seeds', async () => {
     const result = await compare(small, { outDir: dir, report: false });
     const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8')

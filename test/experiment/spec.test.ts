@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { miniBatch, sgd } from '../../src/batching';
-import { readSpecFile, resolveSpec } from '../../src/experiment/spec';
+import { PRESETS, readSpecFile, resolveSpec } from '../../src/experiment/spec';
 import { parseBudget } from '../../src/experiment/budget';
 import { checkpointSchedule, planExperiment } from '../../src/experiment/plan';
 import { expandCells, scaledLearningRate } from '../../src/experiment/cells';
@@ -14,7 +14,11 @@ describe('experiment spec', () => {
     const spec = resolveSpec({});
     expect(spec.strategies.map((s) => s.label)).to.deep.equal(['full', 'sgd', 'mini:32', 'mini:128']);
     expect(spec.batchNorm).to.equal('both');
-    expect(spec.bnConvention).to.equal('keras');
+    expect(spec.bnConventions).to.deep.equal(['keras']);
+    expect(spec.bnVariants).to.deep.equal(['plain']);
+    expect(spec.batchRenorm).to.deep.equal({ rMax: 3, dMax: 5, relaxFrom: 5000, rMaxAt: 40000, dMaxAt: 25000 });
+    expect(spec.bnAccumulation).to.equal('chunk');
+    expect(spec.allowShortGhostBatch).to.equal(false);
     expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
     expect(spec.data).to.equal('fashion-mnist-small');
@@ -93,16 +97,75 @@ describe('experiment spec', () => {
     expect(cells.map((c) => c.learningRate)).to.deep.equal([0.1 / 32, 0.2]);
   });
 
-  it('bnConvention reaches every BN cell, and a bad one is named', () => {
+  it('bnConventions is a factor of the BN cells; a bad one is named; an older spec.json with bnConvention reads', () => {
     const plan = planExperiment(
+      resolveSpec({ strategies: ['mini:32'], batchNorm: 'both', bnConventions: ['keras', 'pytorch'] }),
+      600,
+    );
+    expect(plan.cells.map((c) => c.id)).to.deep.equal([
+      'mlp/mini:32/nobn/adam/lr0.001/seed0',
+      'mlp/mini:32/bn-keras/adam/lr0.001/seed0',
+      'mlp/mini:32/bn-pytorch/adam/lr0.001/seed0',
+    ]);
+    expect(plan.cells.map((c) => c.bnConvention)).to.deep.equal([undefined, 'keras', 'pytorch']);
+    expect(builderFor(plan.cells[2]).describe()).to.match(/BN before activation \(pytorch convention:/);
+    expect(() => resolveSpec({ bnConventions: ['torch'] })).to.throw(
+      /^spec: bnConventions\[0\]: Invalid enum value\. Expected 'keras' \| 'pytorch'/,
+    );
+    // One convention: ids as before conventions were a factor.
+    const legacy = planExperiment(
       resolveSpec({ strategies: ['mini:32'], batchNorm: 'on', bnConvention: 'pytorch' }),
       600,
     );
-    expect(plan.settings.bnConvention).to.equal('pytorch');
-    expect(builderFor(plan.cells[0], plan.settings).describe()).to.match(/BN before activation \(pytorch convention:/);
-    expect(() => resolveSpec({ bnConvention: 'torch' })).to.throw(
-      /^spec: bnConvention: Invalid enum value\. Expected 'keras' \| 'pytorch'/,
+    expect(legacy.cells.map((c) => [c.id, c.bnConvention])).to.deep.equal([
+      ['mlp/mini:32/bn/adam/lr0.001/seed0', 'pytorch'],
+    ]);
+  });
+
+  it('bnVariants is a factor of the BN cells, each cell building its variant', () => {
+    const spec = resolveSpec({
+      strategies: ['mini:32'],
+      batchNorm: 'both',
+      bnVariants: ['plain', 'ghost:8', 'renorm'],
+      batchRenorm: 'relaxFrom=10,rMaxAt=100,dMaxAt=50',
+    });
+    const plan = planExperiment(spec, 600);
+    expect(plan.cells.map((c) => c.id)).to.deep.equal([
+      'mlp/mini:32/nobn/adam/lr0.001/seed0',
+      'mlp/mini:32/bn/adam/lr0.001/seed0',
+      'mlp/mini:32/ghost8/adam/lr0.001/seed0',
+      'mlp/mini:32/renorm/adam/lr0.001/seed0',
+    ]);
+    const describe = plan.cells.map((c) => builderFor(c, plan.settings).describe());
+    expect(describe[0]).to.match(/no BN/);
+    expect(describe[1]).to.match(/, BN before activation/);
+    expect(describe[2]).to.match(/ghost BN \(groups of 8\) before activation/);
+    expect(describe[3]).to.match(/batch renorm \(rMax 3 at update 100, dMax 5 at update 50, relaxed from update 10\)/);
+    // The resolved spec, as spec.json holds it, resolves to itself.
+    expect(JSON.stringify(resolveSpec(JSON.parse(JSON.stringify(spec))))).to.equal(JSON.stringify(spec));
+    expect(() => resolveSpec({ bnVariants: ['ghost:0'] })).to.throw(
+      /spec: bnVariants\[0\]: a BatchNorm variant is plain, ghost:<g> \(g a positive integer\) or renorm, got ghost:0/,
     );
+    expect(() => resolveSpec({ batchRenorm: { rMax: 0.5 } })).to.throw(
+      /spec: batchRenorm: batchRenorm: rMax must be a number >= 1, got 0.5/,
+    );
+    expect(() => resolveSpec({ bnAccumulation: 'whole' })).to.throw(
+      /spec: bnAccumulation: bnAccumulation must be chunk or exact, got whole/,
+    );
+    expect(resolveSpec({ bnAccumulation: 'exact' }).bnAccumulation).to.equal('exact');
+  });
+
+  it('the bn-variants preset: plain, ghost and renorm BN and no BN at batch sizes 4 to 256 on Fashion-MNIST', () => {
+    const spec = resolveSpec(PRESETS['bn-variants']);
+    expect(spec.data).to.equal('fashion-mnist-small');
+    expect(spec.strategies.map((s) => s.label)).to.deep.equal(['mini:4', 'mini:16', 'mini:64', 'mini:256']);
+    const plan = planExperiment(spec, 6000);
+    expect(plan.cells.filter((c) => c.strategy.label === 'mini:4').map((c) => c.id.split('/')[2])).to.deep.equal([
+      'nobn',
+      'bn',
+      'ghost16',
+      'renorm',
+    ]);
   });
 
   it('headBatchNorm reaches the cnn cells only, and is refused where no cnn cell has BN', () => {

@@ -44,19 +44,40 @@ export function shape(rng: Rng, rank: number, max = 5, zero = 0.08): number[] {
   return Array.from({ length: rank }, () => dim(rng, max, zero));
 }
 
-const SPECIALS = [NaN, Infinity, -Infinity, -0, 0];
+export const SPECIALS: readonly number[] = [NaN, Infinity, -Infinity, -0, 0];
 
-/** `size` values of `dtype`: gaussians (float32, with specials at rate `special`), small ints or 0/1. */
-export function values(rng: Rng, size: number, dtype: DType = 'float32', special = 0): number[] {
+/**
+ * The specials and float32's extremes: near its largest value (whose sums and squares overflow), a
+ * value whose square does, tiny normals (whose squares underflow) and subnormals down to the least.
+ */
+export const EXTREMES: readonly number[] = [
+  ...SPECIALS,
+  ...[3e38, -3e38, 1e30, -1e30, 1e-30, -1e-30, 1e-40, -1.4e-45].map(Math.fround),
+];
+
+/** `size` values of `dtype`: gaussians (float32, with `specials` at rate `special`), small ints or 0/1. */
+export function values(
+  rng: Rng,
+  size: number,
+  dtype: DType = 'float32',
+  special = 0,
+  specials: readonly number[] = SPECIALS,
+): number[] {
   return Array.from({ length: size }, () => {
     if (dtype === 'bool') return int(rng, 0, 1);
     if (dtype === 'int32') return int(rng, -5, 5);
-    return rng() < special ? pick(rng, SPECIALS) : Math.fround(gaussian(rng));
+    return rng() < special ? pick(rng, specials) : Math.fround(gaussian(rng));
   });
 }
 
-export function operand(rng: Rng, dims: number[], dtype: DType = 'float32', special = 0): Operand {
-  return { values: values(rng, tf.util.sizeFromShape(dims), dtype, special), shape: dims, dtype };
+export function operand(
+  rng: Rng,
+  dims: number[],
+  dtype: DType = 'float32',
+  special = 0,
+  specials: readonly number[] = SPECIALS,
+): Operand {
+  return { values: values(rng, tf.util.sizeFromShape(dims), dtype, special, specials), shape: dims, dtype };
 }
 
 /** What a call gave: its outputs as plain data, or the error it threw. */
@@ -85,13 +106,32 @@ export function outcomeOf(
   }
 }
 
+/** Whether `a` stands for `b`: both NaN, equal (with the sign of zero), or within a positive `bound` of a finite `b`. */
+function same(a: number, b: number, bound: number): boolean {
+  return (
+    Object.is(a, b) ||
+    (Number.isNaN(a) && Number.isNaN(b)) ||
+    (bound > 0 && Number.isFinite(b) && Math.abs(a - b) <= bound)
+  );
+}
+
+const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+
 /**
  * Why `actual` differs from `expected`, or null. Both threw: agreement. Values compare as equal
  * when both are NaN, or equal including the sign of zero when `tolerance` is 0; otherwise within
- * tolerance x `scaleOf`, by default the largest finite magnitude of the expected output
- * (infinities must match).
+ * tolerance x `scaleOf` (one for all outputs, or one per output), by default the largest finite
+ * magnitude of the expected output (infinities must match; a bound of 0 asks for equal values). With `exact` (per output, the float64
+ * value of the same formula), a value may instead stand for that value rounded to float32: where
+ * stock's float32 steps overflow or lose digits that a float64 evaluation keeps.
  */
-export function difference(actual: Outcome, expected: Outcome, tolerance: number, scaleOf?: number): string | null {
+export function difference(
+  actual: Outcome,
+  expected: Outcome,
+  tolerance: number,
+  scaleOf?: number | readonly number[],
+  exact?: readonly (readonly number[])[],
+): string | null {
   if ('error' in expected || 'error' in actual) {
     if ('error' in expected && 'error' in actual) return null;
     return 'error' in actual
@@ -105,15 +145,13 @@ export function difference(actual: Outcome, expected: Outcome, tolerance: number
     if (got.shape.join() !== want.shape.join())
       return `output ${i} shape [${got.shape.join()}], stock [${want.shape.join()}]`;
     if (got.dtype !== want.dtype) return `output ${i} dtype ${got.dtype}, stock ${want.dtype}`;
-    const scale = scaleOf ?? Math.max(1e-30, ...want.values.filter(Number.isFinite).map(Math.abs));
+    const given = typeof scaleOf === 'number' ? scaleOf : scaleOf?.[i];
+    const bound = tolerance * (given ?? Math.max(1e-30, ...want.values.filter(Number.isFinite).map(Math.abs)));
     // Compared up to the shape's size: stock cpu's buffer for an empty product can hold more.
     for (let j = 0; j < tf.util.sizeFromShape(want.shape); j++) {
-      const [a, b] = [got.values[j], want.values[j]];
-      const same =
-        Object.is(a, b) ||
-        (Number.isNaN(a) && Number.isNaN(b)) ||
-        (tolerance > 0 && Number.isFinite(b) && Math.abs(a - b) <= tolerance * scale);
-      if (!same) return `output ${i}[${j}] = ${Object.is(a, -0) ? '-0' : a}, stock ${Object.is(b, -0) ? '-0' : b}`;
+      const [a, b, e] = [got.values[j], want.values[j], exact?.[i][j]];
+      if (same(a, b, bound) || (e !== undefined && same(a, Math.fround(e), bound))) continue;
+      return `output ${i}[${j}] = ${show(a)}, stock ${show(b)}${e === undefined ? '' : `, float64 ${show(e)}`}`;
     }
   }
   return null;

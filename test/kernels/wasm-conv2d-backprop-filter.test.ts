@@ -173,6 +173,17 @@ describe('wasm Conv2DBackpropFilter', () => {
     });
   });
 
+  it("gives stock's infinities, not NaN, for an infinite dy whose taps partly fall in the padding", () => {
+    // 3 x 3 filter, 'same' padding over a 2 x 2 input of ones: dW[r, c] sums the dy whose tap (r, c)
+    // lands inside the input; the taps in the padding must add nothing, not 0 x Infinity.
+    const x = tf.ones([1, 2, 2, 1]);
+    const dy = tf.tensor4d([Infinity, 1, 2, 3], [1, 2, 2, 1]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1] };
+    const dW = tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropFilter, { x, dy }, attrs);
+    expect(Array.from(dW.dataSync())).to.deep.equal([3, 5, 2, 4, Infinity, Infinity, 1, Infinity, Infinity]);
+    tf.dispose([x, dy, dW]);
+  });
+
   it('leaves tf.memory().numTensors unchanged across repeated gradient calls', () => {
     const x = tf.tensor4d(seededValues(3 * 7 * 5 * 2, 1), [3, 7, 5, 2]);
     const filter = tf.tensor4d(seededValues(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);

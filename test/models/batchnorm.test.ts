@@ -381,7 +381,7 @@ describe('BatchNorm guard', () => {
     const plain = plainMlp();
     const warning = accumulationWarning(model, fullBatch({ microBatch: 8 }), 32);
     expect(warning).to.be.a('string');
-    expect(warning).to.match(/micro-batches of 8 with BatchNorm/);
+    expect(warning).to.match(/micro-batches of 8 with BatchNorm, bnAccumulation chunk \(ghost BN with g = 8\)/);
     expect(accumulationWarning(plain, fullBatch({ microBatch: 8 }), 32)).to.equal(null);
     expect(accumulationWarning(model, fullBatch(), 32)).to.equal(null);
     expect(accumulationWarning(model, miniBatch(8, { microBatch: 8 }), 32)).to.equal(null); // chunk = whole batch

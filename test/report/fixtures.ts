@@ -2,12 +2,16 @@
  * Hand-made run results for the summary and report tests: a cell's factors, per-epoch losses and
  * test accuracies, and how the run ended, without training anything.
  */
+import type { CellRecord } from '../../src/experiment/cells';
 import type { RunResult } from '../../src/experiment/result';
 import type { StopReason } from '../../src/training';
 
 export interface RunSketch {
   strategy?: string;
   bn?: boolean;
+  /** A BN cell's variant and convention (absent: as records written before they were factors). */
+  bnVariant?: CellRecord['bnVariant'];
+  bnConvention?: CellRecord['bnConvention'];
   optimizer?: 'adam' | 'sgd';
   baseLearningRate?: number;
   /** Default: baseLearningRate. */
@@ -25,13 +29,17 @@ export interface RunSketch {
 
 export function run(sketch: RunSketch = {}): RunResult {
   const { strategy = 'mini:32', bn = false, optimizer = 'adam', baseLearningRate = 0.001, seed = 0 } = sketch;
-  const group = `mlp/${strategy}/${bn ? 'bn' : 'nobn'}/${optimizer}/lr${baseLearningRate}`;
+  const convention = sketch.bnConvention ? `-${sketch.bnConvention}` : '';
+  const bnPart = !bn ? 'nobn' : `${(sketch.bnVariant ?? 'bn').replace(':', '')}${convention}`;
+  const group = `mlp/${strategy}/${bnPart}/${optimizer}/lr${baseLearningRate}`;
   const cell = {
     id: `${group}/seed${seed}`,
     group,
     model: 'mlp' as const,
     strategy,
     bn,
+    ...(sketch.bnVariant ? { bnVariant: sketch.bnVariant } : {}),
+    ...(sketch.bnConvention ? { bnConvention: sketch.bnConvention } : {}),
     seed,
     optimizer,
     baseLearningRate,

@@ -45,6 +45,23 @@ function seriesScales(spec: unknown): unknown[] {
 describe('report/report', function () {
   this.timeout(60000);
 
+  it('gives each BN variant and convention a panel of its own, off first', () => {
+    const results = [
+      run({ bn: false }),
+      run({ bn: true, bnVariant: 'plain' }),
+      run({ bn: true, bnVariant: 'ghost:16' }),
+      run({ bn: true, bnVariant: 'renorm', bnConvention: 'pytorch' }),
+    ];
+    const spec = chart(results, 'final-accuracy').spec as { data: { values: { bn: string }[] }; facet: unknown };
+    expect(spec.data.values.map((v) => v.bn)).to.deep.equal([
+      'BN off',
+      'BN on',
+      'ghost BN 16',
+      'batch renorm (pytorch)',
+    ]);
+    expect(JSON.stringify(spec.facet)).to.contain('"sort":["BN off","BN on","ghost BN 16","batch renorm (pytorch)"]');
+  });
+
   it('draws every chart when a NaN-stopped run comes first, with a note naming it', async () => {
     for (const results of [nanFirst, fromJson(nanFirst)]) {
       const charts = chartsOf(results);

@@ -51,7 +51,12 @@ function run(
 describe('summary', () => {
   const results = [
     run('mini:1024', false, { batchSize: 1024, bnBatch: null }, { batches: 32, relative: 0.045, se: 0.002 }),
-    run('full/micro:500', true, { batchSize: 6000, bnBatch: 500 }, { batches: 0, relative: 0, se: 0 }),
+    run(
+      'full/micro:500',
+      true,
+      { batchSize: 6000, bnBatch: 500, bnAccumulation: 'chunk' },
+      { batches: 0, relative: 0, se: 0 },
+    ),
   ];
 
   it('shows noise at the initial weights with its standard error, 0 for full batch by definition, and BN over chunks', () => {
@@ -61,7 +66,7 @@ describe('summary', () => {
     expect(mini).to.match(/0\.045 ± 2\.00e-3\s+-/);
     expect(full).to.match(/0 \(B = N\)\s+500†/);
     expect(table).to.include(
-      '† mlp/full/micro:500/bn/adam/lr0.001: BatchNorm normalised over micro-batches of 500 samples, not over the whole batch of 6000.',
+      '† mlp/full/micro:500/bn/adam/lr0.001: BatchNorm normalised over micro-batches of 500 samples (bnAccumulation chunk: ghost BN with g = 500), not over the whole batch of 6000.',
     );
     expect(table).to.include('± its standard error over 32 batches');
   });
@@ -77,5 +82,7 @@ describe('summary', () => {
     expect(value(full, 'gradient_noise_batches')).to.equal('0');
     expect(value(full, 'bn_batch')).to.equal('500');
     expect(value(full, 'batch_size')).to.equal('6000');
+    expect(value(full, 'bn_accumulation')).to.equal('chunk');
+    expect(value(mini, 'bn_accumulation')).to.equal('');
   });
 });

@@ -46,6 +46,48 @@ describe('report/summary', () => {
     ]);
   });
 
+  it('names the BN variant in the BN column, and the convention in a column of its own, when they vary', () => {
+    const results = [
+      run({ bn: false }),
+      run({ bn: true, bnVariant: 'plain', bnConvention: 'keras' }),
+      run({ bn: true, bnVariant: 'ghost:16', bnConvention: 'keras' }),
+      run({ bn: true, bnVariant: 'renorm', bnConvention: 'pytorch' }),
+    ];
+    const table = summaryTable(summarize(results));
+    expect(headerOf(table).slice(0, 5)).to.deep.equal(['model', 'strategy', 'BN', 'BN conv.', 'runs']);
+    expect(
+      table
+        .split('\n')
+        .slice(2, 6)
+        .map((l) => l.split(/\s+/).slice(2, 4)),
+    ).to.deep.equal([
+      ['off', '-'],
+      ['plain', 'keras'],
+      ['ghost:16', 'keras'],
+      ['renorm', 'pytorch'],
+    ]);
+    const [header, ...lines] = summaryCsv(summarize(results)).trim().split('\n');
+    const columns = header.split(',');
+    const cells = lines.map((l) => ['bn_variant', 'bn_convention'].map((c) => l.split(',')[columns.indexOf(c)]));
+    expect(cells).to.deep.equal([
+      ['', ''],
+      ['plain', 'keras'],
+      ['ghost:16', 'keras'],
+      ['renorm', 'pytorch'],
+    ]);
+    // Plain BN only, one convention: the table as before variants, BN on/off and no convention column.
+    const plain = summaryTable(
+      summarize([run({ bn: false }), run({ bn: true, bnVariant: 'plain', bnConvention: 'keras' })]),
+    );
+    expect(headerOf(plain)).to.not.include('BN conv.');
+    expect(
+      plain
+        .split('\n')
+        .slice(2, 4)
+        .map((l) => l.split(/\s+/)[2]),
+    ).to.deep.equal(['off', 'on']);
+  });
+
   it('leaves out the optimizer and learning-rate columns when every row shares them', () => {
     const table = summaryTable(summarize([run({ strategy: 'full' }), run({ strategy: 'sgd' })]));
     expect(headerOf(table)).to.not.include('optimizer').and.to.not.include('lr');

@@ -127,7 +127,7 @@ describe('exact BatchNorm under micro-batches', () => {
     const stock = await train(model, data, { ...options, bnAccumulation: 'exact' }).catch((e: Error) => e);
     expect((stock as Error).message).to.match(/bnAccumulation 'exact' needs batchlab's BatchNormalization.*'stock_bn'/);
     const unknown = await train(model, data, { ...options, bnAccumulation: 'whole' as 'exact' }).catch((e: Error) => e);
-    expect((unknown as Error).message).to.equal('bnAccumulation must be one of chunk, exact, got whole');
+    expect((unknown as Error).message).to.equal('bnAccumulation must be chunk or exact, got whole');
     model.dispose();
     disposeDataset(data);
   });

@@ -125,17 +125,29 @@ describe('train', () => {
     disposeDataset(data);
   });
 
-  it('warns that BN under accumulation normalises per chunk', async () => {
+  it('warns that BN under accumulation normalises per chunk, and names the mode in the history', async () => {
     const data = blobs(24);
     const warnings: string[] = [];
-    const { model } = await train(mlp({ hidden: [4], batchNorm: true }), data, {
+    const { model, history } = await train(mlp({ hidden: [4], batchNorm: true }), data, {
       strategy: fullBatch({ microBatch: 8 }),
       epochs: 1,
       warn: (m) => warnings.push(m),
     });
     expect(warnings).to.have.length(1);
-    expect(warnings[0]).to.match(/each chunk is normalised with its own statistics/);
+    expect(warnings[0]).to.match(
+      /bnAccumulation chunk \(ghost BN with g = 8\): each chunk is normalised with its own statistics/,
+    );
+    expect(history.bnAccumulation).to.equal('chunk');
     model.dispose();
+    // No micro-batch, or no BN: nothing to name.
+    for (const [builder, strategy] of [
+      [mlp({ hidden: [4], batchNorm: true }), fullBatch()],
+      [mlp({ hidden: [4] }), fullBatch({ microBatch: 8 })],
+    ] as const) {
+      const run = await train(builder, data, { strategy, epochs: 1, warn: () => undefined });
+      expect(run.history).to.not.have.property('bnAccumulation');
+      run.model.dispose();
+    }
     disposeDataset(data);
   });
 

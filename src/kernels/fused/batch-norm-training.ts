@@ -1,8 +1,9 @@
 /**
  * The fused BatchNorm training kernels (contract in src/ops/batch-norm-training.ts) for wasm and
  * cpu. The activation is seen as M rows of C channels; ./channel-passes makes the passes over it,
- * and this file owns the per-channel algebra between them. Per-channel vectors live in one scratch
- * tensor of the backend (on wasm, in the heap, where the SIMD passes can read them).
+ * and this file owns the per-channel algebra between them; ./float64-channels redoes the channels
+ * that float32 passes cannot carry. Per-channel vectors live in one scratch tensor of the backend
+ * (on wasm, in the heap, where the SIMD passes can read them).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -13,6 +14,13 @@ import {
   MovingAveragesAttrs,
 } from '../../ops/batch-norm-training';
 import { channelPasses } from './channel-passes';
+import {
+  GradCoefficients,
+  backwardOutOfRange,
+  forwardOutOfRange,
+  normalizeGradInFloat64,
+  normalizeInFloat64,
+} from './float64-channels';
 import { ArrayBackend, KernelCall, PortableKernel, asKernelFunc } from '../kernel-call';
 
 type ForwardInputs = { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
@@ -56,12 +64,19 @@ function forward({ inputs, backend, attrs }: KernelCall<ForwardInputs>): tf.Tens
     const [y, meanOut, varianceOut] = outputs;
     const passes = channelPasses(backend, channels);
     const [x, gamma, beta] = [view(inputs.x), view(inputs.gamma), view(inputs.beta)];
-    const [mean, scale, acc] = [vector(0), vector(1), vector(2)];
+    const [mean, scale, acc, variance] = [vector(0), vector(1), vector(2), vector(3)];
     const rows = x.length / channels;
-    mean.set(passes.sums(x, acc).map((s) => s / rows));
-    const variance = passes.centredSquares(x, mean, acc).map((s) => s / rows);
+    // As tf.moments: 0 for no rows (tfjs divides each value by the count, then sums none of them).
+    const perRow = (total: number) => (rows > 0 ? total / rows : 0);
+    mean.set(passes.sums(x, acc).map(perRow));
+    // In float32 before use, as tfjs' batchNorm reads the variance tensor of tf.moments.
+    variance.set(passes.centredSquares(x, mean, acc).map(perRow));
     for (let c = 0; c < channels; c++) scale[c] = gamma[c] / Math.sqrt(variance[c] + epsilon);
     passes.normalize(x, mean, scale, beta, view(y));
+    const moments = { rows, mean, variance };
+    for (const c of forwardOutOfRange(moments, scale, beta)) {
+      normalizeInFloat64(c, x, moments, { gamma, beta, epsilon }, view(y));
+    }
     view(meanOut).set(mean);
     view(varianceOut).set(variance);
     return [y, meanOut, varianceOut];
@@ -97,14 +112,25 @@ function backward({ inputs, backend, attrs }: KernelCall<GradInputs>): tf.Tensor
     const rows = x.length / channels;
     const [dBeta, dyCentred] = passes.gradSums(dy, x, mean, acc2);
     const dGamma = new Float64Array(channels);
+    const exact: GradCoefficients = {
+      k: new Float64Array(channels),
+      e: new Float64Array(channels),
+      g: new Float64Array(channels),
+    };
     for (let c = 0; c < channels; c++) {
       const invStd = 1 / Math.sqrt(variance[c] + epsilon);
       dGamma[c] = dyCentred[c] * invStd;
-      k[c] = gamma[c] * invStd;
-      e[c] = (-k[c] * invStd * dGamma[c] + 2 * dVariance[c]) / rows;
-      g[c] = (-k[c] * dBeta[c] + dMean[c]) / rows;
+      exact.k[c] = gamma[c] * invStd;
+      exact.e[c] = (-exact.k[c] * invStd * dGamma[c] + 2 * dVariance[c]) / rows;
+      exact.g[c] = (-exact.k[c] * dBeta[c] + dMean[c]) / rows;
     }
+    k.set(exact.k);
+    e.set(exact.e);
+    g.set(exact.g);
     passes.normalizeGrad(dy, x, mean, k, e, g, view(dxOut));
+    for (const c of backwardOutOfRange({ rows, mean, variance }, exact)) {
+      normalizeGradInFloat64(c, { dy, x, mean }, exact, view(dxOut));
+    }
     view(dGammaOut).set(dGamma);
     view(dBetaOut).set(dBeta);
     return [dxOut, dGammaOut, dBetaOut];

@@ -5,7 +5,9 @@
  * (always on cpu). Every array is a float32 tensor's values (on wasm a view of the heap, whose byte
  * offsets the SIMD kernels take); per-channel vectors hold C values. Totals are float64: the SIMD
  * sums run over blocks of rows in float32, each block added into the float64 total, so rounding
- * error grows with the block, not with the batch.
+ * error grows with the block, not with the batch. A block's float32 sum can overflow where the
+ * float64 total (and tfjs' own sums, which divide before adding) stays finite, for values near
+ * float32's largest: any total that comes out non-finite is made again by the loops.
  */
 import type { ArrayBackend } from '../kernel-call';
 import { SimdKernels, simdKernels } from '../wasm/simd/instance';
@@ -41,22 +43,27 @@ export function channelPasses(backend: ArrayBackend, channels: number): ChannelP
 }
 
 function simdPasses(k: SimdKernels, c: number): ChannelPasses {
-  /** Runs `pass(rowOffsetBytes, rowCount)` per block, adding the acc's block totals into float64. */
-  const blocked = (rows: number, acc: F32, pass: (offset: number, count: number) => void): Float64Array => {
+  const loops = loopPasses(c);
+  /**
+   * Runs `pass(rowOffsetBytes, rowCount)` per block, adding the acc's block totals into float64;
+   * null when a total is not finite, for the loops to make them again (see the header).
+   */
+  const blocked = (rows: number, acc: F32, pass: (offset: number, count: number) => void): Float64Array | null => {
     const totals = new Float64Array(acc.length);
     for (let r = 0; r < rows; r += BLOCK_ROWS) {
       acc.fill(0);
       pass(r * c * 4, Math.min(BLOCK_ROWS, rows - r));
       for (let j = 0; j < acc.length; j++) totals[j] += acc[j];
     }
-    return totals;
+    return totals.every(Number.isFinite) ? totals : null;
   };
   return {
-    sums: (x, acc) => blocked(x.length / c, acc, (o, n) => k.colSums(x.byteOffset + o, n, c, acc.byteOffset)),
+    sums: (x, acc) =>
+      blocked(x.length / c, acc, (o, n) => k.colSums(x.byteOffset + o, n, c, acc.byteOffset)) ?? loops.sums(x, acc),
     centredSquares: (x, mean, acc) =>
       blocked(x.length / c, acc, (o, n) =>
         k.colCentredSquares(x.byteOffset + o, n, c, mean.byteOffset, acc.byteOffset),
-      ),
+      ) ?? loops.centredSquares(x, mean, acc),
     gradSums: (dy, x, mean, acc2) => {
       const both = blocked(x.length / c, acc2, (o, n) =>
         k.colGradSums(
@@ -69,7 +76,7 @@ function simdPasses(k: SimdKernels, c: number): ChannelPasses {
           acc2.byteOffset + 4 * c,
         ),
       );
-      return [both.slice(0, c), both.slice(c)];
+      return both ? [both.slice(0, c), both.slice(c)] : loops.gradSums(dy, x, mean, acc2);
     },
     normalize: (x, mean, scale, shift, y) =>
       k.normalize(x.byteOffset, x.length / c, c, mean.byteOffset, scale.byteOffset, shift.byteOffset, y.byteOffset),

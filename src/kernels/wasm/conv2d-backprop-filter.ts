@@ -6,9 +6,11 @@
  *
  * Channels-last (every Keras layer): one matrix product, dW[k, o] = sum over m of colsT[k, m] *
  * dy[m, o], with the input gathered into columns by ./columns and the product done by BatchMatMul.
- * Channels-first falls back to a direct loop: for each (batch, output pixel) the dy channel vector
- * is gathered into a contiguous buffer, then every filter tap that lands inside the input adds the
- * outer product x[inChannels] x dy[outChannels] to its slice of a Float64 accumulator.
+ * Channels-first, and a dy holding NaN or an infinity, take a direct loop: for each (batch, output
+ * pixel) the dy channel vector is gathered into a contiguous buffer, then every filter tap that
+ * lands inside the input adds the outer product x[inChannels] x dy[outChannels] to its slice of a
+ * Float64 accumulator. Taps in the padding add nothing there, as in tfjs' own kernels, where the
+ * product's zero columns would turn an infinite dy into NaN.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fillColumnsT } from './columns';
@@ -24,7 +26,7 @@ interface KernelArgs {
   attrs: tf.Conv2DBackpropFilterAttrs;
 }
 
-/** Element strides of one NCHW activation tensor. */
+/** Element strides of one activation tensor. */
 interface ActivationStrides {
   batch: number;
   row: number;
@@ -32,8 +34,15 @@ interface ActivationStrides {
   channel: number;
 }
 
-function nchwStrides(height: number, width: number, channels: number): ActivationStrides {
-  return { batch: channels * height * width, row: width, col: 1, channel: height * width };
+function activationStrides(info: ConvInfo, height: number, width: number, channels: number): ActivationStrides {
+  return info.dataFormat === 'channelsLast'
+    ? { batch: channels * height * width, row: width * channels, col: channels, channel: 1 }
+    : { batch: channels * height * width, row: width, col: 1, channel: height * width };
+}
+
+function allFinite(values: tf.TypedArray | Uint8Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -52,7 +61,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
-  return info.dataFormat === 'channelsLast' ? byMatMul(x, dy, info, backend) : byLoop(x, dy, info, backend);
+  return info.dataFormat === 'channelsLast' && allFinite(backend.typedArrayFromHeap(dy))
+    ? byMatMul(x, dy, info, backend)
+    : byLoop(x, dy, info, backend);
 }
 
 /** colsT [1, K, M] x dy [1, M, outChannels] = dW [1, K, outChannels], the filter's own layout. */
@@ -100,12 +111,12 @@ function fillColumns(
   );
 }
 
-/** The direct loop, for channels-first data. */
+/** The direct loop, for either layout. */
 function byLoop(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: ArrayBackend): tf.TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const xs = nchwStrides(inHeight, inWidth, inChannels);
-  const ys = nchwStrides(outHeight, outWidth, outChannels);
+  const xs = activationStrides(info, inHeight, inWidth, inChannels);
+  const ys = activationStrides(info, outHeight, outWidth, outChannels);
 
   // Allocate before taking heap views: malloc may grow the heap and detach earlier views.
   const out = backend.makeOutput(info.filterShape, 'float32');
