@@ -33,11 +33,13 @@ export interface ModelOptions extends BatchNormOptions {
   headBatchNorm?: boolean;
 }
 
-/** Options that only some models take (BatchNorm options are ignored by a model without hidden layers). */
+/** Options that only some models take (a model without hidden layers refuses batchNorm: true). */
 type SpecificOption = 'hidden' | 'filters' | 'dropout' | 'headBatchNorm';
 
 interface ModelEntry {
   description: string;
+  /** Whether the model has hidden layers for BatchNorm to follow (logistic has none). */
+  batchNorm: boolean;
   takes: readonly SpecificOption[];
   build(options: ModelOptions): ModelBuilder;
 }
@@ -45,16 +47,19 @@ interface ModelEntry {
 export const MODELS = {
   mlp: {
     description: 'multi-layer perceptron, BatchNorm and dropout optional per hidden layer',
+    batchNorm: true,
     takes: ['hidden', 'dropout'],
     build: ({ filters: _, headBatchNorm: __, ...options }) => mlp(options),
   },
   cnn: {
     description: 'convolution blocks with max pooling, then a dense head',
+    batchNorm: true,
     takes: ['filters', 'dropout', 'headBatchNorm'],
     build: ({ hidden: _, ...options }) => cnn(options),
   },
   logistic: {
     description: 'one dense layer on the input (softmax or linear regression)',
+    batchNorm: false,
     takes: [],
     build: () => logistic(),
   },
@@ -73,5 +78,14 @@ export function modelBuilder(name: ModelName, options: ModelOptions = {}): Model
     const takers = MODEL_NAMES.filter((n) => (MODELS[n].takes as readonly SpecificOption[]).includes(refused));
     throw new Error(`${name} takes no ${refused} option (${refused} applies to ${takers.join(', ')})`);
   }
+  if (options.batchNorm && !entry.batchNorm) {
+    const takers = MODEL_NAMES.filter((n) => MODELS[n].batchNorm);
+    throw new Error(`${name} has no hidden layers, so no BatchNorm (batchNorm applies to ${takers.join(', ')})`);
+  }
   return entry.build(options);
+}
+
+/** The models that have BatchNorm to switch on: `MODELS[name].batchNorm`. */
+export function takesBatchNorm(name: ModelName): boolean {
+  return MODELS[name].batchNorm;
 }

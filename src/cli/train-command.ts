@@ -217,7 +217,9 @@ export function checkModelOptions(args: Parameters<typeof buildModel>[0]): void 
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // The builders name their options as the library does; a user of the command line reads flags.
-    const message = (error as Error).message.replace(/\bheadBatchNorm\b/g, '--head-batch-norm');
+    const message = (error as Error).message
+      .replace(/\bheadBatchNorm\b/g, '--head-batch-norm')
+      .replace('(batchNorm applies to', '(--batch-norm applies to');
     const flag = /momentum/.test(message)
       ? '--bn-momentum'
       : /^ghostBatch/.test(message)

@@ -98,6 +98,12 @@ export async function compare(
   const resultsPath = shard ? shardResultsPath(outDir, shard) : join(outDir, 'results.jsonl');
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   const data = await prepareExperiment(spec);
+  if (spec.target !== undefined && data.train.task === 'regression') {
+    disposeExperimentData(data);
+    throw new InputError(
+      `target (--target) ${spec.target}: data ${spec.data} is a regression data set; it has no accuracy to reach`,
+    );
+  }
   let ran = 0;
   let mine: Cell[] = [];
   try {

@@ -6,7 +6,7 @@
  */
 import type { Strategy } from '../batching';
 import { DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
-import type { BnConvention, ModelName } from '../../models';
+import { BnConvention, ModelName, takesBatchNorm } from '../../models';
 import { BnVariant, variantIdPart } from './bn-variants';
 
 export type { ModelName };
@@ -92,7 +92,8 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
   const cells: Cell[] = [];
   for (const model of factors.models)
     for (const strategy of factors.strategies)
-      for (const { idPart, ...bn } of bnSettings(factors)) {
+      // A model without hidden layers (logistic) has no BN cells: they would repeat its BN-off cells.
+      for (const { idPart, ...bn } of bnSettings(factors).filter((s) => !s.bn || takesBatchNorm(model))) {
         for (const optimizer of factors.optimizers)
           for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]])
             for (const lrSchedule of factors.lrSchedules ?? [null]) {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { BnAccumulation, LrSchedule, OPTIMIZER_NAMES, parseLrSchedule, resolveBnAccumulation } from '../training';
-import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm } from '../../models';
+import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm, takesBatchNorm } from '../../models';
 import { Budget, parseBudget } from './budget';
 import { BnVariant, parseBnVariant } from './bn-variants';
 import { InputError } from '../data/input-error';
@@ -165,6 +165,11 @@ export const experimentSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    const noBn = spec.models.filter((m) => !takesBatchNorm(m));
+    if (spec.batchNorm === 'on' && noBn.length > 0) {
+      const message = `on: ${noBn.join(', ')} has no hidden layers, so no BatchNorm; use both (its runs are without BN) or leave it out`;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchNorm'], message });
+    }
     if (spec.headBatchNorm !== undefined && (!spec.models.includes('cnn') || spec.batchNorm === 'off')) {
       const message = 'applies to cnn cells with BatchNorm: add cnn to models and BatchNorm on or both';
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headBatchNorm'], message });

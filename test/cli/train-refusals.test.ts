@@ -25,6 +25,10 @@ describe('batchlab train refusals', function () {
     [['--data', 'blobs', '--target', '0.9'], /--target 0\.9 stops on validation accuracy: add --validation <fraction>/],
     [['--data', 'blobs', '--patience', '2'], /--patience 2 watches the validation loss: add --validation <fraction>/],
     [
+      ['--data', 'blobs', '--batch-norm'],
+      /--model: logistic has no hidden layers, so no BatchNorm \(--batch-norm applies to mlp, cnn\)/,
+    ],
+    [
       ['--data', 'blobs', '--limit', '1000', '--strategy', 'mini:900', '--validation', '0.2'],
       /--strategy mini:900: batch size 900 is larger than the 800 training samples \(1000 less the 200 --validation 0\.2 holds out\)/,
     ],

@@ -58,6 +58,15 @@ describe('batchlab compare as a process', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('refuses --target on a regression data set before any run, writing nothing', () => {
+    const out = join(dir, 'regression');
+    const run = batchlab(['compare', '--data', 'linear', '--limit', '100', '--target', '0.9', '--out', out]);
+    expect(run.stderr).to.match(/target \(--target\) 0\.9: data linear is a regression data set; it has no accuracy/);
+    expect(run.stderr).not.to.match(/running /);
+    expect(run.status).to.equal(2);
+    expect(existsSync(out)).to.equal(false);
+  });
+
   it('Ctrl-C ends every worker, exits 130 and prints the command that resumes, which finishes the experiment', async () => {
     const out = join(dir, 'exp');
     const run = startBatchlab([

@@ -185,6 +185,14 @@ describe('experiment spec', () => {
     );
   });
 
+  it('gives a model without hidden layers no BN cells, and refuses batchNorm on for it', () => {
+    const plan = planExperiment(resolveSpec({ strategies: ['mini:32'], models: ['mlp', 'logistic'] }), 600);
+    expect(plan.cells.map((c) => `${c.model}/${c.bn}`)).to.deep.equal(['mlp/false', 'mlp/true', 'logistic/false']);
+    expect(() => resolveSpec({ models: ['mlp', 'logistic'], batchNorm: 'on' })).to.throw(
+      /^spec: batchNorm: on: logistic has no hidden layers, so no BatchNorm; use both/,
+    );
+  });
+
   it('expands the factors into cells with stable ids', () => {
     const plan = planExperiment(resolveSpec({ strategies: ['full', 'mini:32'], seeds: 2, batchNorm: 'both' }), 6000);
     expect(plan.cells.map((c) => c.id)).to.deep.equal([

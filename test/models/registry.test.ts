@@ -45,6 +45,10 @@ describe('model registry', () => {
       /^mlp takes no filters option \(filters applies to cnn\)$/,
     );
     expect(() => modelBuilder('rnn' as 'mlp')).to.throw(/model must be one of mlp, cnn, logistic, got rnn/);
+    expect(() => modelBuilder('logistic', { batchNorm: true })).to.throw(
+      /^logistic has no hidden layers, so no BatchNorm \(batchNorm applies to mlp, cnn\)$/,
+    );
+    expect(modelBuilder('logistic', { batchNorm: false }).describe()).to.match(/no BN$/);
   });
 });
 
