@@ -183,6 +183,16 @@ function conv2DBackpropFilter(rng: Rng): KernelCase {
   };
 }
 
+/** Whether a numerically padded pool's last window reaches past the input and its padding. */
+function overhangs(xShape: number[], info: tf.backend_util.Conv2DInfo, pad: Pad): boolean {
+  if (typeof pad !== 'number') return false;
+  const reach = (out: number, stride: number, filter: number) => (out - 1) * stride + filter;
+  return (
+    reach(info.outHeight, info.strideHeight, info.filterHeight) > xShape[1] + 2 * pad ||
+    reach(info.outWidth, info.strideWidth, info.filterWidth) > xShape[2] + 2 * pad
+  );
+}
+
 /** MaxPoolGrad's x from few distinct values, so that windows hold ties; the output is derived per backend. */
 function maxPoolGrad(rng: Rng): KernelCase {
   for (;;) {
@@ -203,6 +213,11 @@ function maxPoolGrad(rng: Rng): KernelCase {
         p.dimRoundingMode as 'floor',
       );
       if (info.outHeight <= 0 || info.outWidth <= 0) continue;
+      // With a numeric pad, 'round' or 'ceil' can add a last window that overhangs the padded input,
+      // and tfjs-backend-wasm 4.22's own MaxPool (run here for the `output` input, with or without
+      // batchlab) then writes out of bounds and corrupts the wasm heap: stock wasm's limit, not the
+      // pack's, so such pools are left out.
+      if (overhangs(xShape, info, p.pad)) continue;
       const x = operand(rng, xShape, 'float32', specialRate(rng));
       x.values = x.values.map((v) => (Number.isFinite(v) ? Math.round(v) : v));
       const dy = operand(rng, [xShape[0], info.outHeight, info.outWidth, xShape[3]]);

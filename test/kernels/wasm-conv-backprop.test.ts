@@ -255,6 +255,27 @@ describe('wasm convolution gradients', () => {
     });
   });
 
+  it("give dx the input's shape where no window reads its last column (a numeric pad's width sized by the filter's height)", () => {
+    // tfjs sizes the output of pad 0 with the filter's height (2): one column of width 2 is read,
+    // by the 1-wide filter; the other column's gradient is 0.
+    const dy = tf.tensor4d([1, 2, 3], [1, 3, 1, 1]);
+    const filter = tf.tensor4d([10, 100], [2, 1, 1, 1]);
+    const attrs = { strides: 1, pad: 0, dimRoundingMode: 'round', dataFormat: 'NHWC', inputShape: [1, 4, 2, 1] };
+    const dx = tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropInput, { dy, filter }, attrs);
+    expect(dx.shape).to.deep.equal([1, 4, 2, 1]);
+    expect(Array.from(dx.dataSync())).to.deep.equal([10, 0, 120, 0, 230, 0, 300, 0]);
+    tf.dispose([dy, filter, dx]);
+  });
+
+  it("keep a NaN of dy as NaN (wasm's own Conv2D gives -Infinity for it through a 1 x 1 filter)", () => {
+    const dy = tf.tensor4d([1, NaN, -2, 3], [1, 2, 2, 1]);
+    const filter = tf.tensor4d([-1.5], [1, 1, 1, 1]);
+    const attrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [1, 2, 2, 1] };
+    const dx = tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropInput, { dy, filter }, attrs);
+    expect(Array.from(dx.dataSync())).to.deep.equal([-1.5, NaN, 3, -4.5]);
+    tf.dispose([dy, filter, dx]);
+  });
+
   it('use each new filter, not a cached XNNPACK operator, when called again with other values', async () => {
     // Same shapes every call, so the flipped filters are freed and reallocated alike; a stale
     // operator (cached for an earlier W') would give the earlier call's dx.

@@ -31,17 +31,20 @@ type ConvInfo = tf.backend_util.Conv2DInfo;
 const MAX_OUT_PER_IN_CHANNEL = 8;
 
 /**
- * The padding of the forward convolution dy * W' whose output is exactly dx: per side, the
- * filter's reach minus the original padding (top' = fh - 1 - top, bottom' = fh - 1 - bottom, and
- * likewise for width). Null when a side would be negative (original padding wider than the
- * filter), which Conv2D cannot express.
+ * The padding of the stride-1 forward convolution dy * W' whose output is exactly dx: before each
+ * axis, the filter's reach minus the original padding (top' = fh - 1 - top, left' = fw - 1 - left);
+ * after it, what makes the output dx's size (bottom' = inHeight - outHeight + top, which is
+ * fh - 1 - bottom where the windows cover the input exactly, and more where rounding, or tfjs'
+ * sizing of a numeric pad's width by the filter's height, leaves rows or columns no window reads:
+ * their gradient is 0). Null when a side would be negative (original padding wider than the
+ * filter, or a last window past the input), which Conv2D cannot express.
  */
 function mirroredPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | null {
   const { filterHeight, filterWidth, padInfo } = info;
   const top = filterHeight - 1 - padInfo.top;
-  const bottom = filterHeight - 1 - padInfo.bottom;
+  const bottom = info.inHeight - info.outHeight + padInfo.top;
   const left = filterWidth - 1 - padInfo.left;
-  const right = filterWidth - 1 - padInfo.right;
+  const right = info.inWidth - info.outWidth + padInfo.left;
   if (Math.min(top, bottom, left, right) < 0) return null;
   return [
     [0, 0],
@@ -64,9 +67,10 @@ function flippedConvPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | n
 }
 
 /**
- * Whether every filter value is finite. The flipped convolution multiplies the filter by dy's zero
+ * Whether every value is finite. The flipped convolution multiplies the filter by dy's zero
  * padding too, where 0 * Infinity would put a NaN that the gradient (a sum over taps inside the
- * input only) does not have; such filters take the matmul path.
+ * input only) does not have; and wasm's Conv2D (XNNPACK, whose output clamp is a min/max) can turn a
+ * NaN of dy into -Infinity. Such filters and dy take the matmul path.
  */
 function allFinite(values: tf.TypedArray | Uint8Array): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
@@ -148,8 +152,9 @@ export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelCon
       return dx;
     }
     const flippedPad = flippedConvPadding(info);
-    if (flippedPad && allFinite(call.backend.typedArrayFromHeap(filter)))
-      return flippedConv(call.backend, dy, filter, flippedPad);
+    const finite = () =>
+      allFinite(call.backend.typedArrayFromHeap(filter)) && allFinite(call.backend.typedArrayFromHeap(dy));
+    if (flippedPad && finite()) return flippedConv(call.backend, dy, filter, flippedPad);
     return matMulScatter(call.backend, dy, filter, info);
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
