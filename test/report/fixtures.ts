@@ -17,6 +17,8 @@ export interface RunSketch {
   /** Default: baseLearningRate. */
   learningRate?: number;
   seed?: number;
+  /** A schedule's label: each sampled update's rate is then learningRate / (epoch + 1), its gradient norm 2. */
+  lrSchedule?: string;
   /** Training loss per epoch (NaN for a run whose loss stopped being finite); default [1, 0.5]. */
   losses?: number[];
   /** Test accuracy per epoch; default 0.5, 0.8, ...; null for regression. */
@@ -31,7 +33,8 @@ export function run(sketch: RunSketch = {}): RunResult {
   const { strategy = 'mini:32', bn = false, optimizer = 'adam', baseLearningRate = 0.001, seed = 0 } = sketch;
   const convention = sketch.bnConvention ? `-${sketch.bnConvention}` : '';
   const bnPart = !bn ? 'nobn' : `${(sketch.bnVariant ?? 'bn').replace(':', '')}${convention}`;
-  const group = `mlp/${strategy}/${bnPart}/${optimizer}/lr${baseLearningRate}`;
+  const scheduled = sketch.lrSchedule ? `/${sketch.lrSchedule}` : '';
+  const group = `mlp/${strategy}/${bnPart}/${optimizer}/lr${baseLearningRate}${scheduled}`;
   const cell = {
     id: `${group}/seed${seed}`,
     group,
@@ -44,6 +47,7 @@ export function run(sketch: RunSketch = {}): RunResult {
     optimizer,
     baseLearningRate,
     learningRate: sketch.learningRate ?? baseLearningRate,
+    lrSchedule: sketch.lrSchedule ?? null,
   };
   if (sketch.error !== undefined) return { id: cell.id, cell, status: 'failed', error: sketch.error, backend: 'cpu' };
   const losses = sketch.losses ?? [1, 0.5];
@@ -66,7 +70,13 @@ export function run(sketch: RunSketch = {}): RunResult {
     backend: 'cpu',
     history: {
       epochs,
-      updates: losses.map((loss, i) => ({ epoch: i, step: 0, update: i * 10, loss })),
+      updates: losses.map((loss, i) => ({
+        epoch: i,
+        step: 0,
+        update: i * 10,
+        loss,
+        ...(sketch.lrSchedule ? { learningRate: cell.learningRate / (i + 1), gradNorm: 2 } : {}),
+      })),
       updateLossEvery: 1,
       // A test's stopReason may be either form the report reads.
       stopReason: (sketch.stopReason ?? null) as unknown as StopReason | null,

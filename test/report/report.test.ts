@@ -149,4 +149,21 @@ describe('report/report', function () {
       .to.include('final-test-loss')
       .and.to.not.include('final-accuracy');
   });
+
+  it('plots the learning rate and the norm before clipping of runs that record them, and names the runs without', () => {
+    const results = [run(), run({ lrSchedule: 'step:every=1ep,factor=0.5', learningRate: 0.02 })];
+    const rate = chart(results, 'lr-vs-updates');
+    const values = (rate.spec as { vconcat?: { data: { values: Record<string, unknown>[] } }[] }).vconcat?.[0].data
+      .values;
+    expect(values?.map((row) => [row.series, row.update, row.learningRate])).to.deep.equal([
+      ['mini:32 lr 0.02 step:every=1ep,factor=0.5', 1, 0.02],
+      ['mini:32 lr 0.02 step:every=1ep,factor=0.5', 11, 0.01],
+    ]);
+    expect(rate.note.join('\n')).to.match(
+      /mini:32 lr 0.001 no schedule.*no schedule: the rate stays at the one in the table/,
+    );
+    expect(chart(results, 'grad-norm-vs-updates').note.join('\n')).to.match(/no clipping: the norm is not recorded/);
+    const plain = chartsOf([run(), run({ strategy: 'full' })]).map((c) => c.name);
+    expect(plain).to.not.include('lr-vs-updates').and.to.not.include('grad-norm-vs-updates');
+  });
 });

@@ -93,6 +93,18 @@ describe('report/summary', () => {
     expect(headerOf(table)).to.not.include('optimizer').and.to.not.include('lr');
   });
 
+  it('gives a schedule column when schedules vary (none for a run without one), and a CSV column always', () => {
+    const results = [run(), run({ lrSchedule: 'warmup:1ep+cosine' })];
+    const table = summaryTable(summarize(results));
+    expect(headerOf(table).slice(0, 5)).to.deep.equal(['model', 'strategy', 'BN', 'lr schedule', 'runs']);
+    expect(rowOf(table, 'mlp').split(/\s{2,}/)[3]).to.equal('none');
+    expect(table).to.match(/^mlp +mini:32 +off +warmup:1ep\+cosine +1 /m);
+    expect(headerOf(summaryTable(summarize([run({ lrSchedule: 'cosine' })])))).to.not.include('lr schedule');
+    const csv = summaryCsv(summarize(results)).split('\n');
+    const column = csv[0].split(',').indexOf('lr_schedule');
+    expect(csv.slice(1, 3).map((line) => line.split(',')[column])).to.deep.equal(['', 'warmup:1ep+cosine']);
+  });
+
   it('marks NaN-stopped and failed configurations in a status column and lists why', () => {
     const results = [
       run({ optimizer: 'sgd', baseLearningRate: 10, losses: [Number.NaN], stopReason: NAN_STOP }),

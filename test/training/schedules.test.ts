@@ -7,6 +7,7 @@ import {
   exponentialDecay,
   oneCycle,
   parseLrSchedule,
+  splitLrSchedules,
   startWarmupAt,
   stepDecay,
   warmup,
@@ -135,6 +136,15 @@ describe('learning-rate schedules: text form', () => {
       ['cosine:min=0.1,min=0.2', /cosine: min given twice/],
     ];
     for (const [text, pattern] of cases) expect(() => parseLrSchedule(text), text).to.throw(pattern);
+  });
+
+  it('splits a list at each part that is not a setting (settings are comma-separated too)', () => {
+    expect(splitLrSchedules('constant,warmup:1ep,from=0.1+cosine:min=0.1,mult=2,period=5,onecycle')).to.deep.equal([
+      'constant',
+      'warmup:1ep,from=0.1+cosine:min=0.1,mult=2,period=5',
+      'onecycle',
+    ]);
+    expect(splitLrSchedules('constant,cosin')).to.deep.equal(['constant', 'cosin']);
   });
 
   it('refuses a run too short for the schedule when it is resolved', () => {

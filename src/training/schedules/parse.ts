@@ -45,16 +45,16 @@ export const LR_SCHEDULE_SYNTAX =
   'expected [warmup:<d>[,from=<f>]+]constant | step:every=<d>,factor=<f> | exp:every=<d>,factor=<f> | cosine[:period=<d>,min=<f>,mult=<m>] | onecycle[:pct=<p>,div=<d>,final=<f>], <d> a number of updates or <n>ep';
 
 /**
- * Splits a comma-separated list of schedules, whose own settings are comma-separated too: a new
- * schedule starts at each part that begins with a schedule's name.
+ * Splits a comma-separated list of schedules, whose own settings are comma-separated too: a part
+ * that is a `key=value` setting belongs to the schedule before it; any other part starts one.
  * @example splitLrSchedules('constant,cosine:min=0.1,mult=2') // ['constant', 'cosine:min=0.1,mult=2']
  */
 export function splitLrSchedules(text: string): string[] {
-  const starts = new RegExp(`^(${Object.keys(SETTINGS).join('|')})(:|\\+|$)`);
   const list: string[] = [];
   for (const part of text.split(',').map((p) => p.trim())) {
-    if (list.length === 0 || starts.test(part)) list.push(part);
-    else list[list.length - 1] += `,${part}`;
+    const setting = /^[a-z]+=/.test(part);
+    if (list.length > 0 && setting) list[list.length - 1] += `,${part}`;
+    else list.push(part);
   }
   return list;
 }
