@@ -87,7 +87,9 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const warnings: string[] = [];
     let residentBytes = tf.memory().numBytes;
     let updates = 0;
-    const saving = settings.checkpoint;
+    const trainCheckpoints = settings.checkpoint ? await cellTrainOptions(settings.checkpoint) : {};
+    // Probes are saved beside the checkpoints, and only when there are checkpoints.
+    const saving = trainCheckpoints.checkpoint || trainCheckpoints.resume ? settings.checkpoint : undefined;
     const measure: Callback = {
       // A resumed run has the probes of its earlier epochs saved beside its checkpoint.
       onTrainBegin: async (info) => {
@@ -128,7 +130,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       warn: (message) => warnings.push(message),
       // The budget last: what the other callbacks do at an epoch's end is not training time.
       callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],
-      ...(saving ? await cellTrainOptions(saving) : {}),
+      ...trainCheckpoints,
     });
     const epochs = history.epochs.map(testMetrics);
     const last = epochs[epochs.length - 1];
