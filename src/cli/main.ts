@@ -11,7 +11,7 @@ import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { lrFindOptions, runLrFind } from './lr-find-command';
 import { mergeOptions, runMerge } from './merge-command';
-import { submitCommands } from './submit-command';
+import { SubmitRunners, runK8s, runSlurm, submitCommands } from './submit-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { withRenamedHints } from './renamed-options';
@@ -22,10 +22,20 @@ import { releaseWebGpu } from '../backend';
 export interface CommandRunners {
   train: typeof runTrain;
   compare: typeof runCompare;
+  lrFind: typeof runLrFind;
+  merge: typeof runMerge;
+  submit: SubmitRunners;
   doctor: typeof runDoctor;
 }
 
-const RUNNERS: CommandRunners = { train: runTrain, compare: runCompare, doctor: runDoctor };
+const RUNNERS: CommandRunners = {
+  train: runTrain,
+  compare: runCompare,
+  lrFind: runLrFind,
+  merge: runMerge,
+  submit: { slurm: runSlurm, k8s: runK8s },
+  doctor: runDoctor,
+};
 
 /**
  * The command line: commands, options, their checks, help. `runners` stand in for the commands
@@ -43,15 +53,17 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
       'lr-find',
       'learning-rate range test: loss against an exponentially rising rate, a suggested rate',
       lrFindOptions,
-      (args) => runLrFind(args),
+      (args) => runners.lrFind(args),
     )
     .command(
       'merge <dir>',
       "gather a planned experiment's shards into results, summary and report",
       mergeOptions,
-      (args) => runMerge(args),
+      (args) => runners.merge(args),
     )
-    .command('submit', 'run an experiment as a Slurm job array or a Kubernetes Indexed Job', submitCommands)
+    .command('submit', 'run an experiment as a Slurm job array or a Kubernetes Indexed Job', (y) =>
+      submitCommands(y, runners.submit),
+    )
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )

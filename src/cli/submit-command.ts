@@ -34,19 +34,25 @@ function common(yargs: Argv) {
     .option('name', { type: 'string', describe: "job name [default: from the spec's name]" });
 }
 
-export function submitCommands(yargs: Argv) {
+/** What `submit slurm` and `submit k8s` do once parsed; a test stands in for them to check command lines only. */
+export interface SubmitRunners {
+  slurm: typeof runSlurm;
+  k8s: typeof runK8s;
+}
+
+export function submitCommands(yargs: Argv, runners: SubmitRunners = { slurm: runSlurm, k8s: runK8s }) {
   return yargs
     .command(
       'slurm',
       'write (with --run, submit) a job array with one task per shard, and a merge job',
       slurmOptions,
-      (args) => runSlurm(args),
+      (args) => runners.slurm(args),
     )
     .command(
       'k8s',
       'write (with --apply, apply) an Indexed Job with one pod per shard, and a merge Job',
       k8sOptions,
-      (args) => runK8s(args),
+      (args) => runners.k8s(args),
     )
     .demandCommand(1, 'name an engine: slurm or k8s');
 }
@@ -106,7 +112,7 @@ function shardCount(given: number | undefined, cells: number): number {
   return given ?? cells;
 }
 
-async function runSlurm(args: SlurmArgs): Promise<void> {
+export async function runSlurm(args: SlurmArgs): Promise<void> {
   const spec = await specOf(args.spec);
   const outDir = resolve(args.out);
   const plan = await writePlan(spec, outDir);
@@ -140,7 +146,7 @@ async function runSlurm(args: SlurmArgs): Promise<void> {
   );
 }
 
-async function runK8s(args: K8sArgs): Promise<void> {
+export async function runK8s(args: K8sArgs): Promise<void> {
   const spec = await specOf(args.spec);
   const name = args.name ?? k8sName(spec.name);
   const problem = k8sNameProblem(name);

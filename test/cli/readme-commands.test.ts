@@ -51,7 +51,14 @@ async function parseOnly(args: string[]): Promise<string> {
     ran = name;
     return Promise.resolve();
   };
-  const runners: CommandRunners = { train: stand('train'), compare: stand('compare'), doctor: stand('doctor') };
+  const runners: CommandRunners = {
+    train: stand('train'),
+    compare: stand('compare'),
+    lrFind: stand('lr-find'),
+    merge: stand('merge'),
+    submit: { slurm: stand('submit slurm'), k8s: stand('submit k8s') },
+    doctor: stand('doctor'),
+  };
   await new Promise<void>((resolve, reject) => {
     void batchlabCli(args, runners)
       .exitProcess(false)
