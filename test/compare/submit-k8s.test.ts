@@ -44,8 +44,7 @@ interface ConfigMap {
 }
 
 /** 2 models x 2 strategies x BN on/off = 8 cells. */
-const SPEC =
-  'name: "K8s Test: BN & batching"\nmodels: [mlp, logistic]\nstrategies: [full, "mini:32"]\nbatchNorm: both\n';
+const SPEC = 'name: "K8s Test: BN & batching"\nmodels: [mlp, cnn]\nstrategies: [full, "mini:32"]\nbatchNorm: both\n';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function batchlab(args: string[], env: NodeJS.ProcessEnv = process.env) {
