@@ -22,7 +22,9 @@ import {
   stopAtAccuracy,
   train,
 } from '../training';
-import { UsageError, integer, integerList, numberIn, positiveInteger, viaLibrary } from './parse';
+import { UsageError, integer, integerList, numberIn, positiveIntegerUpTo, viaLibrary } from './parse';
+import { BUDGET_LIMITS } from '../experiment/budget';
+import { MAX_SAMPLES } from '../experiment/spec';
 import {
   checkOutDir,
   checkStopOptions,
@@ -48,7 +50,10 @@ export function trainOptions(yargs: Argv) {
       type: 'string',
       describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
     })
-    .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
+    .option('limit', {
+      coerce: positiveIntegerUpTo('limit', MAX_SAMPLES),
+      describe: 'use only the first N training samples',
+    })
     .option('model', { choices: MODEL_NAMES, default: 'mlp', describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
@@ -82,7 +87,7 @@ export function trainOptions(yargs: Argv) {
       describe: 'full | sgd | mini:<n>, optionally /micro:<m>',
     })
     .option('micro-batch', {
-      coerce: positiveInteger('micro-batch'),
+      coerce: positiveIntegerUpTo('micro-batch', MAX_SAMPLES),
       describe: 'accumulate gradients over chunks of this size (full and mini)',
     })
     .option('drop-last', {
@@ -95,7 +100,11 @@ export function trainOptions(yargs: Argv) {
       coerce: numberIn('lr', 0, 10),
       describe: 'learning rate [default: adam 0.001, momentum 0.01, sgd 0.05]',
     })
-    .option('epochs', { coerce: positiveInteger('epochs'), default: 5, describe: 'epochs' })
+    .option('epochs', {
+      coerce: positiveIntegerUpTo('epochs', BUDGET_LIMITS.epochs),
+      default: 5,
+      describe: 'epochs',
+    })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights, splits and sample order' })
     .option('validation', {
       coerce: numberIn('validation', 0, 0.9),
@@ -103,7 +112,7 @@ export function trainOptions(yargs: Argv) {
     })
     .option('target', { coerce: numberIn('target', 0, 1), describe: 'stop once (validation) accuracy reaches this' })
     .option('patience', {
-      coerce: positiveInteger('patience'),
+      coerce: positiveIntegerUpTo('patience', BUDGET_LIMITS.epochs),
       describe: 'early stopping: epochs without validation-loss improvement',
     })
     .option('allow-batch-norm-batch-of-one', {

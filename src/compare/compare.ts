@@ -19,6 +19,7 @@ import { PoolInterrupted, runPool } from './pool';
 import { CompareInterrupted } from './outcome';
 import { describeDifferences, specDifferences } from './spec-diff';
 import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
+import { SpecDataError, specProblems } from '../experiment/feasibility';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
 import { SummaryRow, summarize, summaryCsv } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
@@ -74,6 +75,11 @@ export async function compare(
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   const done = finishedIds(earlier);
   const data = await prepareExperiment(spec);
+  const problems = specProblems(spec, data);
+  if (problems.length > 0) {
+    disposeExperimentData(data);
+    throw new SpecDataError(problems);
+  }
   const plan = planExperiment(spec, data.train.size);
   const todo = plan.cells.filter((c) => !done.has(c.id));
   let ran = 0;
