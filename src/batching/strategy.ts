@@ -137,6 +137,9 @@ function checkPositiveInteger(what: string, value: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new Error(`${what} must be a positive integer, got ${String(value)}`);
   }
+  // Larger integers are not exact in a float64, nor written back as digits in a label.
+  if (value > Number.MAX_SAFE_INTEGER)
+    throw new Error(`${what} must be at most ${Number.MAX_SAFE_INTEGER}, got ${value}`);
 }
 
 /**

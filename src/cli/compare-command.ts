@@ -18,7 +18,11 @@ import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../expe
 import { summaryTable } from '../report/summary';
 import { OPTIMIZER_NAMES, progressBar, splitLrSchedules } from '../training';
 import { BN_CONVENTIONS } from '../../models';
-import { UsageError, integer, numberIn, positiveInteger, positiveNumber } from './parse';
+import { InputError } from '../data/input-error';
+import { SpecDataError } from '../experiment/feasibility';
+import { MAX_LEARNING_RATE, MAX_SAMPLES, MAX_SEEDS } from '../experiment/spec';
+import { UsageError, integer, numberIn, positiveInteger, positiveIntegerUpTo, positiveNumber } from './parse';
+import { SpecSource, describeSpecProblems } from './spec-problems';
 import { planOptions, printShardDone, runPlan, shardOf } from './compare-shards';
 import { shardResultsPath } from '../compare/shard';
 
@@ -26,6 +30,9 @@ import { shardResultsPath } from '../compare/shard';
 const DEFAULTS = resolveSpec({});
 const showBudget = (b: Budget): string =>
   b.kind === 'epochs' ? `epochs:${b.epochs}` : b.kind === 'updates' ? `updates:${b.updates}` : `seconds:${b.seconds}`;
+
+/** Worker processes at most: each holds its own copy of tfjs and the data. */
+const MAX_JOBS = 64;
 
 /** Spec fields and the flags that set them, for error messages. */
 const FLAGS: Record<string, string> = {
@@ -74,7 +81,10 @@ export function compareOptions(yargs: Argv) {
     .option('name', { type: 'string', describe: 'title of the report' })
     .option('data', { type: 'string', describe: `data set, as for train [default: ${DEFAULTS.data}]` })
     .option('data-dir', { type: 'string', describe: 'directory of the IDX files' })
-    .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
+    .option('limit', {
+      coerce: positiveIntegerUpTo('limit', MAX_SAMPLES),
+      describe: 'use only the first N training samples',
+    })
     .option('models', {
       coerce: list,
       describe: `comma-separated: mlp,cnn,logistic [default: ${DEFAULTS.models.join(',')}]`,
@@ -113,7 +123,7 @@ export function compareOptions(yargs: Argv) {
         'cnn BN cells: BN in the dense head too (--no-head-batch-norm: in the convolutions only) [default: true]',
     })
     .option('seeds', {
-      coerce: positiveInteger('seeds'),
+      coerce: positiveIntegerUpTo('seeds', MAX_SEEDS),
       describe: `number of seeds per configuration [default: ${String(DEFAULTS.seeds)}]`,
     })
     .option('optimizers', {
@@ -121,7 +131,7 @@ export function compareOptions(yargs: Argv) {
       describe: `comma-separated: ${OPTIMIZER_NAMES.join(',')} [default: ${DEFAULTS.optimizers.join(',')}]`,
     })
     .option('lr', {
-      coerce: (v: unknown) => list(v).map((x) => numberIn('lr', 0, 10)(x)),
+      coerce: (v: unknown) => list(v).map((x) => numberIn('lr', 0, MAX_LEARNING_RATE)(x)),
       describe: "comma-separated base learning rates [default: the optimizer's]",
     })
     .option('budget', {
@@ -146,7 +156,7 @@ export function compareOptions(yargs: Argv) {
       describe: "clip each element of an update's gradient to [-v, v]",
     })
     .option('micro-batch', {
-      coerce: positiveInteger('micro-batch'),
+      coerce: positiveIntegerUpTo('micro-batch', MAX_SAMPLES),
       describe: 'gradient-accumulation chunk for full and mini-batch',
     })
     .option('target', {
@@ -163,7 +173,7 @@ export function compareOptions(yargs: Argv) {
     })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend [default: auto]' })
     .option('jobs', {
-      coerce: positiveInteger('jobs'),
+      coerce: positiveIntegerUpTo('jobs', MAX_JOBS),
       default: 1,
       describe: 'worker processes running cells in parallel',
     })
@@ -189,8 +199,8 @@ export function compareOptions(yargs: Argv) {
 
 type CompareArgs = Awaited<ReturnType<typeof compareOptions>['argv']>;
 
-/** The spec input the flags describe, on top of the file or preset. */
-async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
+/** The spec input the flags describe, on top of the file or preset, and where each field came from. */
+async function specFromArgs(args: CompareArgs): Promise<{ input: ExperimentSpecInput; source: SpecSource }> {
   // Resuming without a spec or preset continues the experiment the directory describes.
   const storedPath = args.out === undefined ? null : join(args.out, 'spec.json');
   const stored = args.resume && storedPath && existsSync(storedPath) ? await readSpecFile(storedPath) : undefined;
@@ -247,7 +257,9 @@ async function specFromArgs(args: CompareArgs): Promise<ExperimentSpecInput> {
       `--resume: ${storedPath} describes a different experiment; drop these options to resume it, or choose another --out:\n${describeDifferences(differences, (field) => FLAGS[field] ?? field)}`,
     );
   }
-  return input;
+  const file = args.spec ?? (args.preset ? `--preset ${args.preset}` : stored ? storedPath : null);
+  const source = { flags: new Set(Object.keys(given)), file, flagOf: (field: string) => FLAGS[field] ?? field };
+  return { input, source };
 }
 
 function parseLrRule(text: string): ExperimentSpecInput['lrRule'] {
@@ -255,11 +267,13 @@ function parseLrRule(text: string): ExperimentSpecInput['lrRule'] {
   const match = /^linear:([0-9]+)$/.exec(text);
   if (!match || Number(match[1]) < 1)
     throw new UsageError(`--lr-rule must be fixed or linear:<reference batch size>, got ${text}`);
+  if (Number(match[1]) > MAX_SAMPLES)
+    throw new UsageError(`--lr-rule: the reference batch size must be at most ${MAX_SAMPLES}, got ${text}`);
   return { linear: { referenceBatch: Number(match[1]) } };
 }
 
 export async function runCompare(args: CompareArgs): Promise<void> {
-  const spec = await specFromArgs(args);
+  const { input: spec, source } = await specFromArgs(args);
   if (args.plan) return runPlan(spec, args);
   const shard = shardOf(args);
   const log = (line: string): void => {
@@ -291,6 +305,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       process.exitCode = 1;
     }
   } catch (error) {
+    if (error instanceof SpecDataError) throw new InputError(describeSpecProblems(error.problems, source));
     if (!(error instanceof CompareInterrupted)) throw error;
     process.stderr.write(
       `${error.finished} of ${error.total} runs are finished in ${shard ? shardResultsPath(error.outDir, shard) : join(error.outDir, 'results.jsonl')}; resume with:\n  ${resumeCommand(error.outDir, { ...args, checkpointEvery: args['checkpoint-every'], shard })}\n`,

@@ -16,6 +16,16 @@ export function positiveInteger(option: string) {
   };
 }
 
+/** A positive integer no larger than `max`, e.g. `--epochs` within the budget limits. */
+export function positiveIntegerUpTo(option: string, max: number) {
+  const parse = positiveInteger(option);
+  return (value: unknown): number => {
+    const n = parse(value);
+    if (n > max) throw new UsageError(`--${option} must be at most ${max}, got ${String(value)}`);
+    return n;
+  };
+}
+
 export function integer(option: string) {
   return (value: unknown): number => {
     const n = Number(value);

@@ -35,7 +35,18 @@ import {
   stopAtAccuracy,
 } from '../training';
 import { trainAndWrite } from './train-run';
-import { UsageError, integer, integerList, numberIn, positiveInteger, positiveNumber, viaLibrary } from './parse';
+import {
+  UsageError,
+  integer,
+  integerList,
+  numberIn,
+  positiveInteger,
+  positiveIntegerUpTo,
+  positiveNumber,
+  viaLibrary,
+} from './parse';
+import { BUDGET_LIMITS } from '../experiment/budget';
+import { MAX_SAMPLES } from '../experiment/spec';
 import {
   checkBatchOfOne,
   checkOutDir,
@@ -64,7 +75,10 @@ export function trainOptions(yargs: Argv) {
       type: 'string',
       describe: 'directory of the IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)',
     })
-    .option('limit', { coerce: positiveInteger('limit'), describe: 'use only the first N training samples' })
+    .option('limit', {
+      coerce: positiveIntegerUpTo('limit', MAX_SAMPLES),
+      describe: 'use only the first N training samples',
+    })
     .option('model', { choices: MODEL_NAMES, default: 'mlp', describe: 'model builder' })
     .option('hidden', { coerce: integerList('hidden'), describe: 'mlp hidden units, e.g. 512,256 [default: 256,128]' })
     .option('filters', { coerce: integerList('filters'), describe: 'cnn filters per conv block [default: 16,32]' })
@@ -124,7 +138,7 @@ export function trainOptions(yargs: Argv) {
       describe: 'full | sgd | mini:<n>, optionally /micro:<m>',
     })
     .option('micro-batch', {
-      coerce: positiveInteger('micro-batch'),
+      coerce: positiveIntegerUpTo('micro-batch', MAX_SAMPLES),
       describe: 'accumulate gradients over chunks of this size (full and mini)',
     })
     .option('drop-last', {
@@ -150,7 +164,11 @@ export function trainOptions(yargs: Argv) {
       coerce: positiveNumber('clip-value'),
       describe: "clip each element of an update's gradient to [-v, v]",
     })
-    .option('epochs', { coerce: positiveInteger('epochs'), default: 5, describe: 'epochs' })
+    .option('epochs', {
+      coerce: positiveIntegerUpTo('epochs', BUDGET_LIMITS.epochs),
+      default: 5,
+      describe: 'epochs',
+    })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights, splits and sample order' })
     .option('validation', {
       coerce: numberIn('validation', 0, 0.9),
@@ -158,7 +176,7 @@ export function trainOptions(yargs: Argv) {
     })
     .option('target', { coerce: numberIn('target', 0, 1), describe: 'stop once (validation) accuracy reaches this' })
     .option('patience', {
-      coerce: positiveInteger('patience'),
+      coerce: positiveIntegerUpTo('patience', BUDGET_LIMITS.epochs),
       describe: 'early stopping: epochs without validation-loss improvement',
     })
     .option('allow-batch-norm-batch-of-one', {

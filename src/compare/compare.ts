@@ -24,6 +24,7 @@ import { PoolInterrupted, runPool } from './pool';
 import { CompareInterrupted } from './outcome';
 import { describeDifferences, specDifferences } from './spec-diff';
 import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
+import { SpecDataError, specProblems } from '../experiment/feasibility';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
 import { SummaryRow, summarize } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
@@ -98,11 +99,10 @@ export async function compare(
   const resultsPath = shard ? shardResultsPath(outDir, shard) : join(outDir, 'results.jsonl');
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   const data = await prepareExperiment(spec);
-  if (spec.target !== undefined && data.train.task === 'regression') {
+  const problems = specProblems(spec, data);
+  if (problems.length > 0) {
     disposeExperimentData(data);
-    throw new InputError(
-      `target (--target) ${spec.target}: data ${spec.data} is a regression data set; it has no accuracy to reach`,
-    );
+    throw new SpecDataError(problems);
   }
   let ran = 0;
   let mine: Cell[] = [];

@@ -58,6 +58,21 @@ export function budgetCallback(budget: Budget, now: () => number = () => perform
   };
 }
 
+/**
+ * The largest budget of each kind a run may have: far beyond any comparison worth running (a week
+ * of training), near enough that a slip of the keyboard is an error, not a run that never ends.
+ */
+export const BUDGET_LIMITS: Readonly<Record<Budget['kind'], number>> = {
+  epochs: 10000,
+  updates: 100_000_000,
+  seconds: 7 * 24 * 3600,
+};
+
+/** Why a budget of `value` `kind` is refused (above BUDGET_LIMITS), or null. */
+export function budgetLimitProblem(kind: Budget['kind'], value: number): string | null {
+  return value > BUDGET_LIMITS[kind] ? `at most ${BUDGET_LIMITS[kind]} ${kind} per run, got ${value}` : null;
+}
+
 /** Parses `epochs:5`, `updates:600`, `seconds:30` (or a bare number of epochs). */
 export function parseBudget(text: string): Budget {
   const match = /^(?:(epochs|updates|seconds):)?([0-9]+(?:\.[0-9]+)?)$/.exec(text.trim());
@@ -66,6 +81,8 @@ export function parseBudget(text: string): Budget {
   if (!match || !(value > 0) || (kind !== 'seconds' && !Number.isInteger(value))) {
     throw new Error(`budget "${text}" is not one of epochs:<n>, updates:<n>, seconds:<s> with a positive value`);
   }
+  const tooLarge = budgetLimitProblem(kind, value);
+  if (tooLarge) throw new Error(`budget "${text}": ${tooLarge}`);
   return kind === 'epochs'
     ? { kind, epochs: value }
     : kind === 'updates'

@@ -10,15 +10,20 @@ export interface ExperimentData {
   test: Dataset;
   description: string;
   backend: BackendInfo;
+  /** Whether `test` was split off the training data (the data set has no test split of its own). */
+  testSplit: boolean;
 }
 
 export async function prepareExperiment(spec: ExperimentSpec): Promise<ExperimentData> {
   const backend = await useBackend(spec.backend as BackendChoice);
   const loaded = await loadDataset(spec.data, { dataDir: spec.dataDir, limit: spec.limit });
-  if (loaded.test) return { train: loaded.train, test: loaded.test, description: loaded.description, backend };
+  if (loaded.test) {
+    return { train: loaded.train, test: loaded.test, description: loaded.description, backend, testSplit: false };
+  }
   const { train, validation } = splitDataset(loaded.train, 0.2, 0);
   disposeDataset(loaded.train);
-  return { train, test: validation, description: `${loaded.description} (test: a seeded 20% split)`, backend };
+  const description = `${loaded.description} (test: a seeded 20% split)`;
+  return { train, test: validation, description, backend, testSplit: true };
 }
 
 export function disposeExperimentData(data: ExperimentData): void {

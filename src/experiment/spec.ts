@@ -10,7 +10,7 @@ import { parseStrategy, Strategy } from '../batching';
 import { BACKEND_CHOICES } from '../backend';
 import { BnAccumulation, LrSchedule, OPTIMIZER_NAMES, parseLrSchedule, resolveBnAccumulation } from '../training';
 import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm, takesBatchNorm } from '../../models';
-import { Budget, parseBudget } from './budget';
+import { Budget, budgetLimitProblem, parseBudget } from './budget';
 import { BnVariant, parseBnVariant } from './bn-variants';
 import { InputError } from '../data/input-error';
 
@@ -44,6 +44,18 @@ const lrSchedule = z
       return z.NEVER;
     }
   });
+/** Samples, batch and chunk sizes above this are refused (no data set batchlab loads is near it). */
+export const MAX_SAMPLES = 1_000_000_000;
+/** Seeds per configuration, as a count or a list. */
+export const MAX_SEEDS = 1000;
+/** Learning rates above this are refused, as the command line's --lr refuses them. */
+export const MAX_LEARNING_RATE = 10;
+
+/** A refinement that refuses values above `max`, naming the bound (in `unit`, if any) and the value. */
+function atMost(max: number, unit = '') {
+  const message = (value: number) => ({ message: `at most ${max}${unit && ` ${unit}`}, got ${value}` });
+  return [(value: number) => value <= max, message] as const;
+}
 
 const resolvedBudget = z.union([
   z.object({ kind: z.literal('epochs'), epochs: z.number().int().positive() }).strict(),
@@ -51,8 +63,14 @@ const resolvedBudget = z.union([
   z.object({ kind: z.literal('seconds'), seconds: z.number().positive() }).strict(),
 ]);
 
+const budgetValue = (b: Budget) => (b.kind === 'epochs' ? b.epochs : b.kind === 'updates' ? b.updates : b.seconds);
+
 const budget = z.union([z.number().int().positive(), z.string(), resolvedBudget]).transform((value, ctx): Budget => {
-  if (typeof value === 'object') return value;
+  if (typeof value === 'object') {
+    const problem = budgetLimitProblem(value.kind, budgetValue(value));
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    return value;
+  }
   try {
     return parseBudget(String(value));
   } catch (error) {
@@ -99,13 +117,26 @@ const batchRenorm = z
             .join(',');
     return parsed(parseBatchRenorm)(text, ctx);
   });
+/** A count of samples: a limit, a micro-batch, a reference batch. */
+const sampleCount = z
+  .number()
+  .int()
+  .positive()
+  .refine(...atMost(MAX_SAMPLES, 'samples'));
+
+/** A seed, as deriveSeed takes it: a 32-bit unsigned integer. */
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .refine(...atMost(2 ** 32 - 1));
 
 const lrRule = z.union([
   z.object({ kind: z.literal('fixed') }).strict(),
-  z.object({ kind: z.literal('linear'), referenceBatch: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('linear'), referenceBatch: sampleCount }).strict(),
   z.literal('fixed').transform(() => ({ kind: 'fixed' as const })),
   z
-    .object({ linear: z.object({ referenceBatch: z.number().int().positive() }).strict() })
+    .object({ linear: z.object({ referenceBatch: sampleCount }).strict() })
     .strict()
     .transform((v) => ({ kind: 'linear' as const, referenceBatch: v.linear.referenceBatch })),
 ]);
@@ -117,7 +148,7 @@ export const experimentSpecSchema = z
     data: z.string().min(1).default('fashion-mnist-small'),
     dataDir: z.string().optional(),
     /** Use only the first n training samples. */
-    limit: z.number().int().positive().optional(),
+    limit: sampleCount.optional(),
     models: z.array(z.enum(MODEL_NAMES)).nonempty().default(['mlp']),
     strategies: z.array(strategy).nonempty().default(['full', 'sgd', 'mini:32', 'mini:128']),
     batchNorm: z.enum(['on', 'off', 'both']).default('both'),
@@ -137,13 +168,33 @@ export const experimentSpecSchema = z
     /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
     headBatchNorm: z.boolean().optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
-    seeds: z.union([z.number().int().positive(), z.array(z.number().int()).nonempty()]).default(1),
+    seeds: z
+      .union([
+        z
+          .number()
+          .int()
+          .positive()
+          .refine(...atMost(MAX_SEEDS, 'seeds per configuration')),
+        z
+          .array(seed)
+          .nonempty()
+          .max(MAX_SEEDS, { message: `at most ${MAX_SEEDS} seeds per configuration` }),
+      ])
+      .default(1),
     optimizers: z
       .array(z.enum(OPTIMIZER_NAMES as [string, ...string[]]))
       .nonempty()
       .default(['adam']),
     /** Base learning rates; default: each optimizer's own default. */
-    learningRates: z.array(z.number().positive()).nonempty().optional(),
+    learningRates: z
+      .array(
+        z
+          .number()
+          .positive()
+          .refine(...atMost(MAX_LEARNING_RATE)),
+      )
+      .nonempty()
+      .optional(),
     /** `epochs:<n>` (or a number), `updates:<n>`, `seconds:<s>`. Default: 2 epochs (the default experiment's SGD runs make 6000 updates an epoch). */
     budget: budget.default(2),
     /** `fixed`, or `{ linear: { referenceBatch: 32 } }`: lr = base * batch / referenceBatch. */
@@ -154,7 +205,7 @@ export const experimentSpecSchema = z
     clipNorm: z.number().positive().optional(),
     clipValue: z.number().positive().optional(),
     /** Gradient-accumulation chunk for full and mini-batch strategies. */
-    microBatch: z.number().int().positive().optional(),
+    microBatch: sampleCount.optional(),
     /** Accuracy whose time to reach is reported. */
     target: z.number().gt(0).lte(1).optional(),
     /** Checkpoints (gradient noise, layer statistics) besides the initial weights. */

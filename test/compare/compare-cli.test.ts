@@ -61,7 +61,7 @@ describe('batchlab compare as a process', function () {
   it('refuses --target on a regression data set before any run, writing nothing', () => {
     const out = join(dir, 'regression');
     const run = batchlab(['compare', '--data', 'linear', '--limit', '100', '--target', '0.9', '--out', out]);
-    expect(run.stderr).to.match(/target \(--target\) 0\.9: data linear is a regression data set; it has no accuracy/);
+    expect(run.stderr).to.match(/--target 0\.9: linear is a regression data set: it has no accuracy/);
     expect(run.stderr).not.to.match(/running /);
     expect(run.status).to.equal(2);
     expect(existsSync(out)).to.equal(false);

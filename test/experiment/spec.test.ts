@@ -37,6 +37,29 @@ describe('experiment spec', () => {
     expect(() => resolveSpec({ stratgies: ['full'] })).to.throw(/Unrecognized key\(s\) in object: 'stratgies'/);
   });
 
+  it('bounds huge values, naming the field, the bound and the value', () => {
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [{ seeds: 1001 }, /^spec: seeds: at most 1000 seeds per configuration, got 1001$/],
+      [{ seeds: Array.from({ length: 1001 }, (_, i) => i) }, /^spec: seeds: at most 1000 seeds per configuration$/],
+      [{ seeds: [0, 2 ** 32] }, /^spec: seeds\[1\]: at most 4294967295, got 4294967296$/],
+      [{ learningRates: [0.1, 11] }, /^spec: learningRates\[1\]: at most 10, got 11$/],
+      [{ limit: 2e9 }, /^spec: limit: at most 1000000000 samples, got 2000000000$/],
+      [{ microBatch: 2e9 }, /^spec: microBatch: at most 1000000000 samples, got 2000000000$/],
+      [{ lrRule: { linear: { referenceBatch: 2e9 } } }, /^spec: lrRule: Invalid input$/],
+      [{ budget: 10001 }, /^spec: budget: budget "10001": at most 10000 epochs per run, got 10001$/],
+      [{ budget: 'updates:100000001' }, /at most 100000000 updates per run, got 100000001$/],
+      [{ budget: 'seconds:604801' }, /at most 604800 seconds per run, got 604801$/],
+      [{ budget: { kind: 'epochs', epochs: 20000 } }, /^spec: budget: at most 10000 epochs per run, got 20000$/],
+      [
+        { strategies: ['mini:99999999999999999999'] },
+        /^spec: strategies\[0\]: miniBatch: batch size n must be at most 9007199254740991/,
+      ],
+    ];
+    for (const [input, pattern] of refusals) expect(() => resolveSpec(input), JSON.stringify(input)).to.throw(pattern);
+    const atTheBounds = resolveSpec({ seeds: 1000, learningRates: [10], budget: 'seconds:604800', limit: 1e9 });
+    expect(atTheBounds.budget).to.deep.equal({ kind: 'seconds', seconds: 604800 });
+  });
+
   it('reads JSON and YAML files, naming the file in errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchlab-spec-'));
     try {

@@ -1,7 +1,9 @@
 // Differential fuzzing of batchlab's fused training ops (src/ops), on wasm and on cpu with their kernel
 // packs, against the same maths in tfjs' own ops on stock cpu (../helpers/stock-cpu), on the random
-// cases of ./fused-fuzz-cases. `npm test` runs BATCHLAB_FUZZ_CASES (default 20) cases per op and
-// backend; a longer run: BATCHLAB_FUZZ_CASES=5000 npx mocha test/kernels/fuzz-*.test.ts. A failure
+// cases of ./fused-fuzz-cases. Where stock's float32 steps overflow or lose digits that batchlab's
+// keep, a value may instead agree with the float64 value of the same formula (./fused-float64); the
+// element-wise kernels must equal stock bit for bit. `npm test` runs BATCHLAB_FUZZ_CASES (default 20)
+// cases per op and backend; a longer run: BATCHLAB_FUZZ_CASES=5000 npm run test:fuzz. A failure
 // names the case and its seed; BATCHLAB_FUZZ_REPLAY=<seed> runs that case alone.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';

@@ -1,7 +1,7 @@
 // Differential fuzzing of the wasm pack's kernels (the stock kernels it replaces and the one it
 // adds) against tfjs' stock cpu kernels (../helpers/stock-cpu) on random shapes, dtypes, attributes
 // and special values (cases from ./fuzz-cases). `npm test` runs BATCHLAB_FUZZ_CASES (default 20)
-// cases per kernel; a longer run: BATCHLAB_FUZZ_CASES=5000 npx mocha test/kernels/fuzz-*.test.ts.
+// cases per kernel; a longer run: BATCHLAB_FUZZ_CASES=5000 npm run test:fuzz.
 // A failure names the case and its seed; BATCHLAB_FUZZ_REPLAY=<seed> runs that case alone.
 // Where stock wasm itself differs from stock cpu (e.g. _FusedMatMul with two batch axes), the pack
 // must give stock wasm's result: it changes nothing a user's code would see.

@@ -6,14 +6,15 @@
  *
  * Channels-last (every Keras layer): one matrix product, dW[k, o] = sum over m of colsT[k, m] *
  * dy[m, o], with the input gathered into columns by ./columns and the product done by BatchMatMul.
- * Channels-first, and a dy holding NaN or an infinity, take a direct loop: for each (batch, output
- * pixel) the dy channel vector is gathered into a contiguous buffer, then every filter tap that
- * lands inside the input adds the outer product x[inChannels] x dy[outChannels] to its slice of a
- * Float64 accumulator. Taps in the padding add nothing there, as in tfjs' own kernels, where the
- * product's zero columns would turn an infinite dy into NaN.
+ * Channels-first takes a direct loop: for each (batch, output pixel) the dy channel vector is
+ * gathered into a contiguous buffer, then every filter tap that lands inside the input adds the
+ * outer product x[inChannels] x dy[outChannels] to its slice of a Float64 accumulator. So does a
+ * channels-last product that comes out with NaN or an infinity: taps in the padding add nothing in
+ * the loop, as in tfjs' own kernels, where the product's zero columns turn an infinite dy into NaN.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fillColumnsT } from './columns';
+import { allFinite } from './finite';
 import { ArrayBackend } from '../kernel-call';
 import { batchMatMul, viewAs } from './mat-mul-call';
 import { simdKernels } from './simd/instance';
@@ -40,11 +41,6 @@ function activationStrides(info: ConvInfo, height: number, width: number, channe
     : { batch: channels * height * width, row: width, col: 1, channel: height * width };
 }
 
-function allFinite(values: tf.TypedArray | Uint8Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-  return true;
-}
-
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
@@ -61,9 +57,13 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
-  return info.dataFormat === 'channelsLast' && allFinite(backend.typedArrayFromHeap(dy))
-    ? byMatMul(x, dy, info, backend)
-    : byLoop(x, dy, info, backend);
+  if (info.dataFormat !== 'channelsLast') return byLoop(x, dy, info, backend);
+  const dW = byMatMul(x, dy, info, backend);
+  if (allFinite(backend.typedArrayFromHeap(dW))) return dW;
+  // Some dy or x was not finite (every dy value reaches a whole column of dW): the loop redoes it
+  // without the padding taps' 0 x Infinity.
+  backend.disposeData(dW.dataId);
+  return byLoop(x, dy, info, backend);
 }
 
 /** colsT [1, K, M] x dy [1, M, outChannels] = dW [1, K, outChannels], the filter's own layout. */

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { addColumns } from './columns';
+import { allFinite } from './finite';
 import { flipFilter } from './flipped-filter';
 import { ArrayBackend, KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
 import { batchMatMul, viewAs } from './mat-mul-call';
@@ -64,17 +65,6 @@ function flippedConvPadding(info: ConvInfo): tf.backend_util.ExplicitPadding | n
   const unitStride = info.strideHeight === 1 && info.strideWidth === 1;
   if (!unitStride || info.outChannels > MAX_OUT_PER_IN_CHANNEL * info.inChannels) return null;
   return mirroredPadding(info);
-}
-
-/**
- * Whether every value is finite. The flipped convolution multiplies the filter by dy's zero
- * padding too, where 0 * Infinity would put a NaN that the gradient (a sum over taps inside the
- * input only) does not have; and wasm's Conv2D (XNNPACK, whose output clamp is a min/max) can turn a
- * NaN of dy into -Infinity. Such filters and dy take the matmul path.
- */
-function allFinite(values: tf.TypedArray | Uint8Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-  return true;
 }
 
 /**
@@ -152,9 +142,15 @@ export function fastConv2DBackpropInput(original: tf.KernelConfig): tf.KernelCon
       return dx;
     }
     const flippedPad = flippedConvPadding(info);
-    const finite = () =>
-      allFinite(call.backend.typedArrayFromHeap(filter)) && allFinite(call.backend.typedArrayFromHeap(dy));
-    if (flippedPad && finite()) return flippedConv(call.backend, dy, filter, flippedPad);
+    // The flipped convolution multiplies the filter by dy's zero padding too, where 0 x Infinity
+    // would put a NaN the gradient (a sum over taps inside the input) does not have; and wasm's
+    // Conv2D (XNNPACK, whose output clamp is a min/max) can turn a NaN of dy into -Infinity. A
+    // non-finite filter, or a non-finite result, takes the matmul path.
+    if (flippedPad && allFinite(call.backend.typedArrayFromHeap(filter))) {
+      const dx = flippedConv(call.backend, dy, filter, flippedPad);
+      if (allFinite(call.backend.typedArrayFromHeap(dx))) return dx;
+      call.backend.disposeData(dx.dataId);
+    }
     return matMulScatter(call.backend, dy, filter, info);
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
