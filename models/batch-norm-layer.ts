@@ -58,7 +58,7 @@ const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as 
 ) => tf.layers.Layer;
 
 export class BatchNormalization extends StockBatchNormalization {
-  private readonly unbiasedMovingVariance: boolean;
+  readonly unbiasedMovingVariance: boolean;
   readonly ghostBatch: number | null;
   readonly batchRenorm: BatchRenorm | null;
   /** Updates made before the current one: where batch renorm's schedule stands (set by the trainer). */

@@ -1,7 +1,7 @@
 /**
  * What an experiment asks of its data, checked once the data is loaded and before any run trains:
  * every strategy's batch (and its own `/micro:` chunk) fits the training set, every model builds on
- * the data's samples, a target accuracy has accuracies to reach, and the runs stay countable. Each
+ * the data's samples, every learning-rate schedule fits each strategy's runs, a target accuracy has accuracies to reach, and the runs stay countable. Each
  * problem names the spec field, its value and the training set; compare() refuses the experiment on
  * any, before it writes anything. Parsing single fields is spec.ts's job.
  */
@@ -9,6 +9,7 @@ import type { Strategy } from '../batching';
 import type { Dataset } from '../data/dataset';
 import { InputError } from '../data/input-error';
 import { modelBuilder } from '../../models';
+import { scheduleProblems } from './schedule-fit';
 import type { ExperimentSpec } from './spec';
 
 /** An experiment runs at most this many cells (factors multiplied). */
@@ -42,9 +43,12 @@ export interface TrainingData {
 
 export function specProblems(spec: ExperimentSpec, data: TrainingData): SpecProblem[] {
   const samples = trainingSamples(spec, data);
+  // Schedules are held against the runs of strategies that can run at all.
+  const fitting = spec.strategies.filter((s, i) => strategyProblems(s, i, data.train.size, samples).length === 0);
   return [
     ...spec.strategies.flatMap((s, i) => strategyProblems(s, i, data.train.size, samples)),
     ...spec.models.flatMap((model, i) => modelProblems(model, i, data.train)),
+    ...scheduleProblems(spec.lrSchedules ?? [], fitting, spec.budget, data.train.size),
     ...targetProblems(spec, data.train),
     ...runCountProblems(spec),
   ];

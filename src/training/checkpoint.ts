@@ -19,14 +19,21 @@ import {
 } from '../io/checkpoint-files';
 import type { History } from './history';
 import { checkOptimizerStateReadable, readOptimizerState, restoreOptimizerState } from './optimizer-state';
-import { IdentitySource, RunIdentity, identityDifferences, isRunIdentity, runIdentity } from './run-identity';
+import {
+  IdentitySource,
+  RunIdentity,
+  SavedIdentity,
+  identityDifferences,
+  isSavedIdentity,
+  runIdentity,
+} from './run-identity';
 
 /** The run so far, as a checkpoint keeps it. */
 export type RunSoFar = Pick<History, 'epochs' | 'updates'>;
 
 /** What state.json holds besides the tensors' list. */
 interface CheckpointState {
-  identity: RunIdentity;
+  identity: SavedIdentity;
   backend: string;
   every: number;
   history: RunSoFar;
@@ -120,7 +127,7 @@ function checkpointState(files: CheckpointFiles): CheckpointState {
   const state = (typeof files.state === 'object' && files.state !== null ? files.state : {}) as Record<string, unknown>;
   const history = state.history as RunSoFar | undefined;
   const valid =
-    isRunIdentity(state.identity) &&
+    isSavedIdentity(state.identity) &&
     typeof state.backend === 'string' &&
     Number.isInteger(state.every) &&
     Array.isArray(history?.epochs) &&

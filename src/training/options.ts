@@ -72,7 +72,8 @@ export interface TrainOptions {
   /**
    * Continue from the latest checkpoint in this directory, bit for bit as if never stopped: the
    * model (same builder and seed, or a fresh model of the same layers), data, strategy, optimizer
-   * (name and settings) and seed must be the run's, else it is refused naming what differs.
+   * (name and settings), seed, schedule (and the updates it spans), clipping, BatchNorm variant and
+   * bnAccumulation must be the run's, else it is refused naming what differs (./run-settings.ts).
    * `epochs` counts from the run's start; checkpoints go on into the same directory, as often as
    * before, unless `checkpoint` says otherwise. Default: none (start afresh).
    */

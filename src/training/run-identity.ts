@@ -1,7 +1,8 @@
 /**
  * What makes a checkpoint belong to a run: the model (its description, layer settings and weight
- * shapes), the strategy, the optimizer and its settings, the seed, the data sets (by content), and
- * the loss sampling interval. Everything else the rest of a run depends on (each epoch's batch
+ * shapes), the strategy, the optimizer and its settings, the seed, the data sets (by content), the
+ * loss sampling interval, and the learning-rate schedule, clipping and BatchNorm settings
+ * (./run-settings). Everything else the rest of a run depends on (each epoch's batch
  * order, dropout masks, which losses are sampled) is a function of these and of the epoch or
  * update, so a checkpoint whose identity equals the run's resumes it exactly. Owns the record and
  * the comparison that names what differs; writing and reading checkpoints is ./checkpoint's.
@@ -10,9 +11,9 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { datasetFingerprint } from '../data/fingerprint';
 import type { Dataset } from '../data/dataset';
-import type { Strategy } from '../batching';
+import { RunSettings, RunSettingsSource, runSettings } from './run-settings';
 
-export interface RunIdentity {
+export interface RunIdentity extends RunSettings {
   /** The builder's description, or the layers' class names for a model passed in. */
   model: string;
   /** SHA-256 (12 hex digits) of every layer's settings, names left out (they count up per process). */
@@ -38,13 +39,15 @@ const FIELD_NAMES: Record<keyof RunIdentity, string> = {
   data: 'data set',
   validation: 'validation data',
   updateLossEvery: 'updateLossEvery',
+  lrSchedule: 'learning-rate schedule',
+  clipping: 'gradient clipping',
+  batchNorm: 'BatchNorm',
+  bnAccumulation: 'bnAccumulation',
 };
 
-export interface IdentitySource {
-  model: tf.LayersModel;
+export interface IdentitySource extends RunSettingsSource {
   /** The builder's description; null for a model passed in. */
   described: string | null;
-  strategy: Strategy;
   optimizer: tf.Optimizer;
   optimizerName: string;
   seed: number;
@@ -69,6 +72,7 @@ export async function runIdentity(source: IdentitySource): Promise<RunIdentity> 
     data: await datasetFingerprint(source.trainData),
     validation: source.validation ? await datasetFingerprint(source.validation) : 'none',
     updateLossEvery: source.updateLossEvery,
+    ...runSettings(source),
   };
 }
 
@@ -82,18 +86,28 @@ function describeConfig(config: tf.serialization.ConfigDict): string {
  * One line per field that differs, e.g. `strategy: mini:8 (shuffled) in the checkpoint, mini:16
  * (shuffled) here`; [] when the checkpoint belongs to this run.
  */
-export function identityDifferences(saved: RunIdentity, current: RunIdentity): string[] {
+export function identityDifferences(saved: SavedIdentity, current: RunIdentity): string[] {
   const fields = Object.keys(FIELD_NAMES) as (keyof RunIdentity)[];
+  const shown = (value: string | number | undefined) => (value === undefined ? '(not recorded)' : String(value));
   return fields
     .filter((field) => saved[field] !== current[field])
-    .map((field) => `${FIELD_NAMES[field]}: ${String(saved[field])} in the checkpoint, ${String(current[field])} here`);
+    .map((field) => `${FIELD_NAMES[field]}: ${shown(saved[field])} in the checkpoint, ${shown(current[field])} here`);
 }
 
-/** Whether `value` has every field of a RunIdentity (a checkpoint read from disk). */
-export function isRunIdentity(value: unknown): value is RunIdentity {
+/**
+ * An identity as a checkpoint holds it: one written before the run settings were part of it lacks
+ * them, and is refused naming each as not recorded.
+ */
+export type SavedIdentity = Omit<RunIdentity, keyof RunSettings> & Partial<RunSettings>;
+
+const SETTINGS: readonly string[] = ['lrSchedule', 'clipping', 'batchNorm', 'bnAccumulation'];
+
+/** Whether `value` has every field of a RunIdentity, the run settings perhaps excepted (a checkpoint read from disk). */
+export function isSavedIdentity(value: unknown): value is SavedIdentity {
   if (typeof value !== 'object' || value === null) return false;
   const fields = value as Record<string, unknown>;
-  return (Object.keys(FIELD_NAMES) as (keyof RunIdentity)[]).every(
-    (field) => typeof fields[field] === (field === 'seed' || field === 'updateLossEvery' ? 'number' : 'string'),
-  );
+  return (Object.keys(FIELD_NAMES) as (keyof RunIdentity)[]).every((field) => {
+    const type = field === 'seed' || field === 'updateLossEvery' ? 'number' : 'string';
+    return typeof fields[field] === type || (SETTINGS.includes(field) && fields[field] === undefined);
+  });
 }

@@ -43,7 +43,8 @@ export class RateScheduler {
     readonly schedule: LrSchedule,
     private readonly optimizer: RateSettable,
     readonly peak: number,
-    run: RunShape,
+    /** The run the schedule was resolved against (a checkpoint's identity names its span). */
+    readonly run: RunShape,
     /** The optimizer's rate before the first update. Default: the peak. */
     initial = peak,
   ) {

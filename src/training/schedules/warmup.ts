@@ -61,3 +61,8 @@ export function startWarmupAt(schedule: LrSchedule, from: number): LrSchedule {
   if (!(schedule instanceof Warmup) || schedule.from !== undefined) return schedule;
   return warmup(schedule.length, schedule.then, { from: Math.min(1, from) });
 }
+
+/** The updates of the schedule's leading warm-up in `run`; 0 when it has none. */
+export function warmupUpdates(schedule: LrSchedule, run: RunShape): number {
+  return schedule instanceof Warmup ? updatesIn(schedule.length, run) : 0;
+}
