@@ -25,6 +25,7 @@ import { CompareInterrupted } from './outcome';
 import { describeDifferences, specDifferences } from './spec-diff';
 import { disposeExperimentData, prepareExperiment } from '../experiment/setup';
 import { SpecDataError, specProblems } from '../experiment/feasibility';
+import { checkCellCheckpoints } from './checkpoint-check';
 import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/spec';
 import { SummaryRow, summarize } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
@@ -117,6 +118,9 @@ export async function compare(
     mine = shard ? cellsOfShard(plan.cells, shard) : plan.cells;
     const todo = mine.filter((c) => !done.has(c.id));
     const resumable = await checkpointsToResume(outDir, todo);
+    // A run's checkpoint of another configuration refuses the experiment before anything trains.
+    const interrupted = todo.filter((c) => resumable.has(c.id));
+    await checkCellCheckpoints(outDir, interrupted, data, plan.settings);
     const checkpointing = (cell: Cell) =>
       every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
     const share = shard ? `shard ${describeShard(shard)}: ${mine.length} of ${plan.cells.length} runs` : null;

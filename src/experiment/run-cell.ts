@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
-import { BnAccumulation, Callback, EpochRecord, train } from '../training';
+import { BnAccumulation, Callback, EpochRecord, TrainOptions, train } from '../training';
 import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, LrRule, cellRecord, cellSchedule } from './cells';
@@ -57,6 +57,26 @@ export function builderFor(
   const variant = cell.bn && cell.bnVariant ? variantOptions(cell.bnVariant, batchRenorm) : {};
   const headBatchNorm = cell.model === 'cnn' ? settings.headBatchNorm : undefined;
   return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, headBatchNorm, ...variant });
+}
+
+/** The trainer's options of a cell, but for its callbacks and checkpoints: what its run is. */
+export function cellTraining(cell: Cell, data: CellData, settings: CellSettings): TrainOptions {
+  return {
+    strategy: cell.strategy,
+    optimizer: cell.optimizer,
+    learningRate: cell.learningRate,
+    schedule: cellSchedule(cell, settings.lrRule ?? { kind: 'fixed' }),
+    // An updates budget ends the run mid-epoch: a schedule spanning the run spans the budget.
+    scheduleUpdates: settings.budget.kind === 'updates' ? settings.budget.updates : undefined,
+    clipNorm: settings.clipNorm,
+    clipValue: settings.clipValue,
+    seed: cell.seed,
+    epochs: epochsFor(settings.budget, cell.strategy.updatesPerEpoch(data.train.size)),
+    validation: data.test ?? undefined,
+    allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
+    allowShortGhostBatch: settings.allowShortGhostBatch,
+    bnAccumulation: settings.bnAccumulation,
+  };
 }
 
 /**
@@ -113,20 +133,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     checkpoints.push(await takeCheckpoint(model, data.train, batching, cell.seed, { epoch: 0, updates: 0 }));
     const budget = budgetCallback(settings.budget);
     const { history } = await train(model, data.train, {
-      strategy,
-      optimizer: cell.optimizer,
-      learningRate: cell.learningRate,
-      schedule: cellSchedule(cell, settings.lrRule ?? { kind: 'fixed' }),
-      // An updates budget ends the run mid-epoch: a schedule spanning the run spans the budget.
-      scheduleUpdates: settings.budget.kind === 'updates' ? settings.budget.updates : undefined,
-      clipNorm: settings.clipNorm,
-      clipValue: settings.clipValue,
-      seed: cell.seed,
-      epochs: epochsFor(settings.budget, updatesPerEpoch),
-      validation: data.test ?? undefined,
-      allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
-      allowShortGhostBatch: settings.allowShortGhostBatch,
-      bnAccumulation: settings.bnAccumulation,
+      ...cellTraining(cell, data, settings),
       warn: (message) => warnings.push(message),
       // The budget last: what the other callbacks do at an epoch's end is not training time.
       callbacks: [measure, ...(settings.callbacks ?? []), ...(budget ? [budget] : [])],

@@ -100,12 +100,7 @@ async function restore(
   files: CheckpointFiles,
   saved: CheckpointState,
 ): Promise<void> {
-  const differences = identityDifferences(saved.identity, identity);
-  if (differences.length > 0) {
-    throw new InputError(
-      `resume: the checkpoint in ${files.path} is of a different run:\n  ${differences.join('\n  ')}`,
-    );
-  }
+  refuseAnotherRun(files, saved, identity);
   if (files.epoch > run.epochs) {
     throw new InputError(
       `resume: the checkpoint in ${files.path} has trained ${files.epoch} epochs, more than epochs ${run.epochs}`,
@@ -121,6 +116,24 @@ async function restore(
     files.tensors.filter((t) => t.name.startsWith(MODEL)),
   );
   await restoreOptimizerState(run.optimizer, files.tensors);
+}
+
+/**
+ * Throws when the latest checkpoint in `dir` is of another run than `run`, naming what differs, as
+ * resuming from it would: a check that restores nothing (compare makes it before training).
+ */
+export async function checkCheckpointOfRun(run: IdentitySource, dir: string): Promise<void> {
+  const files = await readLatestCheckpoint(dir);
+  refuseAnotherRun(files, checkpointState(files), await runIdentity(run));
+}
+
+function refuseAnotherRun(files: CheckpointFiles, saved: CheckpointState, identity: RunIdentity): void {
+  const differences = identityDifferences(saved.identity, identity);
+  if (differences.length > 0) {
+    throw new InputError(
+      `resume: the checkpoint in ${files.path} is of a different run:\n  ${differences.join('\n  ')}`,
+    );
+  }
 }
 
 function checkpointState(files: CheckpointFiles): CheckpointState {

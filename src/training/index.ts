@@ -37,3 +37,4 @@ export type { GradientClipping } from './clipping';
 export { lrFind } from './lr-find';
 export type { LrFindOptions, LrFindResult } from './lr-find';
 export type { LrFindPoint, LrSuggestion } from './lr-range';
+export { checkResume } from './resume-check';
