@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { miniBatch } from '../../src/batching';
 import { Dataset, disposeDataset } from '../../src/data/dataset';
 import { ModelBuilder, mlp } from '../../models';
-import { TrainOptions, cosine, stepDecay, train, warmup } from '../../src/training';
+import { TrainOptions, checkResume, cosine, stepDecay, train, warmup } from '../../src/training';
 import { blobs } from './helpers';
 
 const SHAPE = { inputShape: [2], outputs: 3 };
@@ -111,6 +111,16 @@ describe('checkpoints and the run settings: schedule, clipping, BatchNorm', func
     expect((error as Error).message.split('\n').slice(1)).to.deep.equal([
       `  BatchNorm: ${plain} in the checkpoint, ${ghost} here`,
     ]);
+  });
+
+  it('checkResume makes the same check without training or restoring anything', async () => {
+    const before = tf.memory().numTensors;
+    await checkResume(bn(), data, { ...base, resume: ckpt() });
+    const error = await checkResume(bn(), data, { ...base, clipNorm: 2, resume: ckpt() }).catch((e: Error) => e);
+    expect((error as Error).message.split('\n').slice(1)).to.deep.equal([
+      '  gradient clipping: clipNorm 1 in the checkpoint, clipNorm 2 here',
+    ]);
+    expect(tf.memory().numTensors, 'tensors left').to.equal(before);
   });
 
   it('refuses another bnAccumulation where BN meets micro-batches, and ignores it where none does', async () => {
