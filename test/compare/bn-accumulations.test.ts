@@ -30,7 +30,7 @@ describe('compare --bn-accumulations chunk,exact', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains exact as one pass over each batch and chunk as ghost BN, each named in every output', async () => {
-    const result = await compare(spec, { outDir: dir, report: false });
+    const result = await compare(spec, { outDir: dir });
     const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -72,6 +72,8 @@ describe('compare --bn-accumulations chunk,exact', function () {
       '  † mlp/mini:50/micro:10/bn-chunk/adam/lr0.001: BatchNorm normalised over micro-batches of 10 samples (bnAccumulation chunk: ghost BN with g = 10), not over the whole batch of 50.',
     ]);
     expect(result.results.map((r) => bnFacetLabel(r.cell))).to.deep.equal(['BN on', 'BN on', 'BN on (exact)']);
+    const report = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(report).to.include('BN on (exact)').and.include(table[0]);
   });
 
   it('lists each cell with its mode in the plan file', async () => {
