@@ -79,7 +79,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const strategy = cell.strategy;
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
-    const batching = { batchSize, microBatch: strategy.microBatch };
+    // The noise probe's batch gradients as the updates take them: in exact mode BN sees the whole batch.
+    const batching = { batchSize, microBatch: cell.bnAccumulation === 'exact' ? undefined : strategy.microBatch };
     const builder = builderFor(cell, settings);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];

@@ -48,6 +48,10 @@ describe('compare --bn-accumulations chunk,exact', function () {
     // Chunk: each chunk of 10 normalised on its own, from the first update on.
     expect(gap(1)).to.be.above(1e-3);
     expect(Math.abs(losses(1)[0] - losses(0)[0])).to.be.above(1e-4);
+    // The gradient noise at the initial weights, of the same drawn batches: exact's is one pass's.
+    const noise = (i: number): number => lines[i].checkpoints[0].gradientNoise.relativeVariance;
+    expect(Math.abs(noise(2) - noise(0))).to.be.below(1e-6 * noise(0));
+    expect(Math.abs(noise(1) - noise(0))).to.be.above(1e-3 * noise(0));
 
     const [header, ...rows] = readFileSync(join(dir, 'summary.csv'), 'utf8').trim().split('\n');
     const columns = header.split(',');
