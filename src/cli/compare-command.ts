@@ -16,12 +16,20 @@ import { describeDifferences, specDifferences } from '../compare/spec-diff';
 import type { Budget } from '../experiment/budget';
 import { ExperimentSpecInput, PRESETS, readSpecFile, resolveSpec } from '../experiment/spec';
 import { summaryTable } from '../report/summary';
-import { OPTIMIZER_NAMES, progressBar, splitLrSchedules } from '../training';
+import { OPTIMIZER_NAMES, progressBar, resolveBnAccumulation, splitLrSchedules } from '../training';
 import { BN_CONVENTIONS } from '../../models';
 import { InputError } from '../data/input-error';
 import { SpecDataError } from '../experiment/feasibility';
 import { MAX_LEARNING_RATE, MAX_SAMPLES, MAX_SEEDS } from '../experiment/spec';
-import { UsageError, integer, numberIn, positiveInteger, positiveIntegerUpTo, positiveNumber } from './parse';
+import {
+  UsageError,
+  integer,
+  numberIn,
+  positiveInteger,
+  positiveIntegerUpTo,
+  positiveNumber,
+  viaLibrary,
+} from './parse';
 import { SpecSource, describeSpecProblems } from './spec-problems';
 import { planOptions, printShardDone, runPlan, shardOf } from './compare-shards';
 import { shardResultsPath } from '../compare/shard';
@@ -46,7 +54,7 @@ const FLAGS: Record<string, string> = {
   bnConventions: '--bn-conventions',
   batchRenorm: '--batch-renorm',
   allowShortGhostBatch: '--allow-short-ghost-batch',
-  bnAccumulation: '--bn-accumulation',
+  bnAccumulations: '--bn-accumulations',
   headBatchNorm: '--head-batch-norm',
   seeds: '--seeds',
   optimizers: '--optimizers',
@@ -113,9 +121,13 @@ export function compareOptions(yargs: Argv) {
       type: 'boolean',
       describe: 'train ghost BN whose group size does not divide every batch instead of recording a refusal',
     })
+    .option('bn-accumulations', {
+      coerce: (v: unknown) => list(v).map(viaLibrary('bn-accumulations', resolveBnAccumulation)),
+      describe: `comma-separated: plain BN cells under micro-batches smaller than the batch, chunk (ghost BN with g = the micro-batch) or exact (BN over the whole batch); ghost and renorm cells train chunked [default: ${DEFAULTS.bnAccumulations.join(',')}]`,
+    })
     .option('bn-accumulation', {
-      type: 'string',
-      describe: `BatchNorm under --micro-batch: chunk (ghost BN with g = the micro-batch) or exact (BN over the whole batch) [default: ${DEFAULTS.bnAccumulation}]`,
+      coerce: viaLibrary('bn-accumulation', resolveBnAccumulation),
+      describe: 'one mode for --bn-accumulations: chunk or exact',
     })
     .option('head-batch-norm', {
       type: 'boolean',
@@ -193,6 +205,8 @@ export function compareOptions(yargs: Argv) {
     .check((argv) => {
       if (argv.resume && !argv.out) throw new UsageError('--resume needs --out <the directory to resume>');
       if (argv.spec && argv.preset) throw new UsageError('--spec and --preset exclude each other');
+      if (argv['bn-accumulation'] !== undefined && argv['bn-accumulations'] !== undefined)
+        throw new UsageError('--bn-accumulation and --bn-accumulations exclude each other');
       return true;
     });
 }
@@ -222,7 +236,7 @@ async function specFromArgs(args: CompareArgs): Promise<{ input: ExperimentSpecI
     bnConventions: args['bn-conventions'],
     batchRenorm: args['batch-renorm'],
     allowShortGhostBatch: args['allow-short-ghost-batch'],
-    bnAccumulation: args['bn-accumulation'],
+    bnAccumulations: args['bn-accumulations'] ?? (args['bn-accumulation'] && [args['bn-accumulation']]),
     headBatchNorm: args['head-batch-norm'],
     seeds: args.seeds,
     optimizers: args.optimizers,

@@ -21,7 +21,7 @@ import {
   modelBuilder,
   parseBatchRenorm,
 } from '../../models';
-import { checkGhostBatches } from '../training/batchnorm-guard';
+import { checkGhostBatches, exactAccumulationNote } from '../training/batchnorm-guard';
 import {
   BN_ACCUMULATIONS,
   Callback,
@@ -312,11 +312,13 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const builder = buildModel(args);
   const data = await loadDataset(args.data, { dataDir: args['data-dir'], limit: args.limit, seed: args.seed });
   try {
-    checkBeforeTraining(args, strategy, builder, data);
+    const exactNote = checkBeforeTraining(args, strategy, builder, data);
     // The replaced run's checkpoints go with it: a later --resume must not find them.
     if (args.overwrite && args.resume === undefined) await rm(checkpoints, { recursive: true, force: true });
     log(`data: ${data.description}${validationNote(data.train.size, args.validation)}`);
     log(`model: ${builder.describe()}`);
+    // Chunk mode is named by the trainer's warning; exact mode by this line.
+    if (exactNote) log(exactNote);
     // The trainer knows the size of the training part once any validation split is made.
     const describeRun: Callback = {
       onTrainBegin: (info) => {
@@ -367,8 +369,16 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   }
 }
 
-/** Everything refused once the data is loaded, before a single update. */
-function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: ModelBuilder, data: LoadedData): void {
+/**
+ * Everything refused once the data is loaded, before a single update; returns what exact BN
+ * accumulation computes when it applies.
+ */
+function checkBeforeTraining(
+  args: TrainArgs,
+  strategy: Strategy,
+  builder: ModelBuilder,
+  data: LoadedData,
+): string | null {
   checkStopOptions(args, data.train.task, args.data);
   checkStrategyFits(strategy, data.train.size, args.validation);
   const schedule = args['lr-schedule'];
@@ -385,6 +395,7 @@ function checkBeforeTraining(args: TrainArgs, strategy: Strategy, builder: Model
     // With --bn-accumulation exact, BN sees whole batches whatever the micro-batch.
     const seen = args['bn-accumulation'] === 'exact' ? withoutMicroBatch(strategy) : strategy;
     checkBatchOfOne(probe, seen, data.train.size, args);
+    return args['bn-accumulation'] === 'exact' ? exactAccumulationNote(probe, strategy, trainSize) : null;
   } finally {
     probe.dispose();
   }

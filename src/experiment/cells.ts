@@ -1,11 +1,11 @@
 /**
- * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant and
- * convention x seed x optimizer x learning rate x schedule x model), each with a stable id that
+ * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant,
+ * convention and accumulation mode x seed x optimizer x learning rate x schedule x model), each with a stable id that
  * results files and --resume key on. Owns the product and the learning-rate rule across batch
  * sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
-import { DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
+import { BnAccumulation, DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
 import { BnConvention, ModelName, takesBatchNorm } from '../../models';
 import { BnVariant, variantIdPart } from './bn-variants';
 
@@ -21,6 +21,8 @@ export interface Factors {
   bnVariants?: BnVariant[];
   /** Whose BatchNorm the BN cells follow. Default: ['keras']. */
   bnConventions?: BnConvention[];
+  /** How plain BN cells meet micro-batches smaller than the batch (see bnSettings). Default: ['chunk']. */
+  bnAccumulations?: BnAccumulation[];
   seeds: number[];
   optimizers: OptimizerName[];
   /** Base learning rates; null for each optimizer's default. */
@@ -47,6 +49,8 @@ export interface CellOf<S, L> {
   bnVariant?: BnVariant;
   /** A BN cell's convention; absent without BN (and in records written before: the spec's, keras by default). */
   bnConvention?: BnConvention;
+  /** A BN cell's mode under micro-batches smaller than the batch; absent otherwise (and in records written before: chunk). */
+  bnAccumulation?: BnAccumulation;
   seed: number;
   optimizer: OptimizerName;
   /** The learning rate named in the spec, before the rule. */
@@ -61,31 +65,45 @@ interface BnSetting {
   bn: boolean;
   bnVariant?: BnVariant;
   bnConvention?: BnConvention;
-  /** The BN part of the cell id: `nobn`, `bn`, `ghost16`, `renorm`, with `-pytorch` when conventions vary. */
+  bnAccumulation?: BnAccumulation;
+  /** The BN part of the cell id: `nobn`, `bn`, `ghost16`, `renorm`, with `-pytorch` when conventions vary, `-exact` when modes do. */
   idPart: string;
 }
 
-/** BN off once; BN on once per variant and convention, in the order the spec lists them. */
-function bnSettings(factors: Factors): BnSetting[] {
+/**
+ * BN off once; BN on once per variant and convention, in the order the spec lists them; under
+ * micro-batches smaller than the batch, plain BN once per accumulation mode. Only there do the modes
+ * differ: without micro-batches or without BN there is nothing to accumulate, and ghost BN and batch
+ * renorm have no exact mode (a ghost group within a chunk is already its own), so they train chunked,
+ * as their cells record.
+ */
+function bnSettings(factors: Factors, chunked: boolean): BnSetting[] {
   const variants = factors.bnVariants ?? ['plain'];
   const conventions = factors.bnConventions ?? ['keras'];
+  const modes = factors.bnAccumulations ?? ['chunk'];
+  const modesOf = (variant: BnVariant): BnAccumulation[] => (variant === 'plain' ? modes : ['chunk']);
   return factors.bn.flatMap((bn): BnSetting[] =>
     !bn
       ? [{ bn, idPart: 'nobn' }]
       : variants.flatMap((bnVariant) =>
-          conventions.map((bnConvention) => ({
-            bn,
-            bnVariant,
-            bnConvention,
-            idPart: variantIdPart(bnVariant) + (conventions.length > 1 ? `-${bnConvention}` : ''),
-          })),
+          conventions.flatMap((bnConvention) => {
+            const idPart = variantIdPart(bnVariant) + (conventions.length > 1 ? `-${bnConvention}` : '');
+            if (!chunked) return [{ bn, bnVariant, bnConvention, idPart }];
+            return modesOf(bnVariant).map((bnAccumulation) => ({
+              bn,
+              bnVariant,
+              bnConvention,
+              bnAccumulation,
+              idPart: idPart + (modes.length > 1 && bnVariant === 'plain' ? `-${bnAccumulation}` : ''),
+            }));
+          }),
         ),
   );
 }
 
 /**
  * Every combination of the factors, in a fixed order (model, strategy, BN, BN variant, BN
- * convention, optimizer, learning rate, seed), with learning rates set by `rule` for a training set
+ * convention, BN accumulation, optimizer, learning rate, seed), with learning rates set by `rule` for a training set
  * of `trainSize` samples.
  */
 export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
@@ -93,7 +111,9 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
   for (const model of factors.models)
     for (const strategy of factors.strategies)
       // A model without hidden layers (logistic) has no BN cells: they would repeat its BN-off cells.
-      for (const { idPart, ...bn } of bnSettings(factors).filter((s) => !s.bn || takesBatchNorm(model))) {
+      for (const { idPart, ...bn } of bnSettings(factors, chunked(strategy, trainSize)).filter(
+        (s) => !s.bn || takesBatchNorm(model),
+      )) {
         for (const optimizer of factors.optimizers)
           for (const baseLearningRate of factors.learningRates ?? [DEFAULT_LEARNING_RATES[optimizer]])
             for (const lrSchedule of factors.lrSchedules ?? [null]) {
@@ -117,6 +137,11 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
             }
       }
   return cells;
+}
+
+/** Whether the strategy's updates are accumulated over micro-batches smaller than its batch. */
+function chunked(strategy: Strategy, trainSize: number): boolean {
+  return strategy.microBatch !== undefined && strategy.microBatch < strategy.batchSize(trainSize);
 }
 
 /** The cell as results files hold it. */

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
-import { BnAccumulation, Callback, EpochRecord, TrainOptions, train } from '../training';
+import { Callback, EpochRecord, TrainOptions, train } from '../training';
 import { ghostBatchOfVariant, variantOptions } from './bn-variants';
 import { Budget, budgetCallback, budgetLimit, epochsFor } from './budget';
 import { Cell, LrRule, cellRecord, cellSchedule } from './cells';
@@ -30,8 +30,6 @@ export interface CellSettings {
   allowShortGhostBatch?: boolean;
   /** The renorm cells' schedule. Default: the paper's. */
   batchRenorm?: BatchRenorm;
-  /** BatchNorm under micro-batches. Default: 'chunk'. */
-  bnAccumulation?: BnAccumulation;
   /** cnn cells: BN in the dense head too. Default: true. */
   headBatchNorm?: boolean;
   /** The rule that set the cells' learning rates (a warm-up under `linear` starts at the unscaled rate). Default: fixed. */
@@ -75,7 +73,7 @@ export function cellTraining(cell: Cell, data: CellData, settings: CellSettings)
     validation: data.test ?? undefined,
     allowBatchNormBatchOfOne: settings.allowBatchNormBatchOfOne,
     allowShortGhostBatch: settings.allowShortGhostBatch,
-    bnAccumulation: settings.bnAccumulation,
+    bnAccumulation: cell.bnAccumulation,
   };
 }
 
@@ -101,7 +99,8 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
     const strategy = cell.strategy;
     const updatesPerEpoch = strategy.updatesPerEpoch(data.train.size);
     const batchSize = strategy.batchSize(data.train.size);
-    const batching = { batchSize, microBatch: strategy.microBatch };
+    // The noise probe's batch gradients as the updates take them: in exact mode BN sees the whole batch.
+    const batching = { batchSize, microBatch: cell.bnAccumulation === 'exact' ? undefined : strategy.microBatch };
     const builder = builderFor(cell, settings);
     const checkpoints: Checkpoint[] = [];
     const warnings: string[] = [];
@@ -151,7 +150,11 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       ...(clipValue ? { clipValue } : {}),
     };
     const probe = { builder, data: data.train, strategy, optimizer: cell.optimizer, seed: cell.seed };
-    const updatePeak = await updatePeakBytes({ ...probe, learningRate: cell.learningRate });
+    const updatePeak = await updatePeakBytes({
+      ...probe,
+      learningRate: cell.learningRate,
+      bnAccumulation: cell.bnAccumulation,
+    });
     return {
       ...base,
       status: 'ok',
@@ -172,7 +175,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
         endTensors: 0,
       },
       batchSize,
-      bnBatch: builder.batchNorm ? bnBatchOf(cell, Math.min(strategy.microBatch ?? batchSize, batchSize)) : null,
+      bnBatch: builder.batchNorm ? bnBatchOf(cell, batchSize) : null,
       ...(bnAccumulation ? { bnAccumulation } : {}),
       warnings,
       target: settings.target === undefined ? undefined : timeToTarget(epochs, settings.target),
@@ -185,8 +188,10 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
   }
 }
 
-/** Samples one BN normalisation sees: the chunk, or a ghost group of it. */
-function bnBatchOf(cell: Cell, chunk: number): number {
+/** Samples one BN normalisation sees: the chunk (the batch in exact mode), or a ghost group of it. */
+function bnBatchOf(cell: Cell, batchSize: number): number {
+  const micro = cell.bnAccumulation === 'exact' ? undefined : cell.strategy.microBatch;
+  const chunk = Math.min(micro ?? batchSize, batchSize);
   const ghost = cell.bnVariant ? ghostBatchOfVariant(cell.bnVariant) : null;
   return Math.min(ghost ?? chunk, chunk);
 }

@@ -163,8 +163,18 @@ export const experimentSpecSchema = z
     batchRenorm: batchRenorm.default(''),
     /** Train ghost BN whose groups do not divide every batch, the last group shorter, instead of recording a refusal. */
     allowShortGhostBatch: z.boolean().default(false),
-    /** BatchNorm under micro-batches: `chunk` (each chunk normalised on its own, ghost BN with g = the micro-batch) or `exact` (over the whole batch). */
-    bnAccumulation: z.string().default('chunk').transform(parsed<BnAccumulation>(resolveBnAccumulation)),
+    /**
+     * BatchNorm under micro-batches smaller than the batch, each a cell of plain BN: `chunk` (each chunk
+     * normalised on its own, ghost BN with g = the micro-batch) or `exact` (over the whole batch).
+     */
+    bnAccumulations: z
+      .array(z.string().transform(parsed<BnAccumulation>(resolveBnAccumulation)))
+      .nonempty()
+      .refine(
+        (modes) => new Set(modes).size === modes.length,
+        (modes) => ({ message: `each mode once, got ${modes.join(',')}` }),
+      )
+      .default(['chunk']),
     /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
     headBatchNorm: z.boolean().optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
@@ -241,13 +251,22 @@ export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
 
 /**
- * Specs written before the BN convention became a factor name one convention, `bnConvention`: read
- * as the one-value list `bnConventions`, so that their experiment directories resume.
+ * Specs written before the BN convention and the accumulation mode became factors name one value,
+ * `bnConvention`, `bnAccumulation`: read as the one-value lists `bnConventions`, `bnAccumulations`,
+ * so that their experiment directories resume. A list given too wins.
  */
 function upgradeSpecInput(input: unknown): unknown {
-  if (typeof input !== 'object' || input === null || !('bnConvention' in input)) return input;
-  const { bnConvention, ...rest } = input as Record<string, unknown>;
-  return 'bnConventions' in rest ? rest : { ...rest, bnConventions: [bnConvention] };
+  if (typeof input !== 'object' || input === null) return input;
+  let spec = input as Record<string, unknown>;
+  for (const [single, list] of [
+    ['bnConvention', 'bnConventions'],
+    ['bnAccumulation', 'bnAccumulations'],
+  ]) {
+    if (!(single in spec)) continue;
+    const { [single]: value, ...rest } = spec;
+    spec = list in rest ? rest : { ...rest, [list]: [value] };
+  }
+  return spec;
 }
 
 /** Validates a spec, naming each bad field as `where: field.path: problem`. */

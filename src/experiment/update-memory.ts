@@ -6,17 +6,18 @@
  *
  * Measured on probe updates of a copy of the run's model (same builder, same seed) with an optimizer
  * of its own: one update to create the optimizer's slots, then one profiled update on the strategy's
- * first batch, chunked as the trainer chunks it. The run itself is never profiled, since profiling
+ * first batch, chunked and accumulated as the trainer does it. The run itself is never profiled, since profiling
  * records every kernel and may wait for each. Memory a backend keeps outside tensors (the wasm
  * heap's kernel scratch, which also never shrinks) is not a tensor: the process's peak resident set
  * size covers it. The trainer owns the step; this module only calls it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Strategy, splitIntoMicroBatches } from '../batching';
+import type { Strategy } from '../batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelBuilder } from '../../models';
-import { makeOptimizer, OptimizerName } from '../training';
-import { StepContext, accumulatedStep, singleStep } from '../training/step';
+import { BnAccumulation, makeOptimizer, OptimizerName } from '../training';
+import type { StepContext } from '../training/step';
+import { runStep } from '../training/train';
 
 export interface UpdateMemoryProbe {
   builder: ModelBuilder;
@@ -25,6 +26,8 @@ export interface UpdateMemoryProbe {
   optimizer: OptimizerName;
   learningRate: number;
   seed: number;
+  /** How BN layers meet the micro-batches. Default: 'chunk'. */
+  bnAccumulation?: BnAccumulation;
 }
 
 /** Peak tensor bytes one update adds above what is held before it. */
@@ -40,11 +43,10 @@ export async function updatePeakBytes(probe: UpdateMemoryProbe): Promise<number>
       variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
     };
     const batch = strategy.batches(data.size, 0, seed)[0];
-    // As the trainer: larger batches in chunks (the step itself skips the gather of a whole, in-order batch).
+    // The trainer's own step: larger batches in chunks, BN accumulated in the run's mode.
     const update = (): void => {
-      const chunks = splitIntoMicroBatches(batch, strategy.microBatch);
-      const result = chunks.length > 1 ? accumulatedStep(ctx, chunks) : singleStep(ctx, batch);
-      tf.dispose([result.loss, result.correct ?? []]);
+      const result = runStep(ctx, batch, strategy.microBatch, probe.bnAccumulation ?? 'chunk');
+      tf.dispose([result.loss, result.correct ?? [], result.gradNorm ?? []]);
     };
     update();
     const before = tf.memory().numBytes;

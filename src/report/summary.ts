@@ -5,7 +5,7 @@
  */
 import { BnVariant, ghostBatchOfVariant } from '../experiment/bn-variants';
 import type { RunResult } from '../experiment/result';
-import { bnConventionOf, bnVariantOf } from './bn-labels';
+import { bnAccumulationOf, bnConventionOf, bnVariantOf } from './bn-labels';
 import { firstSentence, outcomeOf, stopReasonOf } from './run-status';
 
 export interface Stat {
@@ -23,7 +23,7 @@ export interface SummaryRow {
   bnVariant: BnVariant | null;
   /** `keras` or `pytorch`; null without BN. */
   bnConvention: string | null;
-  /** How BN met the micro-batches (`chunk`); null without BN or micro-batches. */
+  /** How BN met micro-batches smaller than the batch (`chunk` or `exact`); null without BN or such micro-batches. */
   bnAccumulation: string | null;
   optimizer: string;
   learningRate: number;
@@ -114,7 +114,7 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     bn: cell.bn,
     bnVariant: bnVariantOf(cell),
     bnConvention: bnConventionOf(cell),
-    bnAccumulation: ok.find((r) => r.bnAccumulation !== undefined)?.bnAccumulation ?? null,
+    bnAccumulation: bnAccumulationOf(cell, ok.find((r) => r.bnAccumulation !== undefined)?.bnAccumulation),
     optimizer: cell.optimizer,
     learningRate: cell.learningRate,
     lrSchedule: cell.lrSchedule ?? null,
@@ -236,13 +236,24 @@ function statusCell(r: SummaryRow): string {
 /** A learning rate in at most four significant digits (0.00025, not 0.00025000000000000006). */
 const learningRateCell = (lr: number): string => String(Number(lr.toPrecision(4)));
 
-const LEFT_ALIGNED = new Set(['model', 'strategy', 'BN', 'BN conv.', 'optimizer', 'lr', 'lr schedule', 'status']);
+const LEFT_ALIGNED = new Set([
+  'model',
+  'strategy',
+  'BN',
+  'BN conv.',
+  'BN acc.',
+  'optimizer',
+  'lr',
+  'lr schedule',
+  'status',
+]);
 
 /**
  * A fixed-width terminal table of the main numbers, mean ± std over seeds. Factors beyond model,
  * strategy and BN get a column when they vary; the learning rate is the one trained with (a
  * schedule's peak). The BN column names the variant (off, plain, ghost:<g>, renorm) when any cell
- * is not plain BN, else on/off.
+ * is not plain BN, else on/off; 'BN acc.' the accumulation mode when any cell is exact (chunk, the
+ * default, is also named by the † notes).
  */
 export function summaryTable(rows: SummaryRow[]): string {
   const pm: Pm = (s, digits, scale = 1) =>
@@ -254,6 +265,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   const varies = (f: (r: SummaryRow) => unknown): boolean => new Set(rows.map(f)).size > 1;
   const showVariants = rows.some((r) => r.bnVariant !== null && r.bnVariant !== 'plain');
   const showConvention = new Set(rows.map((r) => r.bnConvention).filter((c) => c !== null)).size > 1;
+  const showAccumulation = rows.some((r) => r.bnAccumulation === 'exact');
   const showOptimizer = varies((r) => r.optimizer);
   const showLr = varies((r) => r.learningRate);
   const showSchedule = varies((r) => r.lrSchedule);
@@ -267,6 +279,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     'strategy',
     'BN',
     ...(showConvention ? ['BN conv.'] : []),
+    ...(showAccumulation ? ['BN acc.'] : []),
     ...(showOptimizer ? ['optimizer'] : []),
     ...(showLr ? ['lr'] : []),
     ...(showSchedule ? ['lr schedule'] : []),
@@ -290,6 +303,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     r.strategy,
     r.bn ? (showVariants ? (r.bnVariant ?? 'plain') : 'on') : 'off',
     ...(showConvention ? [r.bnConvention ?? '-'] : []),
+    ...(showAccumulation ? [r.bnAccumulation ?? '-'] : []),
     ...(showOptimizer ? [r.optimizer] : []),
     ...(showLr ? [learningRateCell(r.learningRate)] : []),
     ...(showSchedule ? [r.lrSchedule ?? 'none'] : []),

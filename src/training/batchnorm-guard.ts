@@ -108,6 +108,27 @@ export function checkGhostBatches(model: tf.LayersModel, strategy: Strategy, siz
   }
 }
 
+/** The micro-batch when BN layers meet micro-batches smaller than the batch, else null. */
+function bnMicroBatch(model: tf.LayersModel, strategy: Strategy, size: number): number | null {
+  const microBatch = strategy.microBatch;
+  if (microBatch === undefined || !hasBatchNorm(model) || microBatch >= strategy.batchSize(size)) return null;
+  return microBatch;
+}
+
+/**
+ * What exact accumulation computes, for logs that name the mode (chunk has accumulationWarning),
+ * or null when BN meets no micro-batches smaller than the batch.
+ */
+export function exactAccumulationNote(model: tf.LayersModel, strategy: Strategy, size: number): string | null {
+  const microBatch = bnMicroBatch(model, strategy, size);
+  if (microBatch === null) return null;
+  return (
+    `micro-batches of ${microBatch} with BatchNorm, bnAccumulation ${describeBnAccumulation('exact', microBatch)}: ` +
+    "every chunk is normalised with the whole batch's statistics, so the update is one over the whole batch " +
+    'to float rounding.'
+  );
+}
+
 /** Why gradient accumulation changes what BN computes, or null when it does not apply. */
 export function accumulationWarning(
   model: tf.LayersModel,
@@ -115,8 +136,8 @@ export function accumulationWarning(
   size: number,
   mode: BnAccumulation = 'chunk',
 ): string | null {
-  const microBatch = strategy.microBatch;
-  if (microBatch === undefined || !hasBatchNorm(model) || microBatch >= strategy.batchSize(size)) return null;
+  const microBatch = bnMicroBatch(model, strategy, size);
+  if (microBatch === null) return null;
   return (
     `micro-batches of ${microBatch} with BatchNorm, bnAccumulation ${describeBnAccumulation(mode, microBatch)}: ` +
     'each chunk is normalised with its own statistics and updates the moving mean/variance once, so the update ' +

@@ -209,7 +209,8 @@ function nonFiniteStop(first: UpdateRecord, updatesDone: number): StopReason {
   return { kind: 'non-finite-loss', message: `loss became ${first.loss} at ${at}${stoppedAt}` };
 }
 
-function runStep(
+/** One update on `batch`: whole, or in micro-batches accumulated as `bnAccumulation` says. */
+export function runStep(
   ctx: StepContext,
   batch: Int32Array,
   microBatch: number | undefined,

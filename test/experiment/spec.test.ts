@@ -17,7 +17,7 @@ describe('experiment spec', () => {
     expect(spec.bnConventions).to.deep.equal(['keras']);
     expect(spec.bnVariants).to.deep.equal(['plain']);
     expect(spec.batchRenorm).to.deep.equal({ rMax: 3, dMax: 5, relaxFrom: 5000, rMaxAt: 40000, dMaxAt: 25000 });
-    expect(spec.bnAccumulation).to.equal('chunk');
+    expect(spec.bnAccumulations).to.deep.equal(['chunk']);
     expect(spec.allowShortGhostBatch).to.equal(false);
     expect(spec.budget).to.deep.equal({ kind: 'epochs', epochs: 2 });
     expect(spec.lrRule).to.deep.equal({ kind: 'fixed' });
@@ -172,10 +172,12 @@ describe('experiment spec', () => {
     expect(() => resolveSpec({ batchRenorm: { rMax: 0.5 } })).to.throw(
       /spec: batchRenorm: batchRenorm: rMax must be a number >= 1, got 0.5/,
     );
-    expect(() => resolveSpec({ bnAccumulation: 'whole' })).to.throw(
-      /spec: bnAccumulation: bnAccumulation must be chunk or exact, got whole/,
+    expect(() => resolveSpec({ bnAccumulations: ['chunk', 'whole'] })).to.throw(
+      /spec: bnAccumulations\[1\]: bnAccumulation must be chunk or exact, got whole/,
     );
-    expect(resolveSpec({ bnAccumulation: 'exact' }).bnAccumulation).to.equal('exact');
+    expect(() => resolveSpec({ bnAccumulations: ['exact', 'exact'] })).to.throw(
+      /spec: bnAccumulations: each mode once, got exact,exact/,
+    );
   });
 
   it('the bn-variants preset: plain, ghost and renorm BN and no BN at batch sizes 4 to 256 on Fashion-MNIST', () => {
