@@ -1,8 +1,8 @@
 /**
  * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant,
- * convention and accumulation mode x seed x optimizer x learning rate x schedule x model), each with a stable id that
- * results files and --resume key on. Owns the product and the learning-rate rule across batch
- * sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
+ * convention and accumulation mode x seed x optimizer x learning rate x schedule x model), each
+ * with a stable id that results files and --resume key on. Owns the product and the learning-rate
+ * rule across batch sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
 import { BnAccumulation, DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
@@ -49,7 +49,7 @@ export interface CellOf<S, L> {
   bnVariant?: BnVariant;
   /** A BN cell's convention; absent without BN (and in records written before: the spec's, keras by default). */
   bnConvention?: BnConvention;
-  /** A BN cell's mode under micro-batches smaller than the batch; absent otherwise (and in records written before: chunk). */
+  /** A BN cell's mode under micro-batches smaller than its batch; absent otherwise (and in records written before). */
   bnAccumulation?: BnAccumulation;
   seed: number;
   optimizer: OptimizerName;
@@ -66,7 +66,10 @@ interface BnSetting {
   bnVariant?: BnVariant;
   bnConvention?: BnConvention;
   bnAccumulation?: BnAccumulation;
-  /** The BN part of the cell id: `nobn`, `bn`, `ghost16`, `renorm`, with `-pytorch` when conventions vary, `-exact` when modes do. */
+  /**
+   * The BN part of the cell id: `nobn`, `bn`, `ghost16`, `renorm`, with `-pytorch` when conventions
+   * vary and `-chunk` or `-exact` when modes do.
+   */
   idPart: string;
 }
 
@@ -103,8 +106,8 @@ function bnSettings(factors: Factors, chunked: boolean): BnSetting[] {
 
 /**
  * Every combination of the factors, in a fixed order (model, strategy, BN, BN variant, BN
- * convention, BN accumulation, optimizer, learning rate, seed), with learning rates set by `rule` for a training set
- * of `trainSize` samples.
+ * convention, BN accumulation, optimizer, learning rate, seed), with learning rates set by `rule`
+ * for a training set of `trainSize` samples.
  */
 export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
   const cells: Cell[] = [];

@@ -6,10 +6,11 @@
  *
  * Measured on probe updates of a copy of the run's model (same builder, same seed) with an optimizer
  * of its own: one update to create the optimizer's slots, then one profiled update on the strategy's
- * first batch, chunked and accumulated as the trainer does it. The run itself is never profiled, since profiling
- * records every kernel and may wait for each. Memory a backend keeps outside tensors (the wasm
- * heap's kernel scratch, which also never shrinks) is not a tensor: the process's peak resident set
- * size covers it. The trainer owns the step; this module only calls it.
+ * first batch, chunked and accumulated (in the cell's BN mode) as the trainer does it. The run
+ * itself is never profiled, since profiling records every kernel and may wait for each. Memory a
+ * backend keeps outside tensors (the wasm heap's kernel scratch, which also never shrinks) is not a
+ * tensor: the process's peak resident set size covers it. The trainer owns the step; this module
+ * only calls it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Strategy } from '../batching';

@@ -33,6 +33,19 @@ describe('bnAccumulations: a factor of the plain BN cells under micro-batches', 
     ]);
   });
 
+  it('exact alone: plain BN exact, ghost BN chunked (it has no exact mode), ids as without the factor', () => {
+    const spec = resolveSpec({
+      strategies: ['mini:64/micro:16'],
+      batchNorm: 'on',
+      bnVariants: ['plain', 'ghost:8'],
+      bnAccumulations: ['exact'],
+    });
+    expect(planExperiment(spec, 600).cells.map((c) => [c.id, c.bnAccumulation])).to.deep.equal([
+      ['mlp/mini:64/micro:16/bn/adam/lr0.001/seed0', 'exact'],
+      ['mlp/mini:64/micro:16/ghost8/adam/lr0.001/seed0', 'chunk'],
+    ]);
+  });
+
   it('a micro-batch no smaller than the batch accumulates nothing: no cell per mode', () => {
     const spec = resolveSpec({
       strategies: ['mini:100'],
