@@ -2,12 +2,13 @@
  * Whether each learning-rate schedule of an experiment fits the runs it will drive: resolved against
  * the run of every strategy under the budget, as the trainer will resolve it (so that what a
  * schedule refuses at run time, such as a warm-up that leaves a run-long cosine no updates, is
- * refused before any run trains), and with its warm-up ending within the run, since a run that never
- * leaves its warm-up never trains at the rate it was given. The maths of schedules are
- * src/training/schedules'; feasibility.ts gathers these problems with the others.
+ * refused before any run trains), and doing within the run what it says (its `misfit`: a warm-up
+ * that ends, a step that comes, a cosine period that ends), since a cell whose schedule never acts
+ * compares as if it had none. The maths of schedules are src/training/schedules'; feasibility.ts
+ * gathers these problems with the others.
  */
 import type { Strategy } from '../batching';
-import { LrSchedule, RunShape, warmupUpdates } from '../training/schedules';
+import type { LrSchedule, RunShape } from '../training/schedules';
 import { Budget, epochsFor } from './budget';
 import type { SpecProblem } from './feasibility';
 
@@ -49,10 +50,6 @@ function misfit(schedule: LrSchedule, run: RunShape, budget: Budget): string | n
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-  // A seconds budget has no length in updates to hold a warm-up against.
-  const warmup = warmupUpdates(schedule, run);
-  if (budget.kind !== 'seconds' && warmup >= run.totalUpdates) {
-    return `its warm-up of ${warmup} update${warmup === 1 ? '' : 's'} does not end within the run, which never reaches its peak rate; shorten the warm-up or give a larger budget`;
-  }
-  return null;
+  // A seconds budget has no length in updates to hold a warm-up, step or period against.
+  return budget.kind === 'seconds' ? null : (schedule.misfit?.(run) ?? null);
 }

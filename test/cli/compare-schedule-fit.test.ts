@@ -33,7 +33,7 @@ describe('compare refuses a schedule that does not fit its runs', function () {
     const out = join(dir, 'spec');
     const refused = batchlab(...EXPERIMENT, '--spec', spec, '--budget', 'epochs:1', '--out', out);
     expect(refused.stderr).to.include(
-      `batchlab: ${spec}: lrSchedules[0]: warmup:1ep: does not fit the runs of strategy full (1 update an epoch, 1 in the budget): its warm-up of 1 update does not end within the run`,
+      `batchlab: ${spec}: lrSchedules[0]: warmup:1ep: does not fit the runs of strategy full (1 update an epoch, 1 in the budget): its warm-up of 1 update does not end within the 1 update it has: the run never trains at its peak rate`,
     );
     expect(refused.status).to.equal(2);
     expect(existsSync(out)).to.equal(false);

@@ -40,16 +40,30 @@ describe('schedules that do not fit the runs of an experiment', () => {
   });
 
   it('names a warm-up that does not end within the run, in epochs or updates, under an updates budget too', () => {
-    const tail =
-      'does not end within the run, which never reaches its peak rate; shorten the warm-up or give a larger budget';
+    const tail = 'does not end within the 2 updates it has: the run never trains at its peak rate';
     expect(problemsOf({ lrSchedules: ['warmup:2ep'], budget: 'epochs:2' })).to.deep.equal([
       `lrSchedules[0] warmup:2ep: does not fit the runs of strategy full (1 update an epoch, 2 in the budget): its warm-up of 2 updates ${tail}`,
-      `lrSchedules[0] warmup:2ep: does not fit the runs of strategy mini:10 (4 updates an epoch, 8 in the budget): its warm-up of 8 updates ${tail}`,
+      `lrSchedules[0] warmup:2ep: does not fit the runs of strategy mini:10 (4 updates an epoch, 8 in the budget): its warm-up of 8 updates ${tail.replace('2 updates', '8 updates')}`,
     ]);
     // 6 updates: the budget, not whole epochs (2 of mini:10 would be 8).
     const updates = { strategies: ['mini:10'], lrSchedules: ['warmup:5', 'warmup:6'], budget: 'updates:6' };
     expect(problemsOf(updates)).to.deep.equal([
-      `lrSchedules[1] warmup:6: does not fit the runs of strategy mini:10 (4 updates an epoch, 6 in the budget): its warm-up of 6 updates ${tail}`,
+      `lrSchedules[1] warmup:6: does not fit the runs of strategy mini:10 (4 updates an epoch, 6 in the budget): its warm-up of 6 updates ${tail.replace('2 updates', '6 updates')}`,
+    ]);
+  });
+
+  it('names a step that never comes and a cosine period that never ends, after a warm-up too', () => {
+    const run = 'mini:10 (4 updates an epoch, 8 in the budget)';
+    const lrSchedules = [
+      'step:every=2ep,factor=0.5',
+      'step:every=7,factor=0.5',
+      'cosine:period=9',
+      'warmup:3+cosine:period=6',
+    ];
+    expect(problemsOf({ strategies: ['mini:10'], lrSchedules, budget: 'epochs:2' })).to.deep.equal([
+      `lrSchedules[0] step:every=2ep,factor=0.5: does not fit the runs of strategy ${run}: its first step, after 8 updates, does not come within the 8 updates it has`,
+      `lrSchedules[2] cosine:period=9: does not fit the runs of strategy ${run}: its period of 9 updates does not end within the 8 updates it has`,
+      `lrSchedules[3] warmup:3+cosine:period=6: does not fit the runs of strategy ${run}: after its warm-up of 3 updates, its period of 6 updates does not end within the 5 updates it has`,
     ]);
   });
 

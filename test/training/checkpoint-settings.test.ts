@@ -3,7 +3,7 @@
 // and resuming with them all the same repeats the uninterrupted run bit for bit.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { miniBatch } from '../../src/batching';
@@ -110,6 +110,19 @@ describe('checkpoints and the run settings: schedule, clipping, BatchNorm', func
     ghostModel.dispose();
     expect((error as Error).message.split('\n').slice(1)).to.deep.equal([
       `  BatchNorm: ${plain} in the checkpoint, ${ghost} here`,
+    ]);
+  });
+
+  it('refuses a checkpoint that does not record the settings, naming each as not recorded', async () => {
+    const path = join(ckpt(), 'epoch-000001', 'state.json');
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { state: { identity: Record<string, unknown> } };
+    for (const field of ['lrSchedule', 'clipping', 'batchNorm', 'bnAccumulation']) delete file.state.identity[field];
+    writeFileSync(path, JSON.stringify(file));
+    expect(await differences(bn(), {})).to.deep.equal([
+      'learning-rate schedule: (not recorded) in the checkpoint, warmup:2+cosine, peak 0.01, spanning 12 updates here',
+      'gradient clipping: (not recorded) in the checkpoint, clipNorm 1 here',
+      'BatchNorm: (not recorded) in the checkpoint, hidden layer 1: BN, momentum 0.9, epsilon 0.001, biased moving variance here',
+      'bnAccumulation: (not recorded) in the checkpoint, unused here',
     ]);
   });
 

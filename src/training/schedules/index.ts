@@ -1,7 +1,7 @@
 /** Learning-rate schedules: the shapes, warm-up, their text form, and driving an optimizer's rate. */
 export { constantRate, stepDecay, exponentialDecay, cosine, oneCycle } from './shapes';
 export type { DecayOptions, CosineOptions, OneCycleOptions } from './shapes';
-export { warmup, startWarmupAt, warmupUpdates } from './warmup';
+export { warmup, startWarmupAt } from './warmup';
 export type { WarmupOptions } from './warmup';
 export { parseLrSchedule, splitLrSchedules, LR_SCHEDULE_SYNTAX } from './parse';
 export type { LrSchedule, Duration, RunShape } from './schedule';

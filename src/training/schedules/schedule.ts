@@ -22,6 +22,12 @@ export interface LrSchedule {
   readonly spansRun: boolean;
   /** The factor of the peak rate at each update of a run of this shape. Throws when the run cannot hold it. */
   resolve(run: RunShape): (update: number) => number;
+  /**
+   * Why the schedule would not do within a run of this shape what it says (a warm-up that never
+   * ends, a step or a period past the run's end), or null. compare refuses such a schedule before
+   * training; train, which can be resumed for longer, does not ask.
+   */
+  misfit?(run: RunShape): string | null;
   /** Written as its label (spec.json, results files); parseLrSchedule reads it back. */
   toJSON(): string;
 }
@@ -40,6 +46,11 @@ export function checkDuration(who: string, duration: Duration): void {
 /** Updates in `duration` for `run`. */
 export function updatesIn(duration: Duration, run: RunShape): number {
   return typeof duration === 'number' ? duration : duration.epochs * run.updatesPerEpoch;
+}
+
+/** `1 update`, `8 updates`: a count of updates in a message. */
+export function updatesText(n: number): string {
+  return `${n} update${n === 1 ? '' : 's'}`;
 }
 
 /** `500` for 500 updates, `2ep` for two epochs: the command line's form. */

@@ -3,7 +3,17 @@
  * warm restarts when given a period), and one-cycle. Each is a factor of the peak rate per update;
  * each checks its settings when made, naming them, and its fit to the run when resolved.
  */
-import { Duration, LrSchedule, checkDuration, checkNumber, durationLabel, makeSchedule, updatesIn } from './schedule';
+import {
+  Duration,
+  LrSchedule,
+  RunShape,
+  checkDuration,
+  checkNumber,
+  durationLabel,
+  makeSchedule,
+  updatesIn,
+  updatesText,
+} from './schedule';
 
 /** The peak rate at every update: a run with it trains exactly as one without a schedule. */
 export function constantRate(): LrSchedule {
@@ -20,10 +30,16 @@ export interface DecayOptions {
 /** factor^floor(update / every): the rate drops by `factor` at every multiple of `every`. */
 export function stepDecay(options: DecayOptions): LrSchedule {
   const { every, factor } = checkDecay('stepDecay', options);
-  return makeSchedule(`step:every=${durationLabel(every)},factor=${factor}`, false, (run) => {
+  const schedule = makeSchedule(`step:every=${durationLabel(every)},factor=${factor}`, false, (run) => {
     const k = updatesIn(every, run);
     return (update) => factor ** Math.floor(update / k);
   });
+  const misfit = (run: RunShape): string | null => {
+    const k = updatesIn(every, run);
+    const has = `the ${updatesText(run.totalUpdates)} it has`;
+    return k < run.totalUpdates ? null : `its first step, after ${updatesText(k)}, does not come within ${has}`;
+  };
+  return { ...schedule, misfit };
 }
 
 /** factor^(update / every): a smooth decay by `factor` per `every` (Keras' ExponentialDecay). */
@@ -67,7 +83,7 @@ export function cosine(options: CosineOptions = {}): LrSchedule {
     ...(mult === 1 ? [] : [`mult=${mult}`]),
   ];
   const label = settings.length === 0 ? 'cosine' : `cosine:${settings.join(',')}`;
-  return makeSchedule(label, period === undefined, (run) => {
+  const schedule = makeSchedule(label, period === undefined, (run) => {
     const first = period === undefined ? run.totalUpdates : updatesIn(period, run);
     if (first < 1) throw new Error(`cosine: the run has no updates to decay over`);
     return (update) => {
@@ -80,6 +96,12 @@ export function cosine(options: CosineOptions = {}): LrSchedule {
       return min + ((1 - min) * (1 + Math.cos((Math.PI * t) / length))) / 2;
     };
   });
+  const misfit = (run: RunShape): string | null => {
+    const first = period === undefined ? run.totalUpdates : updatesIn(period, run);
+    const has = `the ${updatesText(run.totalUpdates)} it has`;
+    return first <= run.totalUpdates ? null : `its period of ${updatesText(first)} does not end within ${has}`;
+  };
+  return { ...schedule, misfit };
 }
 
 export interface OneCycleOptions {

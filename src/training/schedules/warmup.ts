@@ -4,7 +4,16 @@
  * peak, when the schedule does not say where to start.
  */
 import { constantRate } from './shapes';
-import { Duration, LrSchedule, RunShape, checkDuration, checkNumber, durationLabel, updatesIn } from './schedule';
+import {
+  Duration,
+  LrSchedule,
+  RunShape,
+  checkDuration,
+  checkNumber,
+  durationLabel,
+  updatesIn,
+  updatesText,
+} from './schedule';
 
 export interface WarmupOptions {
   /** The factor of the peak at update 0, in [0, 1]. Default: 0 (Goyal et al.'s rule: see startWarmupAt). */
@@ -38,6 +47,16 @@ class Warmup implements LrSchedule {
     return (update) => (update < n ? from + ((1 - from) * update) / n : rest(update - n));
   }
 
+  misfit(run: RunShape): string | null {
+    const n = updatesIn(this.length, run);
+    const warm = `its warm-up of ${updatesText(n)}`;
+    if (n >= run.totalUpdates) {
+      return `${warm} does not end within the ${updatesText(run.totalUpdates)} it has: the run never trains at its peak rate`;
+    }
+    const rest = this.then.misfit?.({ ...run, totalUpdates: run.totalUpdates - n }) ?? null;
+    return rest === null ? null : `after ${warm}, ${rest}`;
+  }
+
   toJSON(): string {
     return this.label;
   }
@@ -60,9 +79,4 @@ export function warmup(length: Duration, then: LrSchedule = constantRate(), opti
 export function startWarmupAt(schedule: LrSchedule, from: number): LrSchedule {
   if (!(schedule instanceof Warmup) || schedule.from !== undefined) return schedule;
   return warmup(schedule.length, schedule.then, { from: Math.min(1, from) });
-}
-
-/** The updates of the schedule's leading warm-up in `run`; 0 when it has none. */
-export function warmupUpdates(schedule: LrSchedule, run: RunShape): number {
-  return schedule instanceof Warmup ? updatesIn(schedule.length, run) : 0;
 }
