@@ -2,7 +2,7 @@
  * An experiment as Kubernetes objects: a ConfigMap holding the spec, an Indexed Job with one
  * completion per shard (each pod runs `batchlab compare` for the shard JOB_COMPLETION_INDEX of
  * BATCHLAB_SHARD_COUNT into a directory on a PersistentVolumeClaim), and a merge Job that runs
- * `batchlab merge` on that directory. Owns the objects and their YAML; applying them is kubectl.ts's.
+ * `batchlab merge` on that directory. Owns the objects and their YAML; creating them is k8s-apply.ts's.
  */
 import { stringify } from 'yaml';
 import type { ExperimentSpec } from '../../experiment/spec';
