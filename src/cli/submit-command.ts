@@ -6,7 +6,7 @@
  * scripts and objects are
  * src/compare/cluster's; this module owns the options and what is printed.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { applyAndFollow } from '../compare/cluster/k8s-apply';
 import { connectK8s } from '../compare/cluster/k8s-api';
@@ -147,8 +147,11 @@ export async function runSlurm(args: SlurmArgs): Promise<void> {
     return;
   }
   const ids = await submitSlurm(paths);
+  const jobs = `${ids.array},${ids.merge}`;
   process.stdout.write(
-    `submitted array job ${ids.array} (${shards} tasks) and merge job ${ids.merge} (after ${ids.array})\n`,
+    `submitted array job ${ids.array} (${shards} tasks) and merge job ${ids.merge} (after ${ids.array})\n` +
+      `follow: squeue -j ${jobs}; logs in ${dirname(paths.shards)}/\n` +
+      `ended:  sacct -j ${jobs} (where accounting is on); the merged table: ${dirname(paths.shards)}/merge.log\n`,
   );
 }
 

@@ -137,6 +137,7 @@ describe('sharded runs equal a local run', function () {
       const ids = /submitted array job (\d+) \(2 tasks\) and merge job (\d+)/.exec(submitted.stdout);
       expect(ids, submitted.stdout).to.not.equal(null);
       const [array, merge] = [ids?.[1] as string, ids?.[2] as string];
+      expect(submitted.stdout).to.include(`follow: squeue -j ${array},${merge}; logs in ${join(out, 'slurm')}/\n`);
       const until = Date.now() + 480000;
       while (c.client('squeue', ['-h', '-j', `${array},${merge}`]).trim() !== '') {
         if (Date.now() > until) expect.fail(`jobs still queued:\n${c.client('squeue', [])}\n${c.logs()}`);
