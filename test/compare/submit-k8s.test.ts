@@ -88,6 +88,11 @@ describe('batchlab submit k8s', function () {
     expect(r.status, r.stderr).to.equal(0);
     const [configMap, shards] = documents(join(out, 'shards.yaml')) as [ConfigMap, Job];
     const [merge] = documents(join(out, 'merge.yaml')) as [Job];
+    // The labels shared by a Job and its pods are written out twice, not as a YAML anchor and alias.
+    expect(readFileSync(join(out, 'shards.yaml'), 'utf8')).to.not.match(/[&*]a\d/);
+    expect(
+      readFileSync(join(out, 'shards.yaml'), 'utf8').match(/app.kubernetes.io\/instance: k8s-test/g),
+    ).to.have.length(3);
     const schemas = k8sSchemas();
     for (const object of [configMap, shards, merge]) {
       expect(checkK8sObject(object as unknown as Record<string, unknown>, schemas), object.metadata.name).to.deep.equal(

@@ -124,7 +124,7 @@ function job(name: string, labels: Record<string, string>, spec: K8sObject): K8s
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, labels }, spec };
 }
 
-/** Objects as one YAML stream, `---` between documents. */
+/** Objects as one YAML stream, `---` between documents; shared values written out, not as anchors. */
 export function toYaml(objects: K8sObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
