@@ -188,6 +188,7 @@ export async function runK8s(args: K8sArgs): Promise<void> {
     api: await connectK8s(args.namespace),
     manifests,
     shardsJob: `${name}-shards`,
+    mergeFile: files.merge,
     mergeJob: `${name}-merge`,
     pollSeconds: args.poll,
     log: (line) => process.stderr.write(`${line}\n`),

@@ -113,6 +113,19 @@ describe('batchlab submit k8s --apply', function () {
     });
   }
 
+  it('losing the server while following says the Job goes on and how to create the merge Job', async () => {
+    const env = await server({ statuses: { 'exp-shards': [{ active: 2 }, 503] } });
+    const r = await apply(env);
+    expect(r.status, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(
+      /read Job exp-shards in cluster fake-cluster .*: the server answered 503 ServiceUnavailable/,
+    );
+    expect(r.stderr).to.include(
+      `job/exp-shards goes on in the cluster; once it has ended, create the merge Job with kubectl apply -f ${join(dir, 'm', 'merge.yaml')}`,
+    );
+    expect((api as FakeK8sApi).requests.filter((q) => q.method === 'POST')).to.have.length(2);
+  });
+
   it('an object already there (409) names it and how to remove the earlier one', async () => {
     const env = await server({ statuses: {}, existing: ['default/exp-shards'] });
     const r = await apply(env);

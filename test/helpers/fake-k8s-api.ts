@@ -18,8 +18,8 @@ export interface RecordedRequest {
 }
 
 export interface FakeK8sOptions {
-  /** Each Job's `status` objects, one per look. */
-  statuses: Record<string, Record<string, unknown>[]>;
+  /** Each Job's `status` objects, one per look; a number answers that look with that HTTP status. */
+  statuses: Record<string, (Record<string, unknown> | number)[]>;
   /** Objects that exist before the first request, as "<namespace>/<name>". */
   existing?: string[];
   /** Every request answered with this HTTP status (401, 403). */
@@ -39,6 +39,7 @@ const REASONS: Record<number, string> = {
   403: 'Forbidden',
   404: 'NotFound',
   409: 'AlreadyExists',
+  503: 'ServiceUnavailable',
 };
 
 function reply(res: ServerResponse, code: number, body: Record<string, unknown>): void {
@@ -84,11 +85,9 @@ export async function startFakeK8sApi(o: FakeK8sOptions): Promise<FakeK8sApi> {
         const script = o.statuses[status[2]] ?? [{}];
         const look = looks.get(status[2]) ?? 0;
         looks.set(status[2], look + 1);
-        return reply(res, 200, {
-          kind: 'Job',
-          metadata: { name: status[2] },
-          status: script[Math.min(look, script.length - 1)],
-        });
+        const answer = script[Math.min(look, script.length - 1)];
+        if (typeof answer === 'number') return failure(res, answer, `the fake server answers ${answer}`);
+        return reply(res, 200, { kind: 'Job', metadata: { name: status[2] }, status: answer });
       }
       failure(res, 404, `${req.method} ${path}: not found`);
     })();

@@ -13,6 +13,8 @@ export interface ApplyOptions {
   manifests: { shards: K8sObject[]; merge: K8sObject[] };
   shardsJob: string;
   mergeJob: string;
+  /** The merge Job's YAML file, for the message when following the shards stops. */
+  mergeFile: string;
   /** Seconds between looks at a Job. Default: 10. */
   pollSeconds?: number;
   log: (line: string) => void;
@@ -30,7 +32,11 @@ export interface JobEnd {
 export async function applyAndFollow(o: ApplyOptions): Promise<{ shards: JobEnd; merge: JobEnd }> {
   for (const object of o.manifests.shards) await o.api.create(object);
   o.log(`created ${names(o.manifests.shards)} in ${o.api.where}; following job/${o.shardsJob}`);
-  const shards = await follow(o.shardsJob, o);
+  const shards = await follow(o.shardsJob, o).catch((error: Error) => {
+    // The Job goes on in the cluster without us: say how to finish by hand.
+    error.message += `\njob/${o.shardsJob} goes on in the cluster; once it has ended, create the merge Job with kubectl apply -f ${o.mergeFile}`;
+    throw error;
+  });
   for (const object of o.manifests.merge) await o.api.create(object);
   o.log(`created ${names(o.manifests.merge)}; following job/${o.mergeJob}`);
   const merge = await follow(o.mergeJob, o);
