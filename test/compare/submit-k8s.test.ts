@@ -128,7 +128,13 @@ describe('batchlab submit k8s', function () {
       '--jobs',
       '4',
     ]);
-    expect(container.env).to.deep.equal([{ name: 'BATCHLAB_SHARD_COUNT', value: '3' }]);
+    // 4 CPUs, 4 workers: one compute thread each, also under native TensorFlow.
+    expect(container.env).to.deep.equal([
+      { name: 'BATCHLAB_SHARD_COUNT', value: '3' },
+      { name: 'OMP_NUM_THREADS', value: '1' },
+      { name: 'TF_NUM_INTRAOP_THREADS', value: '1' },
+      { name: 'TF_NUM_INTEROP_THREADS', value: '1' },
+    ]);
     // Every mount names a volume of the pod; the claim and the ConfigMap are the ones written.
     const volumes = new Map(pod.volumes.map((v) => [v.name, v]));
     expect(container.volumeMounts.map((m) => volumes.has(m.name))).to.deep.equal([true, true]);

@@ -6,6 +6,7 @@
  */
 import { stringify } from 'yaml';
 import type { ExperimentSpec } from '../../experiment/spec';
+import { ONE_THREAD_PER_WORKER } from './worker-threads';
 
 export interface K8sOptions {
   /** Prefix of every object's name: a DNS label of at most 40 characters (see k8sName). */
@@ -88,7 +89,10 @@ export function k8sManifests(o: K8sOptions): { shards: K8sObject[]; merge: K8sOb
               cpu,
             ],
             // JOB_COMPLETION_INDEX is the pod's index, set by Kubernetes; the count is set here.
-            env: [{ name: 'BATCHLAB_SHARD_COUNT', value: String(o.shards) }],
+            env: [
+              { name: 'BATCHLAB_SHARD_COUNT', value: String(o.shards) },
+              ...Object.entries(ONE_THREAD_PER_WORKER).map(([name, value]) => ({ name, value })),
+            ],
             resources: { requests: { cpu }, limits: { cpu } },
             volumeMounts: [resultsMount, { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true }],
           },

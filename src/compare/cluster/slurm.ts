@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { InputError } from '../../data/input-error';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { shellQuote } from '../interrupt';
+import { ONE_THREAD_PER_WORKER } from './worker-threads';
 
 export interface SlurmOptions {
   /** The experiment directory, absolute, on a file system every node shares. */
@@ -60,6 +61,10 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     `# task i runs the cells whose number is i modulo ${o.shards}, in ${o.cpusPerTask} worker processes, and`,
     '# skips those already finished, so that a requeued or resubmitted task goes on where it stopped.',
     'set -eu',
+    `# ${o.cpusPerTask} CPUs, ${o.cpusPerTask} workers: one thread each.`,
+    `export ${Object.entries(ONE_THREAD_PER_WORKER)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
     `exec ${batchlab} compare --resume --out ${shellQuote(o.outDir)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" --jobs ${o.cpusPerTask}`,
     '',
   ].join('\n');
