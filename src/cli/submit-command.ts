@@ -2,17 +2,18 @@
  * `batchlab submit slurm|k8s`: hands an experiment's shards to a cluster engine. `slurm` plans the
  * experiment into the shared --out directory and writes (with --run, submits) an sbatch array job
  * and a merge job after it; `k8s` writes a ConfigMap, an Indexed Job and a merge Job as YAML (with
- * --apply, applies them through kubectl and follows them). The scripts and objects are
+ * --apply, creates them through the cluster API with the user's kubeconfig and follows them). The
+ * scripts and objects are
  * src/compare/cluster's; this module owns the options and what is printed.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { applyAndFollow, onPath } from '../compare/cluster/kubectl';
+import { applyAndFollow } from '../compare/cluster/k8s-apply';
+import { connectK8s } from '../compare/cluster/k8s-api';
 import { k8sManifests, k8sName, k8sNameProblem, toYaml } from '../compare/cluster/k8s';
 import { submitSlurm, writeSlurmScripts } from '../compare/cluster/slurm';
 import { shellQuote } from '../compare/interrupt';
 import { writePlan } from '../compare/plan-file';
-import { InputError } from '../data/input-error';
 import { writeFileAtomic } from '../io/atomic-write';
 import { planExperiment } from '../experiment/plan';
 import { ExperimentSpec, readSpecFile, resolveSpec } from '../experiment/spec';
@@ -89,7 +90,12 @@ function k8sOptions(yargs: Argv) {
       describe: 'PersistentVolumeClaim for the experiment directory',
     })
     .option('manifests', { type: 'string', describe: 'directory for the YAML files [default: k8s-<name>]' })
-    .option('apply', { type: 'boolean', default: false, describe: 'apply them with kubectl and follow the jobs' })
+    .option('apply', {
+      type: 'boolean',
+      default: false,
+      describe: "create them through the cluster API (the kubeconfig's current context) and follow the jobs",
+    })
+    .option('namespace', { type: 'string', describe: "with --apply: namespace [default: the context's, else default]" })
     .option('poll', {
       coerce: positiveInteger('poll'),
       default: 10,
@@ -141,8 +147,11 @@ export async function runSlurm(args: SlurmArgs): Promise<void> {
     return;
   }
   const ids = await submitSlurm(paths);
+  const jobs = `${ids.array},${ids.merge}`;
   process.stdout.write(
-    `submitted array job ${ids.array} (${shards} tasks) and merge job ${ids.merge} (after ${ids.array})\n`,
+    `submitted array job ${ids.array} (${shards} tasks) and merge job ${ids.merge} (after ${ids.array})\n` +
+      `follow: squeue -j ${jobs}; logs in ${dirname(paths.shards)}/\n` +
+      `ended:  sacct -j ${jobs} (where accounting is on); the merged table: ${dirname(paths.shards)}/merge.log\n`,
   );
 }
 
@@ -175,15 +184,11 @@ export async function runK8s(args: K8sArgs): Promise<void> {
     );
     return;
   }
-  if (!onPath('kubectl')) {
-    throw new InputError(
-      `--apply runs kubectl, which is not on PATH; apply the files written above with kubectl yourself`,
-    );
-  }
   const end = await applyAndFollow({
-    shardsFile: files.shards,
-    mergeFile: files.merge,
+    api: await connectK8s(args.namespace),
+    manifests,
     shardsJob: `${name}-shards`,
+    mergeFile: files.merge,
     mergeJob: `${name}-merge`,
     pollSeconds: args.poll,
     log: (line) => process.stderr.write(`${line}\n`),

@@ -40,11 +40,10 @@ export const describeShard = (shard: Shard): string => `${shard.index}/${shard.c
  * neither is there. `source` names the variables, for the log.
  */
 export function shardFromEnv(env: NodeJS.ProcessEnv): { shard: Shard; source: string } | null {
-  const slurm = env.SLURM_ARRAY_TASK_ID;
-  if (slurm !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
-    const index = Number(slurm) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+  if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
+    const index = envCount(env, 'SLURM_ARRAY_TASK_ID') - envCount(env, 'SLURM_ARRAY_TASK_MIN', 0);
     const source = 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT';
-    return { shard: parseShard(`${index}/${env.SLURM_ARRAY_TASK_COUNT}`, source), source };
+    return { shard: parseShard(`${index}/${envCount(env, 'SLURM_ARRAY_TASK_COUNT')}`, source), source };
   }
   if (env.JOB_COMPLETION_INDEX !== undefined) {
     const source = 'JOB_COMPLETION_INDEX/BATCHLAB_SHARD_COUNT';
@@ -53,9 +52,22 @@ export function shardFromEnv(env: NodeJS.ProcessEnv): { shard: Shard; source: st
         `JOB_COMPLETION_INDEX is set (${env.JOB_COMPLETION_INDEX}) but BATCHLAB_SHARD_COUNT is not: set it to the Job's completions, or pass --shard i/n`,
       );
     }
-    return { shard: parseShard(`${env.JOB_COMPLETION_INDEX}/${env.BATCHLAB_SHARD_COUNT}`, source), source };
+    const index = envCount(env, 'JOB_COMPLETION_INDEX');
+    return { shard: parseShard(`${index}/${envCount(env, 'BATCHLAB_SHARD_COUNT')}`, source), source };
   }
   return null;
+}
+
+/** An engine's variable as a whole number >= 0 (`fallback` when unset); the error names it and its value. */
+function envCount(env: NodeJS.ProcessEnv, name: string, fallback?: number): number {
+  const text = env[name];
+  if (text === undefined && fallback !== undefined) return fallback;
+  if (text === undefined || !/^\d+$/.test(text.trim())) {
+    throw new InputError(
+      `${name} must be a whole number >= 0 (a shard from the cluster engine), got ${text ?? 'nothing'}`,
+    );
+  }
+  return Number(text);
 }
 
 /**

@@ -115,7 +115,8 @@ describe('the README’s batchlab commands', () => {
     it(`README line ${command.line}: ${command.text}`, async () => {
       const ran = await parseOnly(command.args);
       const help = command.args.includes('--help') || command.args.length === 0;
-      expect(ran).to.equal(help ? '(none: help or version)' : command.args[0]);
+      const name = command.args[0] === 'submit' ? command.args.slice(0, 2).join(' ') : command.args[0];
+      expect(ran).to.equal(help ? '(none: help or version)' : name);
     });
   }
 });

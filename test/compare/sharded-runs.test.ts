@@ -4,12 +4,11 @@
 // job array plus the merge job. Each merged directory must hold the reference's numbers. The Slurm
 // part skips only where slurm-wlm and munge are not installed (CI installs them).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { CLI_MAIN } from '../helpers/batchlab-cli';
+import { runBatchlab } from '../helpers/batchlab-cli';
 import { readJsonLines, summaryWithoutTimings, withoutTimings } from '../helpers/same-numbers';
 import { SlurmCluster, slurmUnavailable, startSlurmCluster } from '../helpers/slurm-cluster';
 import { skipBecause } from '../setup';
@@ -27,19 +26,8 @@ const SPEC = [
   '',
 ].join('\n');
 
-type Run = { status: number | null; stdout: string; stderr: string };
-
 /** batchlab from source, asynchronously (shards run at once), from the repository root. */
-function batchlab(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CLI_MAIN, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const batchlab = (args: string[], env: NodeJS.ProcessEnv = process.env) => runBatchlab(args, env, ROOT);
 
 function expectSameNumbers(merged: string, local: string): void {
   const a = readJsonLines(join(merged, 'results.jsonl'));
@@ -149,6 +137,7 @@ describe('sharded runs equal a local run', function () {
       const ids = /submitted array job (\d+) \(2 tasks\) and merge job (\d+)/.exec(submitted.stdout);
       expect(ids, submitted.stdout).to.not.equal(null);
       const [array, merge] = [ids?.[1] as string, ids?.[2] as string];
+      expect(submitted.stdout).to.include(`follow: squeue -j ${array},${merge}; logs in ${join(out, 'slurm')}/\n`);
       const until = Date.now() + 480000;
       while (c.client('squeue', ['-h', '-j', `${array},${merge}`]).trim() !== '') {
         if (Date.now() > until) expect.fail(`jobs still queued:\n${c.client('squeue', [])}\n${c.logs()}`);

@@ -31,10 +31,11 @@ const IDS = [
   'mlp/sgd/bn/adam/lr0.001/seed0',
 ];
 
-function batchlab(args: string[]) {
+function batchlab(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', CLI_MAIN, ...args], {
     encoding: 'utf8',
     timeout: 120000,
+    env,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -72,6 +73,27 @@ describe('shards', () => {
     expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '3', BATCHLAB_SHARD_COUNT: '3' })).to.throw(
       /JOB_COMPLETION_INDEX\/BATCHLAB_SHARD_COUNT must be i\/n .*got 3\/3/,
     );
+  });
+
+  it("an engine's variable that is not a whole number is refused, naming it and its value", () => {
+    const cases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ SLURM_ARRAY_TASK_ID: 'abc', SLURM_ARRAY_TASK_COUNT: '2' }, /^SLURM_ARRAY_TASK_ID must be .*, got abc$/],
+      [{ SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2.5' }, /^SLURM_ARRAY_TASK_COUNT must be .*, got 2\.5$/],
+      [
+        { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_MIN: '' },
+        /^SLURM_ARRAY_TASK_MIN .*, got $/,
+      ],
+      [{ JOB_COMPLETION_INDEX: '-1', BATCHLAB_SHARD_COUNT: '2' }, /^JOB_COMPLETION_INDEX must be .*, got -1$/],
+      [{ JOB_COMPLETION_INDEX: '0', BATCHLAB_SHARD_COUNT: 'two' }, /^BATCHLAB_SHARD_COUNT must be .*, got two$/],
+    ];
+    for (const [env, message] of cases) expect(() => shardFromEnv(env), String(message)).to.throw(message);
+    // On the command line: status 2, before any planning or training.
+    const env = { ...process.env, SLURM_ARRAY_TASK_ID: 'abc', SLURM_ARRAY_TASK_COUNT: '2' };
+    const out = join(tmpdir(), `batchlab-not-written-${process.pid}`);
+    const run = batchlab(['compare', '--data', 'blobs', '--limit', '100', '--strategies', 'full', '--out', out], env);
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/SLURM_ARRAY_TASK_ID must be a whole number >= 0 .*, got abc\n/);
+    expect(existsSync(out)).to.equal(false);
   });
 
   it('of several processes creating one file at once, exactly one does, and its content stays', async () => {

@@ -1,10 +1,10 @@
 // `batchlab submit k8s`: the generated ConfigMap, Indexed Job and merge Job checked against
 // Kubernetes' published OpenAPI definitions (test/fixtures/k8s-batch-v1-job.openapi.json) and the
-// rules their descriptions state, the flags' effect on them, and --apply driven through a stand-in
-// kubectl. (Running the Job's pods is test/compare/sharded-runs.test.ts's.)
+// rules their descriptions state, and the flags' effect on them. (--apply against a stand-in API
+// server is test/compare/submit-k8s-apply.test.ts's; running the Job's pods sharded-runs.test.ts's.)
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -88,6 +88,11 @@ describe('batchlab submit k8s', function () {
     expect(r.status, r.stderr).to.equal(0);
     const [configMap, shards] = documents(join(out, 'shards.yaml')) as [ConfigMap, Job];
     const [merge] = documents(join(out, 'merge.yaml')) as [Job];
+    // The labels shared by a Job and its pods are written out twice, not as a YAML anchor and alias.
+    expect(readFileSync(join(out, 'shards.yaml'), 'utf8')).to.not.match(/[&*]a\d/);
+    expect(
+      readFileSync(join(out, 'shards.yaml'), 'utf8').match(/app.kubernetes.io\/instance: k8s-test/g),
+    ).to.have.length(3);
     const schemas = k8sSchemas();
     for (const object of [configMap, shards, merge]) {
       expect(checkK8sObject(object as unknown as Record<string, unknown>, schemas), object.metadata.name).to.deep.equal(
@@ -123,7 +128,13 @@ describe('batchlab submit k8s', function () {
       '--jobs',
       '4',
     ]);
-    expect(container.env).to.deep.equal([{ name: 'BATCHLAB_SHARD_COUNT', value: '3' }]);
+    // 4 CPUs, 4 workers: one compute thread each, also under native TensorFlow.
+    expect(container.env).to.deep.equal([
+      { name: 'BATCHLAB_SHARD_COUNT', value: '3' },
+      { name: 'OMP_NUM_THREADS', value: '1' },
+      { name: 'TF_NUM_INTRAOP_THREADS', value: '1' },
+      { name: 'TF_NUM_INTEROP_THREADS', value: '1' },
+    ]);
     // Every mount names a volume of the pod; the claim and the ConfigMap are the ones written.
     const volumes = new Map(pod.volumes.map((v) => [v.name, v]));
     expect(container.volumeMounts.map((m) => volumes.has(m.name))).to.deep.equal([true, true]);
@@ -166,64 +177,5 @@ describe('batchlab submit k8s', function () {
     const bad = submit('--name', 'My_Experiment');
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.match(/--name must be lower-case letters, digits and "-".*got My_Experiment/);
-  });
-
-  it('--apply without kubectl on PATH says so, after writing the files, with status 2', () => {
-    const out = join(dir, 'm');
-    const r = batchlab(
-      ['submit', 'k8s', '--spec', spec, '--image', 'i', '--volume', 'v', '--manifests', out, '--apply'],
-      { ...process.env, PATH: join(dir, 'empty') },
-    );
-    expect(r.status).to.equal(2);
-    expect(r.stderr).to.match(/--apply runs kubectl, which is not on PATH/);
-    expect(readFileSync(join(out, 'shards.yaml'), 'utf8')).to.match(/completionMode: Indexed/);
-  });
-
-  it('--apply applies the shards, follows the Job to its end, then applies and follows the merge Job', () => {
-    // A stand-in kubectl: records its calls; a Job is active at the first look and ended at the next.
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    const kubectl = join(bin, 'kubectl');
-    writeFileSync(
-      kubectl,
-      [
-        '#!/bin/bash',
-        'echo "$*" >> "$KUBECTL_CALLS"',
-        'if [ "$1" = get ]; then',
-        '  n=$(cat "$KUBECTL_CALLS.$3" 2>/dev/null || echo 0); echo $((n + 1)) > "$KUBECTL_CALLS.$3"',
-        '  if [ "$n" = 0 ]; then echo \'{"status":{"active":2}}\'',
-        '  elif [ "${3%-merge}" != "$3" ]; then echo \'{"status":{"failed":1,"conditions":[{"type":"Failed","status":"True","reason":"BackoffLimitExceeded"}]}}\'',
-        '  else echo \'{"status":{"succeeded":2,"conditions":[{"type":"Complete","status":"True"}]}}\'; fi',
-        'fi',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(kubectl, 0o755);
-    const calls = join(dir, 'calls');
-    const out = join(dir, 'm');
-    const r = batchlab(
-      ['submit', 'k8s', '--spec', spec, '--image', 'i', '--volume', 'v', '--manifests', out, '--shards', '2'].concat([
-        '--name',
-        'exp',
-        '--apply',
-        '--poll',
-        '1',
-      ]),
-      { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KUBECTL_CALLS: calls },
-    );
-    expect(readFileSync(calls, 'utf8').trim().split('\n')).to.deep.equal([
-      `apply -f ${join(out, 'shards.yaml')}`,
-      'get job exp-shards -o json',
-      'get job exp-shards -o json',
-      `apply -f ${join(out, 'merge.yaml')}`,
-      'get job exp-merge -o json',
-      'get job exp-merge -o json',
-    ]);
-    expect(r.stderr).to.match(
-      /job\/exp-shards: succeeded 0, failed 0, active 2\n.*job\/exp-shards: succeeded 2, failed 0, active 0/s,
-    );
-    expect(r.stdout).to.match(/job\/exp-shards: Complete \(2 succeeded, 0 failed\)\njob\/exp-merge: Failed/);
-    // The merge Job failed: so does the command.
-    expect(r.status).to.equal(1);
   });
 });

@@ -46,3 +46,19 @@ export function startBatchlab(...args: string[]): RunningBatchlab {
     });
   return { child, stdout: () => out, stderr: () => err, waitFor, exited };
 }
+
+/** The batchlab command from source, without blocking this process (which may serve it), with `env`. */
+export function runBatchlab(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CLI_MAIN, ...args], { env, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -3,13 +3,14 @@
  * slurmctld and slurmd run as root in the foreground (no systemd), with every file (key, socket,
  * state, spool, logs, a slurm.conf generated for this host) in a temporary directory, and ports
  * nobody else listens on. Client commands reach it through SLURM_CONF in `env`. stop() ends the
- * three daemons this helper started, by their process ids, and only them.
+ * three daemons this helper started, by their process ids, and only them; so does the test process
+ * ending without it (an uncaught error) or on SIGINT or SIGTERM, after cancelling this cluster's jobs.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, hostname, tmpdir } from 'node:os';
+import { cpus, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 const DAEMONS = ['/usr/sbin/munged', '/usr/sbin/slurmctld', '/usr/sbin/slurmd'];
@@ -26,6 +27,8 @@ export interface SlurmCluster {
   /** process.env with SLURM_CONF pointing at this cluster. */
   env: NodeJS.ProcessEnv;
   dir: string;
+  /** The daemons' process ids: munged, slurmctld, slurmd. */
+  pids: number[];
   /** A client command's output (sbatch, squeue, scontrol, sinfo) against this cluster. */
   client(command: string, args: string[]): string;
   /** The daemons' logs, for a failure message. */
@@ -77,12 +80,31 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   };
   const client = (command: string, args: string[]): string =>
     execFileSync(command, args, { env, encoding: 'utf8', timeout: 30000 });
-  // Should the test process end without stop() (an uncaught error, Ctrl-C), the daemons end with it.
+  // Should the test process end without stop() (an uncaught error, Ctrl-C, a kill), the daemons end
+  // with it; on a signal, this cluster's jobs are cancelled first, then the signal ends the process.
   const killAll = (): void =>
     children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL'));
-  process.once('exit', killAll);
-  const stop = async (): Promise<void> => {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    try {
+      execFileSync('scancel', ['--user', userInfo().username], { env, timeout: 5000, stdio: 'ignore' });
+    } catch {
+      // the controller is not up yet, or there is nothing to cancel
+    }
+    forget();
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  const forget = (): void => {
     process.off('exit', killAll);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.once('exit', killAll);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const stop = async (): Promise<void> => {
+    forget();
     // Only the processes started here, by pid; slurmd before slurmctld before munged.
     for (const child of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -119,7 +141,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     await stop();
     throw error;
   }
-  return { env, dir, client, logs, stop };
+  return { env, dir, pids: children.map((c) => c.pid ?? 0), client, logs, stop };
 }
 
 /** slurm.conf for one node, this host, with every path under `dir`. */

@@ -2,10 +2,11 @@
  * An experiment as Kubernetes objects: a ConfigMap holding the spec, an Indexed Job with one
  * completion per shard (each pod runs `batchlab compare` for the shard JOB_COMPLETION_INDEX of
  * BATCHLAB_SHARD_COUNT into a directory on a PersistentVolumeClaim), and a merge Job that runs
- * `batchlab merge` on that directory. Owns the objects and their YAML; applying them is kubectl.ts's.
+ * `batchlab merge` on that directory. Owns the objects and their YAML; creating them is k8s-apply.ts's.
  */
 import { stringify } from 'yaml';
 import type { ExperimentSpec } from '../../experiment/spec';
+import { ONE_THREAD_PER_WORKER } from './worker-threads';
 
 export interface K8sOptions {
   /** Prefix of every object's name: a DNS label of at most 40 characters (see k8sName). */
@@ -88,7 +89,10 @@ export function k8sManifests(o: K8sOptions): { shards: K8sObject[]; merge: K8sOb
               cpu,
             ],
             // JOB_COMPLETION_INDEX is the pod's index, set by Kubernetes; the count is set here.
-            env: [{ name: 'BATCHLAB_SHARD_COUNT', value: String(o.shards) }],
+            env: [
+              { name: 'BATCHLAB_SHARD_COUNT', value: String(o.shards) },
+              ...Object.entries(ONE_THREAD_PER_WORKER).map(([name, value]) => ({ name, value })),
+            ],
             resources: { requests: { cpu }, limits: { cpu } },
             volumeMounts: [resultsMount, { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true }],
           },
@@ -124,7 +128,7 @@ function job(name: string, labels: Record<string, string>, spec: K8sObject): K8s
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, labels }, spec };
 }
 
-/** Objects as one YAML stream, `---` between documents. */
+/** Objects as one YAML stream, `---` between documents; shared values written out, not as anchors. */
 export function toYaml(objects: K8sObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }

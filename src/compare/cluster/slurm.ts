@@ -7,8 +7,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from '../../data/input-error';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { shellQuote } from '../interrupt';
+import { ONE_THREAD_PER_WORKER } from './worker-threads';
 
 export interface SlurmOptions {
   /** The experiment directory, absolute, on a file system every node shares. */
@@ -59,6 +61,10 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     `# task i runs the cells whose number is i modulo ${o.shards}, in ${o.cpusPerTask} worker processes, and`,
     '# skips those already finished, so that a requeued or resubmitted task goes on where it stopped.',
     'set -eu',
+    `# ${o.cpusPerTask} CPUs, ${o.cpusPerTask} workers: one thread each.`,
+    `export ${Object.entries(ONE_THREAD_PER_WORKER)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
     `exec ${batchlab} compare --resume --out ${shellQuote(o.outDir)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" --jobs ${o.cpusPerTask}`,
     '',
   ].join('\n');
@@ -120,10 +126,17 @@ export async function submitSlurm(paths: SlurmScripts, sbatch = 'sbatch'): Promi
 function submit(sbatch: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(sbatch, args, { encoding: 'utf8' }, (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
+        // Not a Slurm login node (or Slurm's commands not on PATH): the user's to fix; the scripts stay.
+        reject(
+          new InputError(
+            `--run submits with ${sbatch}, which is not on PATH; submit the scripts with submit.sh where it is`,
+          ),
+        );
+        return;
+      }
       if (error) {
-        const why =
-          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : stderr.trim() || error.message;
-        reject(new Error(`${sbatch} ${args.join(' ')}: ${why}`));
+        reject(new Error(`${sbatch} ${args.join(' ')}: ${stderr.trim() || error.message}`));
         return;
       }
       const id = stdout.trim().split(';')[0];
