@@ -66,7 +66,7 @@ describe('sharded runs equal a local run', function () {
       '--spec',
       specPath,
       '--image',
-      'registry.example/batchlab:1',
+      'batchlab:1',
       '--volume',
       'results-claim',
       '--shards',
