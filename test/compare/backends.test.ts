@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompareResult, compare } from '../../src/compare/compare';
+import { writePlan } from '../../src/compare/plan-file';
 import type { ExperimentSpecInput } from '../../src/experiment/spec';
 import type { RunResult } from '../../src/experiment/result';
 import { summarize, summaryCsv, summaryTable } from '../../src/report/summary';
@@ -147,6 +148,49 @@ describe('compare --backends', function () {
       /<h2>Backends<\/h2>\n<ul><li>wasm: CPU \(WebAssembly[^<]*<\/li><li>cpu: CPU \(JavaScript\)<\/li>/,
     );
     expect(html).to.match(/<li>tensorflow: not run here: the tensorflow backend is not installed/);
+  });
+});
+
+describe('compare --backends with --jobs, --resume and --plan', function () {
+  this.timeout(300000);
+  const tiny: ExperimentSpecInput = {
+    data: 'blobs',
+    limit: 100,
+    strategies: ['full', 'mini:50'],
+    batchNorm: 'off',
+    seeds: 2,
+    budget: 'epochs:1',
+    checkpoints: 0,
+    backends: ['wasm', 'cpu'],
+  };
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'batchlab-backends-jobs-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shares --jobs 2 within each backend, never a worker across backends, and resumes by id', async () => {
+    const first = await compare(tiny, { outDir: dir, jobs: 2 });
+    const pids = (backend: string) => new Set(first.results.filter((r) => r.backend === backend).map((r) => r.pid));
+    expect(first.results.map((r) => r.status)).to.deep.equal(Array(8).fill('ok'));
+    expect(pids('wasm').size).to.be.within(1, 2);
+    expect(pids('cpu').size).to.be.within(1, 2);
+    expect([...pids('wasm')].filter((pid) => pids('cpu').has(pid))).to.deep.equal([]);
+    const again = await compare(tiny, { outDir: dir, resume: true });
+    expect([again.ran, again.skipped]).to.deep.equal([0, 8]);
+    expect(again.results.map((r) => r.id)).to.deep.equal(first.results.map((r) => r.id));
+  });
+
+  it("records each cell's backend in plan.json", async () => {
+    const plan = await writePlan(tiny, dir);
+    expect(plan.cells.map((c) => [c.id, c.backend])).to.deep.equal([
+      ['mlp/full/nobn/adam/lr0.001/wasm/seed0', 'wasm'],
+      ['mlp/full/nobn/adam/lr0.001/wasm/seed1', 'wasm'],
+      ['mlp/full/nobn/adam/lr0.001/cpu/seed0', 'cpu'],
+      ['mlp/full/nobn/adam/lr0.001/cpu/seed1', 'cpu'],
+      ['mlp/mini:50/nobn/adam/lr0.001/wasm/seed0', 'wasm'],
+      ['mlp/mini:50/nobn/adam/lr0.001/wasm/seed1', 'wasm'],
+      ['mlp/mini:50/nobn/adam/lr0.001/cpu/seed0', 'cpu'],
+      ['mlp/mini:50/nobn/adam/lr0.001/cpu/seed1', 'cpu'],
+    ]);
   });
 });
 
