@@ -4,7 +4,7 @@
 // installed here) is reported with the doctor's reason while the others run.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompareResult, compare } from '../../src/compare/compare';
@@ -210,6 +210,26 @@ describe('compare --backends on the command line', function () {
     const result = batchlab(...args, '--backend', 'cpu', '--backends', 'wasm,cpu');
     expect(result.status).to.equal(2);
     expect(result.stderr).to.match(/--backend cpu and --backends wasm,cpu exclude each other: give one/);
+  });
+
+  it("lets --backends replace a spec file's backend, and refuses a file with both", () => {
+    const out = mkdtempSync(join(tmpdir(), 'batchlab-backends-file-'));
+    try {
+      const file = join(out, 'exp.json');
+      writeFileSync(file, JSON.stringify({ data: 'blobs', limit: 100, batchNorm: 'off', backend: 'cpu' }));
+      // Replaced, not refused: the run goes on to probe tensorflow, which does not start here.
+      const replaced = batchlab('compare', '--spec', file, '--backends', 'tensorflow', '--out', join(out, 'a'));
+      expect(replaced.status).to.equal(2);
+      expect(replaced.stderr).to.match(/backends: none of tensorflow starts here:/);
+      writeFileSync(file, JSON.stringify({ backend: 'cpu', backends: ['wasm', 'cpu'] }));
+      const both = batchlab('compare', '--spec', file, '--out', join(out, 'b'));
+      expect(both.status).to.equal(2);
+      expect(both.stderr).to.include(
+        `${file}: backends: backend cpu and backends wasm,cpu exclude each other: give one`,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 naming each backend and why when none starts, writing no results', () => {
