@@ -1,9 +1,9 @@
 /**
  * One worker process for `compare --jobs k` and for each of an experiment's backends (worker.ts is
- * the other side): forks it, sends it the spec (and its backend) and then cells, and turns every way it can end (an exit code, a signal, a failed start, a
- * closed channel) into a RunnerLost error that names the worker, the cause and the cell. Ending it
- * (gracefully, or by SIGTERM and then SIGKILL) is here too, and probing a backend in a process of its
- * own; retries are pool.ts's.
+ * the other side): forks it, sends it the spec (and its backend) and then cells, and turns every
+ * way it can end (an exit code, a signal, a failed start, a closed channel) into a RunnerLost error
+ * that names the worker, the cause and the cell. Ending it (gracefully, or by SIGTERM and then
+ * SIGKILL) is here too, and probing a backend in a process of its own; retries are pool.ts's.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';

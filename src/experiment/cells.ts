@@ -1,8 +1,9 @@
 /**
  * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant,
- * convention and accumulation mode x seed x optimizer x learning rate x schedule x model x backend), each
- * with a stable id that results files and --resume key on. Owns the product and the learning-rate
- * rule across batch sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
+ * convention and accumulation mode x seed x optimizer x learning rate x schedule x model x
+ * backend), each with a stable id that results files and --resume key on. Owns the product and the
+ * learning-rate rule across batch sizes (with Goyal et al.'s warm-up); running a cell is
+ * run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
 import type { BackendName } from '../backend';
