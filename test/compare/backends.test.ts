@@ -232,6 +232,20 @@ describe('compare --backends on the command line', function () {
     }
   });
 
+  it('exits 0 when a backend does not start but the others run, naming it after the table', () => {
+    const out = mkdtempSync(join(tmpdir(), 'batchlab-backends-some-'));
+    try {
+      const result = batchlab(...args, '--budget', 'epochs:1', '--backends', 'cpu,tensorflow', '--out', out);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr).to.match(/^backend tensorflow: not run here: the tensorflow backend is not installed/m);
+      expect(result.stdout).to.match(/\n\nbackend tensorflow: not run here: [^\n]+\n\nresults: /);
+      // One backend ran: the backend does not vary, so there is no column for it.
+      expect(result.stdout).to.match(/^model +strategy +BN +runs /m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 naming each backend and why when none starts, writing no results', () => {
     const out = mkdtempSync(join(tmpdir(), 'batchlab-backends-none-'));
     try {
