@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompareResult, compare } from '../../src/compare/compare';
 import { writePlan } from '../../src/compare/plan-file';
+import { merge } from '../../src/compare/merge';
 import type { ExperimentSpecInput } from '../../src/experiment/spec';
 import type { RunResult } from '../../src/experiment/result';
 import { summarize, summaryCsv, summaryTable } from '../../src/report/summary';
@@ -151,7 +152,7 @@ describe('compare --backends', function () {
   });
 });
 
-describe('compare --backends with --jobs, --resume and --plan', function () {
+describe('compare --backends with --jobs, --resume, shards and --plan', function () {
   this.timeout(300000);
   const tiny: ExperimentSpecInput = {
     data: 'blobs',
@@ -177,6 +178,25 @@ describe('compare --backends with --jobs, --resume and --plan', function () {
     const again = await compare(tiny, { outDir: dir, resume: true });
     expect([again.ran, again.skipped]).to.deep.equal([0, 8]);
     expect(again.results.map((r) => r.id)).to.deep.equal(first.results.map((r) => r.id));
+  });
+
+  it('runs in shards and merges, the merged summary and report keeping the backend', async () => {
+    const spec = { ...tiny, strategies: ['full'] };
+    await compare(spec, { outDir: dir, shard: { index: 0, count: 2 } });
+    await compare(spec, { outDir: dir, shard: { index: 1, count: 2 } });
+    const merged = await merge(dir);
+    expect(merged.results.map((r) => [r.id, r.backend])).to.deep.equal([
+      ['mlp/full/nobn/adam/lr0.001/wasm/seed0', 'wasm'],
+      ['mlp/full/nobn/adam/lr0.001/wasm/seed1', 'wasm'],
+      ['mlp/full/nobn/adam/lr0.001/cpu/seed0', 'cpu'],
+      ['mlp/full/nobn/adam/lr0.001/cpu/seed1', 'cpu'],
+    ]);
+    // Backends that differ by design are not the mixed machines merge warns of.
+    expect(merged.backends).to.deep.equal([]);
+    expect(merged.summary.map((row) => row.backend)).to.deep.equal(['wasm', 'cpu']);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).to.include('<h2>Time per epoch by backend</h2>');
+    expect(html).to.include('<li>cpu: CPU (JavaScript)</li>');
   });
 
   it("records each cell's backend in plan.json", async () => {
