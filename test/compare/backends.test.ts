@@ -181,7 +181,7 @@ describe('compare --backends with --jobs, --resume, shards and --plan', function
   });
 
   it('runs in shards and merges, the merged summary and report keeping the backend', async () => {
-    const spec = { ...tiny, strategies: ['full'] };
+    const spec: ExperimentSpecInput = { ...tiny, strategies: ['full'] };
     await compare(spec, { outDir: dir, shard: { index: 0, count: 2 } });
     await compare(spec, { outDir: dir, shard: { index: 1, count: 2 } });
     const merged = await merge(dir);
