@@ -8,8 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { BACKEND_CHOICES } from '../backend';
+import { ALL_BACKENDS, BACKEND_CHOICES } from '../backend';
 import { compare } from '../compare/compare';
+import { describeProbe } from '../compare/backend-factor';
 import { exitCodeFor, interruptOnSignals, resumeCommand } from '../compare/interrupt';
 import { CompareInterrupted, describeOutcome, outcomeOf } from '../compare/outcome';
 import { describeDifferences, specDifferences } from '../compare/spec-diff';
@@ -69,6 +70,7 @@ const FLAGS: Record<string, string> = {
   checkpoints: '--checkpoints',
   allowBatchNormBatchOfOne: '--allow-batch-norm-batch-of-one',
   backend: '--backend',
+  backends: '--backends',
   name: '--name',
 };
 
@@ -184,6 +186,10 @@ export function compareOptions(yargs: Argv) {
       describe: 'train dense BN on 1-sample batches instead of recording a refusal',
     })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend [default: auto]' })
+    .option('backends', {
+      coerce: list,
+      describe: `comma-separated backends to run every cell on, each in worker processes of its own (${ALL_BACKENDS.join(',')}): same initial weights and batches, only the time differs; those that do not start here are reported and left out`,
+    })
     .option('jobs', {
       coerce: positiveIntegerUpTo('jobs', MAX_JOBS),
       default: 1,
@@ -207,6 +213,10 @@ export function compareOptions(yargs: Argv) {
       if (argv.spec && argv.preset) throw new UsageError('--spec and --preset exclude each other');
       if (argv['bn-accumulation'] !== undefined && argv['bn-accumulations'] !== undefined)
         throw new UsageError('--bn-accumulation and --bn-accumulations exclude each other');
+      if (argv.backend !== undefined && argv.backends !== undefined)
+        throw new UsageError(
+          `--backend ${argv.backend} and --backends ${argv.backends.join(',')} exclude each other: give one`,
+        );
       return true;
     });
 }
@@ -251,9 +261,12 @@ async function specFromArgs(args: CompareArgs): Promise<{ input: ExperimentSpecI
     checkpoints: args.checkpoints,
     allowBatchNormBatchOfOne: args['allow-batch-norm-batch-of-one'],
     backend: args.backend,
+    backends: args.backends,
   };
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const input = { ...base, ...given };
+  // A flag for one backend, or for several, replaces the file's choice of either.
+  const { backend: _backend, backends: _backends, ...rest } = base;
+  const input = { ...(given.backend || given.backends ? rest : base), ...given };
   let resolved;
   try {
     resolved = resolveSpec(input, 'spec');
@@ -310,6 +323,8 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       shard: shard ?? undefined,
     });
     process.stdout.write(`${summaryTable(result.summary)}\n\n`);
+    const notRun = (result.backends ?? []).filter((p) => !p.available);
+    if (notRun.length > 0) process.stdout.write(`${notRun.map(describeProbe).join('\n')}\n\n`);
     if (shard) printShardDone(result, shard);
     else process.stdout.write(`results: ${result.files.results}\nsummary: ${result.files.summary}\n`);
     if (result.files.report) process.stdout.write(`report:  ${result.files.report}\n`);

@@ -18,8 +18,8 @@ import { resultsOfCells, writeOutputs } from './outputs';
 import { PLAN_FILE, planFile, writePlanFile } from './plan-file';
 import { Shard, allResults, cellsOfShard, describeShard, shardResultsPath } from './shard';
 import { RunResult, describeBudget } from '../experiment/result';
-import { CellRunner, inProcessRunner, stopWhenAborted } from './runners';
-import { startWorker } from './worker-process';
+import { stopWhenAborted } from './runners';
+import { BACKENDS_FILE, lanesOf, probeListed } from './backend-factor';
 import { PoolInterrupted, runPool } from './pool';
 import { CompareInterrupted } from './outcome';
 import { describeDifferences, specDifferences } from './spec-diff';
@@ -31,6 +31,7 @@ import { SummaryRow, summarize } from '../report/summary';
 import { writeRunEvents } from './tensorboard-run';
 import { CELLS_DIR, cellCheckpointing, checkpointsToResume, describeResumption } from './cell-dirs';
 import type { Callback } from '../training';
+import type { BackendProbe } from '../backend';
 
 export interface CompareOptions {
   /** Output directory. Default: runs/compare-<time>. */
@@ -79,6 +80,8 @@ export interface CompareResult {
   /** Runs made by this call (not skipped by resume). */
   ran: number;
   skipped: number;
+  /** The listed backends' probes (which ran, on what device; which did not, and why); null without the factor. */
+  backends: BackendProbe[] | null;
   /** summary and report are null for a shard. */
   files: { results: string; summary: string | null; report: string | null; plots: string[] };
 }
@@ -99,6 +102,8 @@ export async function compare(
   const shard = options.shard ?? null;
   const resultsPath = shard ? shardResultsPath(outDir, shard) : join(outDir, 'results.jsonl');
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
+  // Backends that do not start here are reported and left out before anything loads or trains.
+  const probes = spec.backends ? await probeListed(spec.backends, log) : null;
   const data = await prepareExperiment(spec);
   const problems = specProblems(spec, data);
   if (problems.length > 0) {
@@ -123,42 +128,49 @@ export async function compare(
     await checkCellCheckpoints(outDir, interrupted, data, plan.settings);
     const checkpointing = (cell: Cell) =>
       every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
+    const lanes = lanesOf(spec, todo, probes, data, jobs);
+    const runs = lanes.reduce((n, lane) => n + lane.cells.length, 0);
     const share = shard ? `shard ${describeShard(shard)}: ${mine.length} of ${plan.cells.length} runs` : null;
+    const notHere = todo.length - runs > 0 ? `, ${todo.length - runs} on backends not run here` : '';
+    const on = probes ? `backends ${lanes.map((l) => l.backend).join(', ')}` : `backend ${data.backend.name}`;
     log(
-      `${spec.name}: ${share ?? `${plan.cells.length} runs`} (${mine.length - todo.length} already done), ${data.description}, backend ${data.backend.name}`,
+      `${spec.name}: ${share ?? `${plan.cells.length} runs`} (${mine.length - todo.length} already done${notHere}), ${data.description}, ${on}`,
     );
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
+    if (probes) await writeJsonAtomic(join(outDir, BACKENDS_FILE), probes);
     await ensureTrailingNewline(resultsPath);
     const signal = options.signal;
     const callbacks = (): Callback[] => [
       ...(signal ? [stopWhenAborted(signal)] : []),
       ...(options.callbacks?.() ?? []),
     ];
-    await runPool({
-      cells: todo,
-      slots: jobs === 1 ? 1 : Math.min(jobs, Math.max(todo.length, 1)),
-      start: (name): Promise<CellRunner> =>
-        jobs === 1 ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name),
-      settings: (cell) => ({
-        ...plan.settings,
-        ...checkpointing(cell),
-        ...(jobs === 1 ? { callbacks: callbacks() } : {}),
-      }),
-      onResult: async (made) => {
-        // Timings depend on how many runs shared the machine; the summary says so when it was more than one.
-        const result = { ...made, jobs };
-        await appendResult(resultsPath, result);
-        await rm(cellCheckpointing(outDir, result.id).dir, { recursive: true, force: true });
-        if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
-        ran++;
-        log(`[${ran}/${todo.length}] ${describeResult(result)}`);
-      },
-      onStart: (cell, runner) =>
-        log(`running ${cell.id}${jobs === 1 ? '' : ` on ${runner}`}${describeResumption(resumable, cell)}`),
-      log,
-      signal,
-      backend: data.backend.name,
-    });
+    // Lanes (backends) one after another: each backend's timings are taken without the others running.
+    for (const lane of lanes) {
+      await runPool({
+        cells: lane.cells,
+        slots: lane.inProcess ? 1 : Math.min(jobs, Math.max(lane.cells.length, 1)),
+        start: lane.start,
+        settings: (cell) => ({
+          ...plan.settings,
+          ...checkpointing(cell),
+          ...(lane.inProcess ? { callbacks: callbacks() } : {}),
+        }),
+        onResult: async (made) => {
+          // Timings depend on how many runs shared the machine; the summary says so when it was more than one.
+          const result = { ...made, jobs };
+          await appendResult(resultsPath, result);
+          await rm(cellCheckpointing(outDir, result.id).dir, { recursive: true, force: true });
+          if (options.tensorboard) await writeRunEvents(join(outDir, 'tensorboard'), result);
+          ran++;
+          log(`[${ran}/${runs}] ${describeResult(result)}`);
+        },
+        onStart: (cell, runner) =>
+          log(`running ${cell.id}${lane.inProcess ? '' : ` on ${runner}`}${describeResumption(resumable, cell)}`),
+        log,
+        signal,
+        backend: lane.backend,
+      });
+    }
   } catch (error) {
     if (!(error instanceof PoolInterrupted)) throw error;
     const finished = finishedIds(await allResults(outDir));
@@ -166,7 +178,7 @@ export async function compare(
   } finally {
     disposeExperimentData(data);
   }
-  return finish(outDir, spec, mine, resultsPath, ran, options);
+  return { ...(await finish(outDir, spec, mine, resultsPath, ran, options)), backends: probes };
 }
 
 /**
@@ -181,7 +193,7 @@ async function finish(
   resultsPath: string,
   ran: number,
   options: CompareOptions,
-): Promise<CompareResult> {
+): Promise<Omit<CompareResult, 'backends'>> {
   const ids = cells.map((c) => c.id);
   if (options.shard) {
     const results = resultsOfCells((await readResults(resultsPath)).results, ids);

@@ -42,7 +42,10 @@ export interface MergeResult {
   shardCount: number | null;
   missing: OpenCell[];
   failed: OpenCell[];
-  /** Backends the results were trained on; more than one means their numbers are not comparable bit for bit. */
+  /**
+   * Backends the results were trained on, but for cells of an experiment that lists backends (which
+   * differ by design); more than one means their numbers are not comparable bit for bit.
+   */
   backends: string[];
 }
 
@@ -82,6 +85,6 @@ export async function merge(outDir: string, options: MergeOptions = {}): Promise
     shardCount,
     missing: plan.cells.filter((c) => !byId.has(c.id)).map(open),
     failed: plan.cells.filter((c) => byId.get(c.id)?.status === 'failed').map(open),
-    backends: [...new Set(results.map((r) => r.backend))],
+    backends: [...new Set(results.filter((r) => !r.cell.backend).map((r) => r.backend))],
   };
 }

@@ -9,6 +9,7 @@ import type { RunResult } from '../experiment/result';
 import type { ExperimentSpec } from '../experiment/spec';
 import { writeReport } from '../report/report';
 import { SummaryRow, summarize, summaryCsv } from '../report/summary';
+import { readBackendsFile } from './backend-factor';
 
 export interface OutputFiles {
   summary: string;
@@ -16,7 +17,10 @@ export interface OutputFiles {
   plots: string[];
 }
 
-/** Writes summary.csv and (unless `report` is false) the plots and report.html for `results`. */
+/**
+ * Writes summary.csv and (unless `report` is false) the plots and report.html for `results`; the
+ * report states the backends outDir's backends.json records, if any.
+ */
 export async function writeOutputs(
   outDir: string,
   spec: ExperimentSpec,
@@ -26,7 +30,8 @@ export async function writeOutputs(
   const summary = summarize(results);
   const summaryPath = join(outDir, 'summary.csv');
   await writeFileAtomic(summaryPath, summaryCsv(summary));
-  const written = report ? await writeReport(outDir, spec.name, results, summary, spec) : null;
+  const backends = await readBackendsFile(outDir);
+  const written = report ? await writeReport(outDir, spec.name, results, summary, spec, backends) : null;
   return { summary, files: { summary: summaryPath, report: written?.html ?? null, plots: written?.plots ?? [] } };
 }
 

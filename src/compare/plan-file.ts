@@ -20,11 +20,12 @@ import { ExperimentSpec, ExperimentSpecInput, resolveSpec } from '../experiment/
 import { describeDifferences, specDifferences } from './spec-diff';
 
 /** A cell as plan.json lists it: its number, and everything its run depends on. */
-export interface PlannedCell extends CellRecord {
+export interface PlannedCell extends Omit<CellRecord, 'backend'> {
   /** The cell's place in the plan, from 0: shard i of n runs the cells whose number is i modulo n. */
   number: number;
   settings: Omit<CellSettings, 'callbacks'>;
   data: { name: string; dataDir: string | null; limit: number | null };
+  /** The cell's backend when the experiment lists backends, else the spec's. */
   backend: string;
 }
 
@@ -50,7 +51,7 @@ export async function planFile(spec: ExperimentSpec, plan: Plan, data: Experimen
     ...cellRecord(cell),
     settings,
     data: { name: spec.data, dataDir: spec.dataDir ?? null, limit: spec.limit ?? null },
-    backend: spec.backend,
+    backend: cell.backend ?? spec.backend,
   }));
   return {
     // Through JSON, so that strategies are their labels, as in spec.json.

@@ -4,6 +4,7 @@
  * each cell is seeded on its own and workers use the same backend and data. Which cell runs on which
  * runner, and what happens when one is lost, is pool.ts's.
  */
+import type { BackendName, BackendProbe } from '../backend';
 import type { Cell } from '../experiment/cells';
 import type { CellSettings } from '../experiment/run-cell';
 import type { RunResult } from '../experiment/result';
@@ -64,6 +65,17 @@ export function stopWhenAborted(signal: AbortSignal): Callback {
 }
 
 /** Messages between the parent and a worker (worker.ts). */
-/** A worker plans the same spec itself, so a cell travels by its id. */
-export type ToWorker = { type: 'init'; spec: ExperimentSpec } | { type: 'run'; cellId: string; settings: CellSettings };
-export type FromWorker = { type: 'ready' } | { type: 'result'; result: RunResult } | { type: 'error'; message: string };
+/**
+ * A worker plans the same spec itself, so a cell travels by its id; with the experiment's backends
+ * it is started with one of them. A probe asks only whether a backend starts (and then the worker
+ * is ended).
+ */
+export type ToWorker =
+  | { type: 'init'; spec: ExperimentSpec; backend?: BackendName }
+  | { type: 'run'; cellId: string; settings: CellSettings }
+  | { type: 'probe'; backend: BackendName };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; result: RunResult }
+  | { type: 'error'; message: string }
+  | { type: 'probe'; probe: BackendProbe };

@@ -1,9 +1,11 @@
 /**
- * A worker process for `batchlab compare --jobs k`: prepares the experiment once, then runs cells on
- * request. Exits when its parent disconnects or goes away; Ctrl-C is its parent's to handle (the
+ * A worker process for `batchlab compare --jobs k` and for each backend an experiment lists:
+ * prepares the experiment once (on its backend), then runs cells on request; or, asked to probe,
+ * only says whether a backend starts here. Exits when its parent disconnects or goes away; Ctrl-C is its parent's to handle (the
  * parent ends its workers), so SIGINT from the terminal does not end it on its own.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { probeBackend } from '../backend';
 import type { FromWorker, ToWorker } from './runners';
 import type { Cell } from '../experiment/cells';
 import { planExperiment } from '../experiment/plan';
@@ -40,12 +42,16 @@ function injectFault(at: string): void {
 
 process.on('message', (message: ToWorker) => {
   const handle = async (): Promise<void> => {
-    if (message.type === 'init') {
+    if (message.type === 'probe') {
+      reply({ type: 'probe', probe: await probeBackend(message.backend) });
+    } else if (message.type === 'init') {
       injectFault('start');
       // The spec arrives as JSON (strategies as their labels): resolving it again parses them here.
       const spec = resolveSpec(message.spec);
-      data = await prepareExperiment(spec);
-      cells = new Map(planExperiment(spec, data.train.size).cells.map((c) => [c.id, c]));
+      data = await prepareExperiment(spec, message.backend);
+      // A worker started with one of the experiment's backends runs only that backend's cells.
+      const planned = planExperiment(spec, data.train.size).cells;
+      cells = new Map(planned.filter((c) => c.backend === message.backend).map((c) => [c.id, c]));
       reply({ type: 'ready' });
     } else if (data) {
       const cell = cells.get(message.cellId);

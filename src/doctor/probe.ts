@@ -3,31 +3,14 @@
  * not. Starting a backend to probe it leaves the previously active backend active again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ALL_BACKENDS, BackendInfo, BackendName, UseBackendOptions, useBackend } from '../backend';
+import { ALL_BACKENDS, BackendProbe, UseBackendOptions, probeBackend } from '../backend';
 
-export interface BackendProbe {
-  name: BackendName;
-  available: boolean;
-  info: BackendInfo | null;
-  /** Why it is unavailable, or null. */
-  reason: string | null;
-}
+export type { BackendProbe };
 
 export async function probeBackends(options: UseBackendOptions = {}): Promise<BackendProbe[]> {
   const previous = tf.getBackend();
   const probes: BackendProbe[] = [];
-  for (const name of ALL_BACKENDS) {
-    try {
-      probes.push({ name, available: true, info: await useBackend(name, options), reason: null });
-    } catch (error) {
-      probes.push({
-        name,
-        available: false,
-        info: null,
-        reason: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
+  for (const name of ALL_BACKENDS) probes.push(await probeBackend(name, options));
   if (previous) await tf.setBackend(previous);
   return probes;
 }

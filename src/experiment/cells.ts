@@ -1,10 +1,12 @@
 /**
  * An experiment's cells: the cartesian product of its factors (strategy x BN, its variant,
- * convention and accumulation mode x seed x optimizer x learning rate x schedule x model), each
- * with a stable id that results files and --resume key on. Owns the product and the learning-rate
- * rule across batch sizes (with Goyal et al.'s warm-up); running a cell is run-cell.ts's job.
+ * convention and accumulation mode x seed x optimizer x learning rate x schedule x model x
+ * backend), each with a stable id that results files and --resume key on. Owns the product and the
+ * learning-rate rule across batch sizes (with Goyal et al.'s warm-up); running a cell is
+ * run-cell.ts's job.
  */
 import type { Strategy } from '../batching';
+import type { BackendName } from '../backend';
 import { BnAccumulation, DEFAULT_LEARNING_RATES, LrSchedule, OptimizerName, startWarmupAt } from '../training';
 import { BnConvention, ModelName, takesBatchNorm } from '../../models';
 import { BnVariant, variantIdPart } from './bn-variants';
@@ -30,6 +32,8 @@ export interface Factors {
   /** Learning-rate schedules; null for none (the rate stays put). */
   lrSchedules?: LrSchedule[] | null;
   models: ModelName[];
+  /** Backends each configuration runs on; null or absent for the experiment's one backend. */
+  backends?: BackendName[] | null;
 }
 
 /** A cell as the runner uses it, with its strategy and schedule parsed. */
@@ -59,6 +63,8 @@ export interface CellOf<S, L> {
   learningRate: number;
   /** The spec's learning-rate schedule; null or absent (records before schedules) for none. */
   lrSchedule?: L | null;
+  /** The backend this cell runs on, when the experiment lists backends; absent otherwise. */
+  backend?: BackendName;
 }
 
 interface BnSetting {
@@ -106,11 +112,13 @@ function bnSettings(factors: Factors, chunked: boolean): BnSetting[] {
 
 /**
  * Every combination of the factors, in a fixed order (model, strategy, BN, BN variant, BN
- * convention, BN accumulation, optimizer, learning rate, seed), with learning rates set by `rule`
- * for a training set of `trainSize` samples.
+ * convention, BN accumulation, optimizer, learning rate, schedule, backend, seed), with learning
+ * rates set by `rule` for a training set of `trainSize` samples. The backend is in the id only when
+ * more than one is listed, so that the ids of an experiment without the factor stay as they were.
  */
 export function expandCells(factors: Factors, rule: LrRule, trainSize: number): Cell[] {
   const cells: Cell[] = [];
+  const backends: (BackendName | null)[] = factors.backends ?? [null];
   for (const model of factors.models)
     for (const strategy of factors.strategies)
       // A model without hidden layers (logistic) has no BN cells: they would repeat its BN-off cells.
@@ -122,21 +130,24 @@ export function expandCells(factors: Factors, rule: LrRule, trainSize: number): 
             for (const lrSchedule of factors.lrSchedules ?? [null]) {
               const learningRate = scaledLearningRate(rule, baseLearningRate, strategy.batchSize(trainSize));
               const scheduled = lrSchedule ? `/${lrSchedule.label}` : '';
-              const group = `${model}/${strategy.label}/${idPart}/${optimizer}/lr${baseLearningRate}${scheduled}`;
-              for (const seed of factors.seeds) {
-                cells.push({
-                  id: `${group}/seed${seed}`,
-                  group,
-                  model,
-                  strategy,
-                  ...bn,
-                  seed,
-                  optimizer,
-                  baseLearningRate,
-                  learningRate,
-                  lrSchedule,
-                });
-              }
+              const configuration = `${model}/${strategy.label}/${idPart}/${optimizer}/lr${baseLearningRate}${scheduled}`;
+              for (const backend of backends)
+                for (const seed of factors.seeds) {
+                  const group = backend && backends.length > 1 ? `${configuration}/${backend}` : configuration;
+                  cells.push({
+                    id: `${group}/seed${seed}`,
+                    group,
+                    model,
+                    strategy,
+                    ...bn,
+                    seed,
+                    optimizer,
+                    baseLearningRate,
+                    learningRate,
+                    lrSchedule,
+                    ...(backend ? { backend } : {}),
+                  });
+                }
             }
       }
   return cells;

@@ -29,6 +29,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       learningRates: spec.learningRates ?? null,
       lrSchedules: spec.lrSchedules ?? null,
       models: spec.models,
+      backends: spec.backends ?? null,
     },
     spec.lrRule,
     trainSize,

@@ -62,6 +62,8 @@ export interface RunResult {
   error?: string;
   model?: string;
   backend: string;
+  /** The process that trained it: one per backend when the experiment lists backends. Absent in older records. */
+  pid?: number;
   history?: Pick<
     History,
     'updates' | 'updateLossEvery' | 'stopReason' | 'trainSize' | 'lrSchedule' | 'clipNorm' | 'clipValue'

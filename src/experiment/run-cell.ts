@@ -92,7 +92,7 @@ export interface CellData {
 }
 
 async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSettings): Promise<RunResult> {
-  const base = { id: cell.id, cell: cellRecord(cell), backend: tf.getBackend() };
+  const base = { id: cell.id, cell: cellRecord(cell), backend: tf.getBackend(), pid: process.pid };
   const startTensors = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
   try {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseStrategy, Strategy } from '../batching';
-import { BACKEND_CHOICES } from '../backend';
+import { ALL_BACKENDS, BACKEND_CHOICES, BackendName } from '../backend';
 import { BnAccumulation, LrSchedule, OPTIMIZER_NAMES, parseLrSchedule, resolveBnAccumulation } from '../training';
 import { BN_CONVENTIONS, BatchRenorm, BnConvention, MODEL_NAMES, parseBatchRenorm, takesBatchNorm } from '../../models';
 import { Budget, budgetLimitProblem, parseBudget } from './budget';
@@ -223,9 +223,27 @@ export const experimentSpecSchema = z
     /** Train dense BN with one-sample batches (to watch it collapse) instead of recording a refusal. */
     allowBatchNormBatchOfOne: z.boolean().default(false),
     backend: z.enum(BACKEND_CHOICES as [string, ...string[]]).default('auto'),
+    /**
+     * Backends as a factor: each cell runs on each of them, in worker processes of their own, from
+     * the same initial weights and batches. Those that do not start here are reported and left out.
+     * Default: none (the one `backend`).
+     */
+    backends: z
+      .array(z.enum(ALL_BACKENDS as [BackendName, ...BackendName[]]))
+      .nonempty()
+      .refine(
+        (names) => new Set(names).size === names.length,
+        (names) => ({ message: `each backend once, got ${names.join(',')}` }),
+      )
+      .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    // A resolved spec keeps backend's default beside backends, so only another backend conflicts.
+    if (spec.backends && spec.backend !== 'auto') {
+      const message = `backend ${spec.backend} and backends ${spec.backends.join(',')} exclude each other: give one`;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['backends'], message });
+    }
     const noBn = spec.models.filter((m) => !takesBatchNorm(m));
     if (spec.batchNorm === 'on' && noBn.length > 0) {
       const message = `on: ${noBn.join(', ')} has no hidden layers, so no BatchNorm; use both (its runs are without BN) or leave it out`;

@@ -9,20 +9,21 @@ export type Row = Record<string, string | number>;
 
 /**
  * Series label: the strategy, plus model / optimizer / learning rate (the one trained with) /
- * schedule when those vary too.
+ * schedule / backend when those vary too; `backend: false` leaves the backend out, for a chart
+ * that shows it otherwise.
  */
-export function seriesLabeller(results: RunResult[]): (r: RunResult) => string {
-  const parts = seriesParts(results).map(([, part]) => part);
+export function seriesLabeller(results: RunResult[], { backend = true } = {}): (r: RunResult) => string {
+  const parts = seriesParts(results, backend).map(([, part]) => part);
   return (r) => parts.map((p) => p(r)).join(' ');
 }
 
 /** What a series label is made of, e.g. 'Strategy, optimizer, learning rate', for legend titles. */
-export function seriesTitle(results: RunResult[]): string {
-  const names = seriesParts(results).map(([name]) => name);
+export function seriesTitle(results: RunResult[], { backend = true } = {}): string {
+  const names = seriesParts(results, backend).map(([name]) => name);
   return [names[0][0].toUpperCase() + names[0].slice(1), ...names.slice(1)].join(', ');
 }
 
-function seriesParts(results: RunResult[]): [string, (r: RunResult) => string][] {
+function seriesParts(results: RunResult[], backend: boolean): [string, (r: RunResult) => string][] {
   const varies = (f: (r: RunResult) => unknown): boolean => new Set(results.map(f)).size > 1;
   const parts: [string, (r: RunResult) => string][] = [];
   if (varies((r) => r.cell.model)) parts.push(['model', (r) => r.cell.model]);
@@ -31,6 +32,7 @@ function seriesParts(results: RunResult[]): [string, (r: RunResult) => string][]
   if (varies((r) => r.cell.learningRate))
     parts.push(['learning rate', (r) => `lr ${Number(r.cell.learningRate.toPrecision(4))}`]);
   if (varies((r) => r.cell.lrSchedule ?? null)) parts.push(['schedule', (r) => r.cell.lrSchedule ?? 'no schedule']);
+  if (backend && varies((r) => r.cell.backend ?? null)) parts.push(['backend', (r) => r.cell.backend ?? '-']);
   return parts;
 }
 

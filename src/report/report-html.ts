@@ -1,5 +1,7 @@
 /** report.html: one self-contained page (inline SVG charts, no scripts, no external files). */
+import type { BackendProbe } from '../backend';
 import type { RunResult } from '../experiment/result';
+import { backendLines } from './backend-chart';
 import { SummaryRow, contentionNote, summaryTable } from './summary';
 import { outcomeOf, stopReasonOf } from './run-status';
 
@@ -17,6 +19,8 @@ export interface ReportPage {
   summary: SummaryRow[];
   results: RunResult[];
   spec: unknown;
+  /** The listed backends' probes, for an experiment that lists backends. Default: none. */
+  backends?: BackendProbe[] | null;
 }
 
 const escape = (text: string): string =>
@@ -41,6 +45,14 @@ export function reportHtml(page: ReportPage): string {
     ...failed.map((r) => item(r, r.error ?? 'unknown error')),
     ...stopped.map((r) => item(r, `stopped: ${stopReasonOf(r)?.message ?? ''}`)),
   ];
+  const backends =
+    page.backends && page.backends.length > 0
+      ? `
+<h2>Backends</h2>
+<ul>${backendLines(page.backends)
+          .map((line) => `<li>${escape(line)}</li>`)
+          .join('')}</ul>`
+      : '';
   const failures =
     items.length === 0
       ? ''
@@ -63,7 +75,7 @@ export function reportHtml(page: ReportPage): string {
 <h1>${escape(page.title)}</h1>
 <p>${page.results.length} runs (${failed.length} failed, ${stopped.length} NaN-stopped). Mean ± standard deviation over seeds.</p>
 ${contention === null ? '' : `<p><strong>${escape(contention)}</strong></p>\n`}<pre>${escape(summaryTable(page.summary))}</pre>
-${failures}
+${backends}${failures}
 ${charts}
 <h2>Specification</h2>
 <pre>${escape(JSON.stringify(page.spec, null, 2))}</pre>

@@ -11,6 +11,8 @@ import { type AxisField, type ChartSpec, type GroupField, type LineChartOptions,
 import { renderSvg, svgToPng } from './chart-render';
 import { missingNote } from './chart-notes';
 import { summaryBars } from './report-bars';
+import { backendTimeChart } from './backend-chart';
+import type { BackendProbe } from '../backend';
 import {
   type Row,
   checkpointRows,
@@ -52,7 +54,11 @@ const having = <T extends Record<string, unknown>>(rows: T[], field: string): T[
  * note under each chart naming the configurations it lacks and why. Charts with no data at all are
  * left out.
  */
-export function reportCharts(results: RunResult[], summary: SummaryRow[]): ReportChart[] {
+export function reportCharts(
+  results: RunResult[],
+  summary: SummaryRow[],
+  backends: BackendProbe[] | null = null,
+): ReportChart[] {
   const ok = results.filter((r) => r.status === 'ok');
   const label = seriesLabeller(results);
   // Legends in the order the experiment lists its cells (full, sgd, mini:32, ...), not alphabetically.
@@ -148,7 +154,22 @@ export function reportCharts(results: RunResult[], summary: SummaryRow[]): Repor
         const note = missingNote(results, d.data, label, d.empty);
         return { name: d.name, caption: d.caption, note, spec: d.make(note) };
       });
-  return [...draw(drafts), ...bars(results, summary, label, series), ...draw(probes), ...layerCharts(results, label)];
+  return [
+    ...draw(drafts),
+    ...bars(results, summary, label, series),
+    ...byBackend(results, summary, backends),
+    ...draw(probes),
+    ...layerCharts(results, label),
+  ];
+}
+
+/** Seconds per epoch by backend, when the experiment ran on more than one. */
+function byBackend(results: RunResult[], summary: SummaryRow[], backends: BackendProbe[] | null): ReportChart[] {
+  const chart = backendTimeChart(results, summary, backends, bnFacetOf(results));
+  if (!chart) return [];
+  const caption =
+    'Seconds per epoch of each configuration on each backend (after the first epoch; the first when there is only one), mean ± standard deviation over seeds: the same cells from the same initial weights and batches, so only the time differs.';
+  return [{ name: 'epoch-seconds-by-backend', caption, ...chart }];
 }
 
 /** Final test accuracy (test loss for regression) and seconds per epoch, a bar per configuration. */
@@ -245,10 +266,11 @@ export async function writeReport(
   results: RunResult[],
   summary: SummaryRow[],
   specJson: unknown,
+  backends: BackendProbe[] | null = null,
 ): Promise<ReportFiles> {
   const rendered: RenderedChart[] = [];
   const plots: string[] = [];
-  for (const chart of reportCharts(results, summary)) {
+  for (const chart of reportCharts(results, summary, backends)) {
     const svg = await renderSvg(chart.spec);
     const title = typeof chart.spec.title === 'string' ? chart.spec.title : chart.name;
     rendered.push({ name: chart.name, title, caption: chart.caption, svg });
@@ -258,6 +280,6 @@ export async function writeReport(
     plots.push(`${base}.svg`, `${base}.png`);
   }
   const html = join(outDir, 'report.html');
-  await writeFileAtomic(html, reportHtml({ title, charts: rendered, summary, results, spec: specJson }));
+  await writeFileAtomic(html, reportHtml({ title, charts: rendered, summary, results, spec: specJson, backends }));
   return { html, plots };
 }

@@ -29,6 +29,8 @@ export interface SummaryRow {
   learningRate: number;
   /** The learning-rate schedule's label; null for none. */
   lrSchedule: string | null;
+  /** The backend, when the experiment lists backends; null otherwise. */
+  backend: string | null;
   runs: number;
   failed: number;
   /** Runs that trained until their loss was no longer finite (their numbers are those of that model). */
@@ -118,6 +120,7 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     optimizer: cell.optimizer,
     learningRate: cell.learningRate,
     lrSchedule: cell.lrSchedule ?? null,
+    backend: cell.backend ?? null,
     runs: runs.length,
     failed: runs.length - ok.length,
     nanStopped: runs.filter((r) => outcomeOf(r) === 'nan').length,
@@ -201,8 +204,17 @@ function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string
   ];
 }
 
-/** RFC 4180 CSV: a header and one row per configuration; empty cells for missing values. */
+/** Whether the rows are of more than one backend: then the CSV and the table have a backend column. */
+const backendVaries = (rows: SummaryRow[]): boolean => new Set(rows.map((r) => r.backend)).size > 1;
+
+/**
+ * RFC 4180 CSV: a header and one row per configuration; empty cells for missing values. The backend
+ * column follows lr_schedule when the backend varies.
+ */
 export function summaryCsv(rows: SummaryRow[]): string {
+  const at = CSV_COLUMNS.findIndex(([name]) => name === 'lr_schedule') + 1;
+  const backend: [string, (r: SummaryRow) => CsvValue] = ['backend', (r) => r.backend];
+  const columns = backendVaries(rows) ? [...CSV_COLUMNS.slice(0, at), backend, ...CSV_COLUMNS.slice(at)] : CSV_COLUMNS;
   const cell = (v: CsvValue): string => {
     if (v === null || v === undefined) return '';
     const text = String(v);
@@ -210,8 +222,8 @@ export function summaryCsv(rows: SummaryRow[]): string {
   };
   return (
     [
-      CSV_COLUMNS.map(([name]) => name).join(','),
-      ...rows.map((r) => CSV_COLUMNS.map(([, get]) => cell(get(r))).join(',')),
+      columns.map(([name]) => name).join(','),
+      ...rows.map((r) => columns.map(([, get]) => cell(get(r))).join(',')),
     ].join('\n') + '\n'
   );
 }
@@ -245,6 +257,7 @@ const LEFT_ALIGNED = new Set([
   'optimizer',
   'lr',
   'lr schedule',
+  'backend',
   'status',
 ]);
 
@@ -269,6 +282,7 @@ export function summaryTable(rows: SummaryRow[]): string {
   const showOptimizer = varies((r) => r.optimizer);
   const showLr = varies((r) => r.learningRate);
   const showSchedule = varies((r) => r.lrSchedule);
+  const showBackend = backendVaries(rows);
   // Regression has no accuracy: its test loss takes the accuracy's place.
   const showTestLoss = rows.some((r) => r.testAccuracy === null && r.testLoss !== null);
   const showAccuracy = rows.some((r) => r.testAccuracy !== null) || !showTestLoss;
@@ -283,6 +297,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showOptimizer ? ['optimizer'] : []),
     ...(showLr ? ['lr'] : []),
     ...(showSchedule ? ['lr schedule'] : []),
+    ...(showBackend ? ['backend'] : []),
     'runs',
     ...(showAccuracy ? ['test acc %'] : []),
     ...(showTestLoss ? ['test loss'] : []),
@@ -307,6 +322,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     ...(showOptimizer ? [r.optimizer] : []),
     ...(showLr ? [learningRateCell(r.learningRate)] : []),
     ...(showSchedule ? [r.lrSchedule ?? 'none'] : []),
+    ...(showBackend ? [r.backend ?? '-'] : []),
     r.failed > 0 ? `${r.runs - r.failed}/${r.runs}` : String(r.runs),
     ...(showAccuracy ? [pm(r.testAccuracy, 2, 100)] : []),
     ...(showTestLoss ? [pm(r.testLoss, 4)] : []),

@@ -13,9 +13,9 @@ export function readJsonLines(path: string): RunResult[] {
     .map((line) => JSON.parse(line) as RunResult);
 }
 
-/** A record without its timings and the process's memory. */
+/** A record without its timings and the process's memory and id. */
 export function withoutTimings(result: RunResult): unknown {
-  const { timing: _timing, memory, target, history, ...rest } = result;
+  const { timing: _timing, pid: _pid, memory, target, history, ...rest } = result;
   return {
     ...rest,
     memory: memory && { ...memory, maxRssBytes: null },
