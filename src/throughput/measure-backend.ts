@@ -65,7 +65,7 @@ async function measureOn(
   for (const cycle of cycles) {
     const before = ctx.optimizer.iterations;
     await timeSteps(ctx, cycle, opts.warmup);
-    const steps = opts.steps ?? stepsFor(opts.seconds, await timeSteps(ctx, cycle, 1));
+    const steps = opts.steps ?? (await calibrate(ctx, cycle, opts.seconds));
     const updates = ctx.optimizer.iterations - before;
     points.push({ backend, batchSize: cycle.batchSize, samplesPerSecond: [], steps, seconds: [], updates });
   }
@@ -84,9 +84,17 @@ async function measureOn(
   return points;
 }
 
-/** Steps that take about `seconds`, from the time of one step (at least 1). */
-export function stepsFor(seconds: number, secondsPerStep: number): number {
-  return Math.max(1, Math.round(seconds / Math.max(secondsPerStep, 1e-6)));
+/**
+ * Steps per repeat that take about `seconds`: groups of 1, 2, 4, ... untimed steps until a group
+ * takes a quarter of `seconds`, whose time per step sets the count (at least 1). The groups, about
+ * half of `seconds` in all, also finish the warm-up: small batches need hundreds of steps before
+ * the JavaScript that dispatches each op runs at full speed.
+ */
+async function calibrate(ctx: StepContext, cycle: BatchCycle, seconds: number): Promise<number> {
+  for (let group = 1; ; group *= 2) {
+    const took = await timeSteps(ctx, cycle, group);
+    if (took >= seconds / 4) return Math.max(1, Math.round((seconds * group) / took));
+  }
 }
 
 /**

@@ -3,7 +3,8 @@
  * a child process of its own (./child), one after another so that they do not compete for the
  * CPU; a backend that does not start, or whose process fails, is reported with its reason while the
  * others still run. Input that no backend can measure (a batch larger than the data set, a broken
- * data file) is thrown as an InputError instead. The child is ended if this process exits first.
+ * data file) is thrown as an InputError instead. The child is killed if this process exits or is
+ * ended by SIGINT, SIGTERM or SIGHUP first.
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ import {
 } from './sweep';
 
 /** A backend's points, why it failed, or input that no backend can measure (thrown as an InputError). */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 type Measured = { device: string; points: ThroughputPoint[] } | { failure: string } | { input: string };
 
 /**
@@ -78,10 +81,22 @@ function inChild(backend: string, options: ChildOptions, onRepeat?: (event: Repe
     execArgv: fromSource ? ['--require', 'tsx/cjs'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // The child may be inside a repeat, deaf to its channel closing, so it is killed with this process.
   const endChild = (): void => {
     child.kill('SIGKILL');
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    endChild();
+    stopWatching();
+    // Default handling again (this process ends by the signal) unless the program handles it itself.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const stopWatching = (): void => {
+    process.off('exit', endChild);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
   process.once('exit', endChild);
+  for (const signal of SIGNALS) process.once(signal, onSignal);
   return new Promise<Measured>((resolve) => {
     let answer: Measured | null = null;
     child.on('message', (message: FromChild) => {
@@ -94,7 +109,7 @@ function inChild(backend: string, options: ChildOptions, onRepeat?: (event: Repe
       child.kill('SIGKILL');
     });
     child.once('exit', (code, signal) => {
-      process.off('exit', endChild);
+      stopWatching();
       resolve(answer ?? { failure: `its process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}` });
     });
     child.send({ type: 'measure', backend, options } satisfies MeasureRequest);

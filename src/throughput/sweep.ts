@@ -75,7 +75,10 @@ export interface ThroughputOptions {
   warmup?: number;
   /** Steps per repeat; null sets each batch size's count from `seconds`. Default: null. */
   steps?: number | null;
-  /** With `steps` null: about this many seconds per repeat. Default: 1. */
+  /**
+   * With `steps` null: about this many seconds per repeat; each batch size's step count is set
+   * after its warm-up by untimed steps taking about half as long again. Default: 1.
+   */
   seconds?: number;
   /** Seeds the weights and the batch order. Default: 0. */
   seed?: number;
