@@ -23,9 +23,10 @@ import {
   settingsOf,
 } from './sweep';
 
-/** A backend's points, why it failed, or input that no backend can measure (thrown as an InputError). */
+/** Signals that end this process by default, and with it the measuring child. */
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** A backend's points, why it failed, or input that no backend can measure (thrown as an InputError). */
 type Measured = { device: string; points: ThroughputPoint[] } | { failure: string } | { input: string };
 
 /**
