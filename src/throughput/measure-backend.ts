@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Strategy, miniBatch } from '../batching';
 import { BackendInfo, BackendName, useBackend } from '../backend';
 import { disposeLoaded, loadDataset } from '../data/catalog';
-import type { Dataset } from '../data/dataset';
 import { InputError } from '../data/input-error';
 import { modelBuilder } from '../../models';
 import { makeOptimizer } from '../training';
@@ -60,7 +59,7 @@ async function measureOn(
   backend: string,
   opts: ResolvedThroughputOptions,
 ): Promise<ThroughputPoint[]> {
-  const cycles = opts.batchSizes.map((b) => new BatchCycle(ctx.data, b, opts.seed));
+  const cycles = opts.batchSizes.map((b) => new BatchCycle(ctx.data.size, b, opts.seed));
   const points: ThroughputPoint[] = [];
   for (const cycle of cycles) {
     const before = ctx.optimizer.iterations;
@@ -112,14 +111,18 @@ async function timeSteps(ctx: StepContext, cycle: BatchCycle, steps: number): Pr
   return (performance.now() - start) / 1000;
 }
 
-/** The index batches of mini-batch b (last short batch dropped, so every step has b samples), epoch after epoch. */
+/**
+ * The index batches of mini-batch b over `size` samples, epoch after epoch, the last short batch
+ * of each epoch dropped so that every step has b samples.
+ * @example new BatchCycle(10, 4, 0): epoch 0's two batches of 4, then epoch 1's, ...
+ */
 export class BatchCycle {
   private readonly strategy: Strategy;
   private batches: Int32Array[] = [];
   private epoch = 0;
 
   constructor(
-    private readonly data: Dataset,
+    private readonly size: number,
     readonly batchSize: number,
     private readonly seed: number,
   ) {
@@ -128,7 +131,7 @@ export class BatchCycle {
 
   next(): Int32Array {
     if (this.batches.length === 0)
-      this.batches = this.strategy.batches(this.data.size, this.epoch++, this.seed).reverse();
+      this.batches = this.strategy.batches(this.size, this.epoch++, this.seed).reverse();
     return this.batches.pop() as Int32Array;
   }
 }
