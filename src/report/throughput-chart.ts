@@ -1,13 +1,16 @@
 /**
- * The plot of a throughput sweep: samples/s against batch size on a log2 axis, one line per
- * backend through the mean of the repeats with a band from their min to their max, powers of two
- * marked by dashed rules and diamond points (a log y axis when backends differ tenfold), the findings written under it; and the files it goes
- * to (SVG and PNG, written atomically).
+ * The plot of a throughput sweep: samples/s against batch size on a log2 axis, one panel per
+ * backend (each its own linear y axis: backends often differ tenfold, and the question is the
+ * few percent between neighbours), a line through the mean of the repeats with a band from their
+ * min to their max, powers of two marked by dashed rules and larger diamond points, the findings
+ * written under it; and the files it goes to (SVG and PNG, written atomically).
  */
 import { writeFileAtomic } from '../io/atomic-write';
 import { ThroughputSweep, assessThroughput, isPowerOfTwo, mean } from '../throughput';
 import { renderSvg, svgToPng } from './chart-render';
-import { ChartSpec, PANEL, withNote } from './charts';
+import { ChartSpec, withNote } from './charts';
+
+const POWER = 'power of two';
 
 export function throughputChart(sweep: ThroughputSweep, title = throughputTitle(sweep)): ChartSpec {
   const rows = sweep.points.map((p) => ({
@@ -16,62 +19,70 @@ export function throughputChart(sweep: ThroughputSweep, title = throughputTitle(
     mean: mean(p.samplesPerSecond),
     min: Math.min(...p.samplesPerSecond),
     max: Math.max(...p.samplesPerSecond),
-    point: isPowerOfTwo(p.batchSize) ? 'power of two' : 'other',
+    point: isPowerOfTwo(p.batchSize) ? POWER : 'other',
   }));
   const sizes = rows.map((r) => r.batchSize);
   const powers = powersBetween(Math.min(...sizes), Math.max(...sizes));
+  const backends = [...new Set(rows.map((r) => r.backend))];
   const x = {
     field: 'batchSize',
     type: 'quantitative' as const,
     title: 'Batch size (log2 scale)',
-    scale: { type: 'log' as const, base: 2 },
+    scale: { type: 'log' as const, base: 2, domain: [powers[0], powers[powers.length - 1]] },
     axis: { values: powers, format: 'd', grid: false },
   };
-  const colour = { field: 'backend', type: 'nominal' as const, title: 'Backend', legend: { labelLimit: 0 } };
-  // Backends ten times apart would flatten the slower one's curve on a linear axis.
-  const means = rows.map((r) => r.mean);
-  const log = Math.max(...means) > 10 * Math.min(...means);
-  const samples = {
-    type: 'quantitative' as const,
-    title: `Samples/s (training steps${log ? ', log scale' : ''})`,
-    scale: log ? { type: 'log' as const } : { type: 'linear' as const, zero: true },
+  const colour = {
+    field: 'backend',
+    type: 'nominal' as const,
+    title: 'Backend',
+    scale: { domain: backends },
+    legend: null,
   };
-  const chart = {
-    ...PANEL,
-    width: 520,
-    layer: [
-      {
-        data: { values: powers.map((p) => ({ batchSize: p })) },
-        mark: { type: 'rule', strokeDash: [4, 4], color: '#bbb' },
-        encoding: { x },
-      },
-      {
-        data: { values: rows },
-        mark: { type: 'area', opacity: 0.2 },
-        encoding: { x, y: { ...samples, field: 'min' }, y2: { field: 'max' }, color: colour },
-      },
-      {
-        data: { values: rows },
-        mark: { type: 'line', point: false },
-        encoding: { x, y: { ...samples, field: 'mean' }, color: colour },
-      },
-      {
-        data: { values: rows },
-        mark: { type: 'point', filled: true, size: 50 },
-        encoding: {
-          x,
-          y: { ...samples, field: 'mean' },
-          color: colour,
-          shape: {
-            field: 'point',
-            type: 'nominal' as const,
-            scale: { domain: ['power of two', 'other'], range: ['diamond', 'circle'] },
-            legend: null,
+  const y = { type: 'quantitative' as const, title: 'Samples/s', scale: { zero: false } };
+  const panel = (backend: string) => {
+    const values = rows.filter((r) => r.backend === backend);
+    return {
+      title: { text: `${backend}: ${sweep.device[backend] ?? ''}`, anchor: 'start' as const, fontSize: 12 },
+      width: 560,
+      height: 170,
+      layer: [
+        {
+          data: { values: powers.map((p) => ({ batchSize: p })) },
+          mark: { type: 'rule', strokeDash: [4, 4], color: '#bbb' },
+          encoding: { x },
+        },
+        {
+          data: { values },
+          mark: { type: 'area', opacity: 0.25 },
+          encoding: { x, y: { ...y, field: 'min' }, y2: { field: 'max' }, color: colour },
+        },
+        { data: { values }, mark: { type: 'line' }, encoding: { x, y: { ...y, field: 'mean' }, color: colour } },
+        {
+          data: { values },
+          mark: { type: 'point', filled: true, opacity: 1 },
+          encoding: {
+            x,
+            y: { ...y, field: 'mean' },
+            color: colour,
+            shape: {
+              field: 'point',
+              type: 'nominal' as const,
+              scale: { domain: [POWER, 'other'], range: ['diamond', 'circle'] },
+              legend: null,
+            },
+            size: {
+              field: 'point',
+              type: 'ordinal' as const,
+              sort: [POWER, 'other'],
+              scale: { domain: [POWER, 'other'], range: [110, 30] },
+              legend: null,
+            },
           },
         },
-      },
-    ],
+      ],
+    };
   };
+  const chart = { vconcat: backends.map(panel), resolve: { scale: { y: 'independent' } } };
   const notes = [
     ...assessThroughput(sweep.points).map((f) => f.sentence),
     ...sweep.failures.map((f) => `${f.backend} not measured: ${f.reason}`),
