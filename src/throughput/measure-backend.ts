@@ -130,8 +130,7 @@ export class BatchCycle {
   }
 
   next(): Int32Array {
-    if (this.batches.length === 0)
-      this.batches = this.strategy.batches(this.size, this.epoch++, this.seed).reverse();
+    if (this.batches.length === 0) this.batches = this.strategy.batches(this.size, this.epoch++, this.seed).reverse();
     return this.batches.pop() as Int32Array;
   }
 }
