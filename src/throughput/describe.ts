@@ -9,18 +9,26 @@ import { isPowerOfTwo, ThroughputPoint } from './sweep';
 /** Throughput has stopped growing at the smallest batch size reaching this fraction of the maximum. */
 export const PLATEAU_FRACTION = 0.95;
 
+/**
+ * Neighbours of a power of two p lie within this fraction of p either side: close enough that the
+ * growth of throughput with batch size does not pass for a power-of-two effect (257 is no fair
+ * neighbour of 512, 96 and 160 are of 128).
+ */
+export const NEIGHBOURHOOD = 0.25;
+
 export const THROUGHPUT_RULE =
   'each power of two p is compared with the nearest measured batch size that is not a power of two on each side, ' +
-  'between p/2 and 2p; its gap (mean samples/s of p over the mean of its neighbours, minus 1) counts only beyond ' +
-  'the spread of the repeats (the largest (max - min) / mean among p and its neighbours; both to 0.1%); ' +
-  'throughput stops growing ' +
-  `at the smallest batch size whose mean is within ${Math.round((1 - PLATEAU_FRACTION) * 100)}% of the largest mean`;
+  `within ${NEIGHBOURHOOD * 100}% of p; its gap is the mean samples/s of p over what its neighbours predict ` +
+  '(with one on each side, their means interpolated in log2 of the batch size, which takes out the growth with ' +
+  'batch size; with one, its mean), minus 1, and counts only beyond the spread of the repeats (the largest ' +
+  '(max - min) / mean among p and its neighbours; both to 0.1%); throughput stops growing at the smallest batch ' +
+  `size whose mean is within ${Math.round((1 - PLATEAU_FRACTION) * 100)}% of the largest mean`;
 
 /** One power of two against its neighbours. `outcome` needs at least 2 repeats of each to judge. */
 export interface PowerComparison {
   power: number;
   neighbours: number[];
-  /** (mean of p / mean of the neighbours' means - 1) x 100. */
+  /** (mean of p / the neighbours' prediction for p - 1) x 100 (see THROUGHPUT_RULE). */
   gapPercent: number;
   /** The largest relative range of repeats, (max - min) / mean x 100, among p and its neighbours. */
   spreadPercent: number;
@@ -73,11 +81,12 @@ export function comparePowers(points: ThroughputPoint[]): PowerComparison[] {
   const others = sorted.filter((p) => !isPowerOfTwo(p.batchSize));
   return sorted.flatMap((p) => {
     if (!isPowerOfTwo(p.batchSize)) return [];
-    const below = others.filter((o) => o.batchSize < p.batchSize && o.batchSize > p.batchSize / 2).pop();
-    const above = others.find((o) => o.batchSize > p.batchSize && o.batchSize < p.batchSize * 2);
+    const [low, high] = [p.batchSize * (1 - NEIGHBOURHOOD), p.batchSize * (1 + NEIGHBOURHOOD)];
+    const below = others.filter((o) => o.batchSize < p.batchSize && o.batchSize >= low).pop();
+    const above = others.find((o) => o.batchSize > p.batchSize && o.batchSize <= high);
     const near = [below, above].filter((o): o is ThroughputPoint => o !== undefined);
     if (near.length === 0) return [];
-    const gap = mean(p.samplesPerSecond) / mean(near.map((o) => mean(o.samplesPerSecond))) - 1;
+    const gap = mean(p.samplesPerSecond) / predicted(p.batchSize, near) - 1;
     const involved = [p, ...near];
     const spread = Math.max(...involved.map((o) => relativeRange(o.samplesPerSecond)));
     const judged = involved.every((o) => o.samplesPerSecond.length >= 2);
@@ -94,6 +103,18 @@ export function comparePowers(points: ThroughputPoint[]): PowerComparison[] {
       },
     ];
   });
+}
+
+/**
+ * Samples/s at batch size b as its neighbours predict it: one neighbour's mean, or the two means
+ * interpolated in log2 of the batch size.
+ * @example predicted(128, [96 at 900, 160 at 1100]) -> 900 + 200 * log2(128/96) / log2(160/96) = 1012.6
+ */
+export function predicted(b: number, near: ThroughputPoint[]): number {
+  const [first, second] = near.map((o) => ({ size: o.batchSize, rate: mean(o.samplesPerSecond) }));
+  if (!second) return first.rate;
+  const t = Math.log2(b / first.size) / Math.log2(second.size / first.size);
+  return first.rate + (second.rate - first.rate) * t;
 }
 
 /** What the comparisons of one backend say together. */

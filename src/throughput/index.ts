@@ -20,6 +20,7 @@ export type {
   ThroughputSweep,
 } from './sweep';
 export {
+  NEIGHBOURHOOD,
   PLATEAU_FRACTION,
   THROUGHPUT_RULE,
   assessThroughput,
@@ -30,6 +31,7 @@ export {
   mean,
   standardDeviation,
   powerVerdict,
+  predicted,
 } from './describe';
 export type { Plateau, PowerComparison, PowerVerdict, ThroughputFinding } from './describe';
 export { CSV_COLUMNS, formatThroughputTable, throughputCsv } from './table';

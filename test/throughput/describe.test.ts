@@ -11,6 +11,8 @@ import {
   isPowerOfTwo,
   mean,
   powerVerdict,
+  predicted,
+  POWERS_OF_TWO_BATCH_SIZES,
   standardDeviation,
   throughputCsv,
 } from '../../src/throughput';
@@ -44,16 +46,31 @@ describe('throughput rules: powers of two against their neighbours', () => {
     expect(standardDeviation([3])).to.equal(0);
   });
 
-  it('compares each power with the nearest non-power on each side between p/2 and 2p (the default sweep)', () => {
-    const points = DEFAULT_BATCH_SIZES.map((b) => at(b, [1000, 1000]));
-    const pairs = comparePowers(points).map((c) => [c.power, c.neighbours]);
-    // 16 and 32 have no non-power between 8 and 64; 64 has only 96; 512 only 257.
-    expect(pairs).to.deep.equal([
-      [64, [96]],
+  it('compares each power with the nearest non-power on each side within 25% (the default sweep and the preset)', () => {
+    const pairs = (sizes: readonly number[]) =>
+      comparePowers(sizes.map((b) => at(b, [1000, 1000]))).map((c) => [c.power, c.neighbours]);
+    // 16, 32 and 64 have no non-power within 25%; 257 is no neighbour of 512.
+    expect(pairs(DEFAULT_BATCH_SIZES)).to.deep.equal([
       [128, [127, 129]],
       [256, [255, 257]],
-      [512, [257]],
     ]);
+    expect(pairs([48, 64, 80, 96, 128, 160, 384, 512])).to.deep.equal([
+      [64, [48, 80]],
+      [128, [96, 160]],
+      [512, [384]],
+    ]);
+    expect(pairs(POWERS_OF_TWO_BATCH_SIZES).map(([p]) => p)).to.deep.equal([16, 32, 64, 128, 256, 512]);
+  });
+
+  it('predicts p from both neighbours in log2 of the batch size, taking out the growth with batch size', () => {
+    const line = (b: number) => 900 + 200 * (Math.log2(b / 96) / Math.log2(160 / 96));
+    expect(predicted(128, [at(96, [900]), at(160, [1100])])).to.be.closeTo(line(128), 1e-9);
+    expect(predicted(128, [at(96, [800, 1000])])).to.equal(900);
+    // On the line through its neighbours: no gap, although 128 is faster than their mean of 1000.
+    const points = [at(96, [900, 900]), at(128, [line(128), line(128)]), at(160, [1100, 1100])];
+    const [c] = comparePowers(points);
+    expect(c.gapPercent).to.be.closeTo(0, 1e-9);
+    expect(c.outcome).to.equal('within noise');
   });
 
   it('stands out: 120.5 against neighbours of 100.5 is +19.9%, beyond the 1.0% spread', () => {
@@ -141,16 +158,11 @@ describe('throughput rules: where throughput stops growing', () => {
   });
 
   it('gives one finding per backend, in the order the backends appear', () => {
-    const points = [
-      at(64, [10, 10], 'cpu'),
-      at(100, [5, 5], 'cpu'),
-      at(64, [10, 10], 'wasm'),
-      at(100, [20, 20], 'wasm'),
-    ];
+    const points = [at(64, [10, 10], 'cpu'), at(72, [5, 5], 'cpu'), at(64, [10, 10], 'wasm'), at(72, [20, 20], 'wasm')];
     const findings = assessThroughput(points);
     expect(findings.map((f) => [f.backend, f.verdict, f.plateau.batchSize])).to.deep.equal([
       ['cpu', 'stand out', 64],
-      ['wasm', 'do not stand out', 100],
+      ['wasm', 'do not stand out', 72],
     ]);
   });
 });
