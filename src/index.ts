@@ -39,3 +39,13 @@ export type { SummaryRow, Stat } from './report/summary';
 export type { RunResult } from './experiment/result';
 export type { Checkpoint } from './experiment/probes';
 export { openEventFile, readEventFile } from './io/tensorboard/event-file';
+export {
+  measureThroughput,
+  describeThroughput,
+  assessThroughput,
+  THROUGHPUT_RULE,
+  DEFAULT_BATCH_SIZES,
+  THROUGHPUT_PRESETS,
+} from './throughput';
+export type { ThroughputOptions, ThroughputPoint, ThroughputSweep, ThroughputFinding } from './throughput';
+export { throughputChart, writeThroughputChart } from './report/throughput-chart';

@@ -12,6 +12,7 @@ import { doctorOptions, runDoctor } from './doctor-command';
 import { lrFindOptions, runLrFind } from './lr-find-command';
 import { mergeOptions, runMerge } from './merge-command';
 import { SubmitRunners, runK8s, runSlurm, submitCommands } from './submit-command';
+import { runThroughput, throughputOptions } from './throughput-command';
 import { runTrain, trainOptions } from './train-command';
 import { UsageError } from './parse';
 import { withRenamedHints } from './renamed-options';
@@ -23,6 +24,7 @@ export interface CommandRunners {
   train: typeof runTrain;
   compare: typeof runCompare;
   lrFind: typeof runLrFind;
+  throughput: typeof runThroughput;
   merge: typeof runMerge;
   submit: SubmitRunners;
   doctor: typeof runDoctor;
@@ -32,6 +34,7 @@ const RUNNERS: CommandRunners = {
   train: runTrain,
   compare: runCompare,
   lrFind: runLrFind,
+  throughput: runThroughput,
   merge: runMerge,
   submit: { slurm: runSlurm, k8s: runK8s },
   doctor: runDoctor,
@@ -56,6 +59,12 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
       (args) => runners.lrFind(args),
     )
     .command(
+      'throughput',
+      'samples/s of training steps against batch size, per backend: do powers of two stand out?',
+      throughputOptions,
+      (args) => runners.throughput(args),
+    )
+    .command(
       'merge <dir>',
       "gather a planned experiment's shards into results, summary and report",
       mergeOptions,
@@ -67,7 +76,7 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare, lr-find, merge, submit or doctor')
+    .demandCommand(1, 'name a command: train, compare, lr-find, throughput, merge, submit or doctor')
     .strictCommands()
     .strictOptions()
     .example(

@@ -132,7 +132,7 @@ export function barChart(options: BarChartOptions): ChartSpec {
 }
 
 /** Lines of text stacked under a chart (under all its panels), in grey. */
-function withNote(title: string, note: string[] | undefined, chart: Record<string, unknown>): ChartSpec {
+export function withNote(title: string, note: string[] | undefined, chart: Record<string, unknown>): ChartSpec {
   if (!note || note.length === 0) return { title, ...chart } as ChartSpec;
   const lines = {
     data: { values: note.map((text, line) => ({ text, line })) },

@@ -18,6 +18,7 @@ const LAYERS: string[][] = [
   ['src/backend'],
   ['models'],
   ['src/training'],
+  ['src/throughput'],
   ['src/experiment'],
   ['src/report'],
   ['src/compare', 'src/doctor'],

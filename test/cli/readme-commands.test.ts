@@ -55,6 +55,7 @@ async function parseOnly(args: string[]): Promise<string> {
     train: stand('train'),
     compare: stand('compare'),
     lrFind: stand('lr-find'),
+    throughput: stand('throughput'),
     merge: stand('merge'),
     submit: { slurm: stand('submit slurm'), k8s: stand('submit k8s') },
     doctor: stand('doctor'),
