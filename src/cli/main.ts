@@ -7,6 +7,7 @@
  */
 import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { claimsOptions, runClaimsCommand } from './claims-command';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { lrFindOptions, runLrFind } from './lr-find-command';
@@ -22,6 +23,7 @@ import { releaseWebGpu } from '../backend';
 export interface CommandRunners {
   train: typeof runTrain;
   compare: typeof runCompare;
+  claims: typeof runClaimsCommand;
   lrFind: typeof runLrFind;
   merge: typeof runMerge;
   submit: SubmitRunners;
@@ -31,6 +33,7 @@ export interface CommandRunners {
 const RUNNERS: CommandRunners = {
   train: runTrain,
   compare: runCompare,
+  claims: runClaimsCommand,
   lrFind: runLrFind,
   merge: runMerge,
   submit: { slurm: runSlurm, k8s: runK8s },
@@ -50,6 +53,12 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
       runners.compare(args),
     )
     .command(
+      'claims',
+      'check textbook claims about batching on this machine: each with its evidence, a verdict and a plot',
+      claimsOptions,
+      (args) => runners.claims(args),
+    )
+    .command(
       'lr-find',
       'learning-rate range test: loss against an exponentially rising rate, a suggested rate',
       lrFindOptions,
@@ -67,7 +76,7 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare, lr-find, merge, submit or doctor')
+    .demandCommand(1, 'name a command: train, compare, claims, lr-find, merge, submit or doctor')
     .strictCommands()
     .strictOptions()
     .example(

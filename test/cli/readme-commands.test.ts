@@ -54,6 +54,7 @@ async function parseOnly(args: string[]): Promise<string> {
   const runners: CommandRunners = {
     train: stand('train'),
     compare: stand('compare'),
+    claims: stand('claims'),
     lrFind: stand('lr-find'),
     merge: stand('merge'),
     submit: { slurm: stand('submit slurm'), k8s: stand('submit k8s') },
