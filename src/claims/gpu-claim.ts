@@ -32,7 +32,8 @@ export const GPU_RULE =
 /** `webgpu runs on <adapter>, a CPU device` for a software adapter, `<name> does not start` for one that does not. */
 function whyNotGpu(b: BackendStatus): string {
   if (!b.available) return `${b.name} does not start`;
-  const adapter = /WebGPU on ([^)]*)/.exec(b.device ?? '')?.[1];
+  // The adapter's own description may hold parentheses: everything up to the device's closing one.
+  const adapter = /WebGPU on (.*)\)$/.exec(b.device ?? '')?.[1];
   return adapter ? `${b.name} runs on ${adapter}, a CPU device` : `${b.name} runs on the CPU`;
 }
 

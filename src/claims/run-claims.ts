@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { compare } from '../compare/compare';
 import { probeBackends } from '../doctor/probe';
+import type { ExperimentSpecInput } from '../experiment/spec';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { writeReport } from '../report/report';
 import type { Callback } from '../training';
@@ -21,8 +22,12 @@ import { ThroughputPointLike, checkPowersOfTwoClaim } from './powers-of-two-clai
 import type { ClaimCheck } from './verdict';
 
 export interface ClaimsOptions {
-  /** Output directory; one that already holds results is refused. Default: runs/claims-<time>. */
+  /** The experiment the memory, noise and BN claims read. Default: CLAIMS_SPEC. */
+  spec?: ExperimentSpecInput;
+  /** Output directory; one that already holds results is refused unless resuming. Default: runs/claims-<time>. */
   outDir?: string;
+  /** Keep the runs already in outDir's results.jsonl (of this same experiment) and run the rest. Default: false. */
+  resume?: boolean;
   /** Progress lines. Default: none. */
   log?: (line: string) => void;
   /** Training callbacks made afresh for each run (e.g. a progress bar). Default: none. */
@@ -38,9 +43,10 @@ export interface ClaimsResult {
 
 export async function runClaims(options: ClaimsOptions = {}): Promise<ClaimsResult> {
   const outDir = options.outDir ?? join('runs', `claims-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const compared = await compare(CLAIMS_SPEC, {
+  const compared = await compare(options.spec ?? CLAIMS_SPEC, {
     outDir,
     report: false,
+    resume: options.resume,
     log: options.log,
     callbacks: options.callbacks,
     signal: options.signal,

@@ -21,7 +21,7 @@ const lavapipe: BackendStatus = {
   name: 'webgpu',
   available: true,
   gpu: false,
-  device: 'software GPU (WebGPU on mesa software, llvmpipe: Mesa 25.0.7)',
+  device: 'software GPU (WebGPU on mesa software, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1)',
   reason: null,
 };
 const hardware: BackendStatus = {
@@ -52,10 +52,10 @@ describe('claim: a GPU is faster than a CPU for mini-batches', () => {
     const check = checkGpuClaim([unavailable('tensorflow'), lavapipe, cpuBackend('wasm')], sweep(1000), 'throughput');
     expect(check.verdict).to.deep.equal({
       kind: 'cannot be checked',
-      text: 'cannot be checked here: no GPU backend (tensorflow does not start; webgpu runs on mesa software, llvmpipe: Mesa 25.0.7, a CPU device)',
+      text: 'cannot be checked here: no GPU backend (tensorflow does not start; webgpu runs on mesa software, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1, a CPU device)',
     });
     expect(check.evidence).to.equal(
-      'backends that start: webgpu (software GPU (WebGPU on mesa software, llvmpipe: Mesa 25.0.7)), wasm (CPU)',
+      'backends that start: webgpu (software GPU (WebGPU on mesa software, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1)), wasm (CPU)',
     );
   });
 
