@@ -18,9 +18,9 @@ export interface MemoryPoint {
 export const GROWTH_TOLERANCE = 2;
 
 export const MEMORY_RULE =
-  'Holds if the update peak memory (runs without BN, first seed) rises with the batch size at every step, ' +
-  `and the growth per sample above the smallest batch b, (peak(B) - peak(b)) / (B - b), is within a factor ${GROWTH_TOLERANCE} ` +
-  'for every larger batch B, full batch included: a fixed part plus one share per sample. ' +
+  'Holds if the update peak memory (runs without BN, first seed) rises with the batch size at every step, and the ' +
+  'growths per sample above the smallest batch b, (peak(B) - peak(b)) / (B - b) for every larger batch B (full batch ' +
+  `included), are within a factor ${GROWTH_TOLERANCE} of each other: a fixed part plus one share per sample. ` +
   'Cannot be checked with fewer than three batch sizes measured.';
 
 /** The first seed's BN-off runs that measured their update memory, one per batch size, smallest first. */
