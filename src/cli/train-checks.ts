@@ -100,14 +100,24 @@ export function checkBatchOfOne(
   }
 }
 
-/** Refuses an --lr-schedule the run cannot hold (a one-cycle too short, a warm-up as long as the run). */
+/**
+ * Refuses an --lr-schedule the run cannot hold (a one-cycle too short, a warm-up as long as the run)
+ * or within which it would not do what it says (a step that never comes, a cosine period longer than
+ * the run): such a run would train as if it had no schedule, under a name that says it had one.
+ */
 export function checkScheduleFits(schedule: LrSchedule, strategy: Strategy, trainSize: number, epochs: number): void {
   const updatesPerEpoch = strategy.updatesPerEpoch(trainSize);
+  const run = { updatesPerEpoch, totalUpdates: epochs * updatesPerEpoch };
+  let why: string | null;
   try {
-    schedule.resolve({ updatesPerEpoch, totalUpdates: epochs * updatesPerEpoch });
+    schedule.resolve(run);
+    why = schedule.misfit?.(run) ?? null;
   } catch (error) {
+    why = (error as Error).message;
+  }
+  if (why !== null) {
     throw new UsageError(
-      `--lr-schedule ${schedule.label}: ${(error as Error).message} (${plural(epochs, 'epoch')} of ${plural(updatesPerEpoch, 'update')})`,
+      `--lr-schedule ${schedule.label}: ${why} (${plural(epochs, 'epoch')} of ${plural(updatesPerEpoch, 'update')})`,
     );
   }
 }

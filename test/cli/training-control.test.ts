@@ -43,6 +43,10 @@ describe('batchlab train, compare and lr-find: schedules, clipping, range test',
       ['train', ...quick, '--strategy', 'full', '--epochs', '2', '--lr-schedule', 'onecycle'],
       /--lr-schedule onecycle: oneCycle: a run of 2 updates is too short for pct=0.3 .*\(2 epochs of 1 update\)/,
     ],
+    [
+      ['train', ...quick, '--strategy', 'full', '--epochs', '2', '--lr-schedule', 'step:every=2,factor=0.5'],
+      /--lr-schedule step:every=2,factor=0.5: its first step, after 2 updates, does not come within the 2 updates it has \(2 epochs of 1 update\)/,
+    ],
     [['train', '--clip-norm', '0'], /--clip-norm must be a positive number, got 0/],
     [['train', '--clip-value', 'big'], /--clip-value must be a positive number, got big/],
     [
