@@ -70,7 +70,9 @@ export function firstToLastGradient(profile: LayerProfile): number {
   return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
 }
 
-const hiddenLayers = (p: LayerProfile): number => Math.min(...p.checkpoints.map((c) => c.activationStd.length));
+/** Hidden layers every checkpoint has statistics of (0 without checkpoints). */
+const hiddenLayers = (p: LayerProfile): number =>
+  p.checkpoints.length === 0 ? 0 : Math.min(...p.checkpoints.map((c) => c.activationStd.length));
 
 export function checkBnClaim(measured: BnEvidence | null, plot: string | null): ClaimCheck {
   const base = {
@@ -88,7 +90,7 @@ export function checkBnClaim(measured: BnEvidence | null, plot: string | null): 
   }
   const { off, on, strategy } = measured;
   const layers = Math.min(hiddenLayers(off), hiddenLayers(on));
-  if (off.checkpoints.length === 0 || on.checkpoints.length === 0 || layers < 2) {
+  if (layers < 2) {
     const evidence = `${strategy}: ${layers} hidden layers, ${Math.min(off.checkpoints.length, on.checkpoints.length)} checkpoints`;
     return {
       ...base,

@@ -67,6 +67,9 @@ describe('claim: BatchNorm keeps activations steadier and gradients from vanishi
   it('cannot be checked without a BN off/on pair, or with one hidden layer', () => {
     expect(checkBnClaim(null, null).verdict.text).to.equal('cannot be checked here: no BN off/on pair');
     const shallow: LayerProfile = { checkpoints: [{ epoch: 0, activationStd: [1], gradientNorms: [0.1, 1] }] };
+    const unprobed = checkBnClaim({ strategy: 'mini:32', off, on: { checkpoints: [] } }, null);
+    expect(unprobed.evidence).to.equal('mini:32: 0 hidden layers, 0 checkpoints');
+    expect(unprobed.verdict.kind).to.equal('cannot be checked');
     expect(checkBnClaim({ strategy: 'sgd', off: shallow, on: shallow }, null).verdict).to.deep.equal({
       kind: 'cannot be checked',
       text: 'cannot be checked here: the model needs two or more hidden layers and checkpoints',
