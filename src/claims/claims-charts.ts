@@ -36,25 +36,35 @@ export function memoryChart(points: MemoryPoint[]): ReportChart | null {
  * Measured noise per batch size and the closed form (N - B)/(N - 1) · c/B through the median of the
  * measured c = B · noise · (N - 1)/(N - B): the line the points fall on if noise goes as 1/B.
  */
-export function noiseChart({ trainSize, points }: NoiseEvidence): ReportChart | null {
-  if (points.length === 0) return null;
+export function noiseRows({ trainSize, points }: NoiseEvidence): {
+  c: number;
+  rows: { batchSize: number; noise: number; series: string }[];
+} {
   const c = median(points.map((p) => noiseConstant(p, trainSize)));
   const closedForm = points.map((p) => ({
     batchSize: p.batchSize,
     noise: (c * (trainSize - p.batchSize)) / ((trainSize - 1) * p.batchSize),
-    series: '(N-B)/(N-1) · c/B',
+    series: CLOSED_FORM,
   }));
   const measured = points.map((p) => ({ batchSize: p.batchSize, noise: p.noise, series: 'measured' }));
+  return { c, rows: [...measured, ...closedForm] };
+}
+
+const CLOSED_FORM = '(N-B)/(N-1) · c/B';
+
+export function noiseChart(evidence: NoiseEvidence): ReportChart | null {
+  if (evidence.points.length === 0) return null;
+  const { c, rows } = noiseRows(evidence);
   const note = [
-    `Initial weights, runs without BN, first seed, N = ${trainSize}; c = ${c.toPrecision(3)} (median over batch sizes). Full batch: 0, not drawn.`,
+    `Initial weights, runs without BN, first seed, N = ${evidence.trainSize}; c = ${c.toPrecision(3)} (median over batch sizes). Full batch: 0, not drawn.`,
   ];
   const spec = lineChart({
     title: 'Gradient noise vs batch size (initial weights)',
     x: batchAxis,
     y: { field: 'noise', title: 'E||g_B - g||² / ||g||² (log scale)', scale: 'log' },
-    color: { field: 'series', title: 'Series', sort: ['measured', '(N-B)/(N-1) · c/B'] },
+    color: { field: 'series', title: 'Series', sort: ['measured', CLOSED_FORM] },
     note,
-    data: [...measured, ...closedForm],
+    data: rows,
   });
   const caption =
     'Gradient noise of one batch against the whole-set gradient, at the weights every run starts from: batch 1 (SGD) noisiest, falling as 1/B.';
