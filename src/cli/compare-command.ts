@@ -25,6 +25,7 @@ import { MAX_LEARNING_RATE, MAX_SAMPLES, MAX_SEEDS } from '../experiment/spec';
 import {
   UsageError,
   integer,
+  integerList,
   numberIn,
   positiveInteger,
   positiveIntegerUpTo,
@@ -57,6 +58,7 @@ const FLAGS: Record<string, string> = {
   allowShortGhostBatch: '--allow-short-ghost-batch',
   bnAccumulations: '--bn-accumulations',
   headBatchNorm: '--head-batch-norm',
+  hidden: '--hidden',
   seeds: '--seeds',
   optimizers: '--optimizers',
   learningRates: '--lr',
@@ -135,6 +137,10 @@ export function compareOptions(yargs: Argv) {
       type: 'boolean',
       describe:
         'cnn BN cells: BN in the dense head too (--no-head-batch-norm: in the convolutions only) [default: true]',
+    })
+    .option('hidden', {
+      coerce: integerList('hidden'),
+      describe: "mlp cells: comma-separated units of each hidden layer, e.g. 64,64,64,64 [default: the mlp's 256,128]",
     })
     .option('seeds', {
       coerce: positiveIntegerUpTo('seeds', MAX_SEEDS),
@@ -248,6 +254,7 @@ async function specFromArgs(args: CompareArgs): Promise<{ input: ExperimentSpecI
     allowShortGhostBatch: args['allow-short-ghost-batch'],
     bnAccumulations: args['bn-accumulations'] ?? (args['bn-accumulation'] && [args['bn-accumulation']]),
     headBatchNorm: args['head-batch-norm'],
+    hidden: args.hidden,
     seeds: args.seeds,
     optimizers: args.optimizers,
     learningRates: args.lr,

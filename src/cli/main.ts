@@ -7,6 +7,7 @@
  */
 import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { claimsOptions, runClaimsCommand } from './claims-command';
 import { compareOptions, runCompare } from './compare-command';
 import { doctorOptions, runDoctor } from './doctor-command';
 import { lrFindOptions, runLrFind } from './lr-find-command';
@@ -23,6 +24,7 @@ import { releaseWebGpu } from '../backend';
 export interface CommandRunners {
   train: typeof runTrain;
   compare: typeof runCompare;
+  claims: typeof runClaimsCommand;
   lrFind: typeof runLrFind;
   throughput: typeof runThroughput;
   merge: typeof runMerge;
@@ -33,6 +35,7 @@ export interface CommandRunners {
 const RUNNERS: CommandRunners = {
   train: runTrain,
   compare: runCompare,
+  claims: runClaimsCommand,
   lrFind: runLrFind,
   throughput: runThroughput,
   merge: runMerge,
@@ -51,6 +54,12 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
     .command('train', 'train one model with one batching strategy', trainOptions, (args) => runners.train(args))
     .command('compare', 'run strategies x BN x seeds and report (tables, plots, report.html)', compareOptions, (args) =>
       runners.compare(args),
+    )
+    .command(
+      'claims',
+      'check textbook claims about batching on this machine: each with its evidence, a verdict and a plot',
+      claimsOptions,
+      (args) => runners.claims(args),
     )
     .command(
       'lr-find',
@@ -76,7 +85,7 @@ export function batchlabCli(argv: string[], runners: CommandRunners = RUNNERS): 
     .command('doctor', 'list every backend, whether it starts here, and why not', doctorOptions, (args) =>
       runners.doctor(args),
     )
-    .demandCommand(1, 'name a command: train, compare, lr-find, throughput, merge, submit or doctor')
+    .demandCommand(1, 'name a command: train, compare, claims, lr-find, throughput, merge, submit or doctor')
     .strictCommands()
     .strictOptions()
     .example(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { RunResult } from '../experiment/result';
 import type { ExperimentSpec } from '../experiment/spec';
-import { writeReport } from '../report/report';
+import { ReportExtras, writeReport } from '../report/report';
 import { SummaryRow, summarize, summaryCsv } from '../report/summary';
 import { readBackendsFile } from './backend-factor';
 
@@ -18,20 +18,20 @@ export interface OutputFiles {
 }
 
 /**
- * Writes summary.csv and (unless `report` is false) the plots and report.html for `results`; the
- * report states the backends outDir's backends.json records, if any.
+ * Writes summary.csv and (unless `report` is false) the plots and report.html for `results`, with
+ * the caller's `extras` in the report, which also states the backends outDir's backends.json records, if any.
  */
 export async function writeOutputs(
   outDir: string,
   spec: ExperimentSpec,
   results: RunResult[],
-  { report = true } = {},
+  { report = true, extras = {} }: { report?: boolean; extras?: ReportExtras } = {},
 ): Promise<{ summary: SummaryRow[]; files: OutputFiles }> {
   const summary = summarize(results);
   const summaryPath = join(outDir, 'summary.csv');
   await writeFileAtomic(summaryPath, summaryCsv(summary));
   const backends = await readBackendsFile(outDir);
-  const written = report ? await writeReport(outDir, spec.name, results, summary, spec, backends) : null;
+  const written = report ? await writeReport(outDir, spec.name, results, summary, spec, { ...extras, backends }) : null;
   return { summary, files: { summary: summaryPath, report: written?.html ?? null, plots: written?.plots ?? [] } };
 }
 

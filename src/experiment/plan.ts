@@ -46,6 +46,7 @@ export function planExperiment(spec: ExperimentSpec, trainSize: number): Plan {
       allowShortGhostBatch: spec.allowShortGhostBatch,
       batchRenorm: spec.batchRenorm,
       headBatchNorm: spec.headBatchNorm,
+      hidden: spec.hidden,
       lrRule: spec.lrRule,
       clipNorm: spec.clipNorm,
       clipValue: spec.clipValue,

@@ -32,6 +32,8 @@ export interface CellSettings {
   batchRenorm?: BatchRenorm;
   /** cnn cells: BN in the dense head too. Default: true. */
   headBatchNorm?: boolean;
+  /** mlp cells: units of each hidden layer. Default: the mlp's own. */
+  hidden?: number[];
   /** The rule that set the cells' learning rates (a warm-up under `linear` starts at the unscaled rate). Default: fixed. */
   lrRule?: LrRule;
   /** Gradient clipping for every cell. Default: none. */
@@ -45,16 +47,24 @@ export interface CellSettings {
 
 /**
  * The cell's model: its BN variant and convention, the renorm schedule from the settings, and
- * headBatchNorm, a cnn option, for the cnn cells of an experiment.
+ * headBatchNorm, a cnn option, for the cnn cells of an experiment, and hidden, an mlp option, for
+ * its mlp cells.
  */
 export function builderFor(
   cell: Pick<Cell, 'model' | 'bn'> & Partial<Pick<Cell, 'bnVariant' | 'bnConvention'>>,
-  settings: Pick<CellSettings, 'batchRenorm' | 'headBatchNorm'> = {},
+  settings: Pick<CellSettings, 'batchRenorm' | 'headBatchNorm' | 'hidden'> = {},
 ): ModelBuilder {
   const batchRenorm = settings.batchRenorm ?? BATCH_RENORM_DEFAULTS;
   const variant = cell.bn && cell.bnVariant ? variantOptions(cell.bnVariant, batchRenorm) : {};
   const headBatchNorm = cell.model === 'cnn' ? settings.headBatchNorm : undefined;
-  return modelBuilder(cell.model, { batchNorm: cell.bn, bnConvention: cell.bnConvention, headBatchNorm, ...variant });
+  const hidden = cell.model === 'mlp' ? settings.hidden : undefined;
+  return modelBuilder(cell.model, {
+    batchNorm: cell.bn,
+    bnConvention: cell.bnConvention,
+    headBatchNorm,
+    hidden,
+    ...variant,
+  });
 }
 
 /** The trainer's options of a cell, but for its callbacks and checkpoints: what its run is. */

@@ -177,6 +177,17 @@ export const experimentSpecSchema = z
       .default(['chunk']),
     /** cnn cells with BN: BN in the dense head too (false: in the convolutions only). Default: true. */
     headBatchNorm: z.boolean().optional(),
+    /** mlp cells: units of each hidden layer, e.g. eight layers of 64 to watch depth. Default: the mlp's [256, 128]. */
+    hidden: z
+      .array(
+        z
+          .number()
+          .int()
+          .positive()
+          .refine(...atMost(MAX_SAMPLES, 'units')),
+      )
+      .nonempty()
+      .optional(),
     /** A number of seeds (0..n-1) or the seeds themselves. */
     seeds: z
       .union([
@@ -252,6 +263,10 @@ export const experimentSpecSchema = z
     if (spec.headBatchNorm !== undefined && (!spec.models.includes('cnn') || spec.batchNorm === 'off')) {
       const message = 'applies to cnn cells with BatchNorm: add cnn to models and BatchNorm on or both';
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headBatchNorm'], message });
+    }
+    if (spec.hidden !== undefined && !spec.models.includes('mlp')) {
+      const message = `applies to mlp cells: add mlp to models (${spec.models.join(', ')} take no hidden sizes)`;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hidden'], message });
     }
     // A seconds budget gives no run length in updates for a schedule to stretch over.
     if (spec.budget.kind !== 'seconds') return;

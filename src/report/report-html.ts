@@ -13,8 +13,23 @@ export interface RenderedChart {
   svg: string;
 }
 
+/** A cell of a lead table: text, or text linking to an anchor or file. */
+export type LeadCell = string | { text: string; href: string };
+
+/** A table shown first, above the summary (e.g. claims and their verdicts), with its own anchor. */
+export interface LeadTable {
+  id: string;
+  title: string;
+  /** A paragraph under the title. Default: none. */
+  intro?: string;
+  headers: string[];
+  rows: LeadCell[][];
+}
+
 export interface ReportPage {
   title: string;
+  /** Default: none. */
+  lead?: LeadTable;
   charts: RenderedChart[];
   summary: SummaryRow[];
   results: RunResult[];
@@ -25,6 +40,22 @@ export interface ReportPage {
 
 const escape = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function leadHtml(lead: LeadTable | undefined): string {
+  if (!lead) return '';
+  const cell = (c: LeadCell): string =>
+    typeof c === 'string' ? escape(c) : `<a href="${escape(c.href)}">${escape(c.text)}</a>`;
+  const head = lead.headers.map((h) => `<th>${escape(h)}</th>`).join('');
+  const rows = lead.rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<section id="${escape(lead.id)}">
+<h2>${escape(lead.title)}</h2>
+${lead.intro ? `<p>${escape(lead.intro)}</p>\n` : ''}<table class="lead">
+<tr>${head}</tr>
+${rows}
+</table>
+</section>
+`;
+}
 
 export function reportHtml(page: ReportPage): string {
   const failed = page.results.filter((r) => r.status === 'failed');
@@ -69,11 +100,13 @@ export function reportHtml(page: ReportPage): string {
   pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; }
   section.chart { margin: 2em 0; }
   section.chart svg { max-width: 100%; height: auto; }
+  table.lead { border-collapse: collapse; font-size: 14px; }
+  table.lead td, table.lead th { border: 1px solid #ccc; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
 </style>
 </head>
 <body>
 <h1>${escape(page.title)}</h1>
-<p>${page.results.length} runs (${failed.length} failed, ${stopped.length} NaN-stopped). Mean ± standard deviation over seeds.</p>
+${leadHtml(page.lead)}<p>${page.results.length} runs (${failed.length} failed, ${stopped.length} NaN-stopped). Mean ± standard deviation over seeds.</p>
 ${contention === null ? '' : `<p><strong>${escape(contention)}</strong></p>\n`}<pre>${escape(summaryTable(page.summary))}</pre>
 ${backends}${failures}
 ${charts}

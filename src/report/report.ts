@@ -26,7 +26,7 @@ import {
   bnLabel,
   updateRows,
 } from './report-data';
-import { RenderedChart, reportHtml } from './report-html';
+import { LeadTable, RenderedChart, reportHtml } from './report-html';
 
 /** BatchNorm panels in the order the experiment lists its cells: off, on, then the variants. */
 const bnFacetOf = (results: RunResult[]): GroupField => ({
@@ -259,6 +259,16 @@ export interface ReportFiles {
   plots: string[];
 }
 
+/** What a caller adds to an experiment's report. */
+export interface ReportExtras {
+  /** A table shown first (e.g. claims and their verdicts). Default: none. */
+  lead?: LeadTable;
+  /** Charts of the caller's own, drawn before the experiment's. Default: none. */
+  charts?: ReportChart[];
+  /** The backends the experiment probed (backends.json), stated in the report. Default: none. */
+  backends?: BackendProbe[] | null;
+}
+
 /** Renders every chart to plots/<name>.svg and .png and writes report.html, all atomically. */
 export async function writeReport(
   outDir: string,
@@ -266,11 +276,12 @@ export async function writeReport(
   results: RunResult[],
   summary: SummaryRow[],
   specJson: unknown,
-  backends: BackendProbe[] | null = null,
+  extras: ReportExtras = {},
 ): Promise<ReportFiles> {
   const rendered: RenderedChart[] = [];
   const plots: string[] = [];
-  for (const chart of reportCharts(results, summary, backends)) {
+  const backends = extras.backends ?? null;
+  for (const chart of [...(extras.charts ?? []), ...reportCharts(results, summary, backends)]) {
     const svg = await renderSvg(chart.spec);
     const title = typeof chart.spec.title === 'string' ? chart.spec.title : chart.name;
     rendered.push({ name: chart.name, title, caption: chart.caption, svg });
@@ -280,6 +291,9 @@ export async function writeReport(
     plots.push(`${base}.svg`, `${base}.png`);
   }
   const html = join(outDir, 'report.html');
-  await writeFileAtomic(html, reportHtml({ title, charts: rendered, summary, results, spec: specJson, backends }));
+  await writeFileAtomic(
+    html,
+    reportHtml({ title, lead: extras.lead, charts: rendered, summary, results, spec: specJson, backends }),
+  );
   return { html, plots };
 }

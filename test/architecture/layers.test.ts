@@ -22,6 +22,7 @@ const LAYERS: string[][] = [
   ['src/experiment'],
   ['src/report'],
   ['src/compare', 'src/doctor'],
+  ['src/claims'],
   ['src/cli'],
   ['src/index.ts'],
 ];

@@ -54,6 +54,7 @@ async function parseOnly(args: string[]): Promise<string> {
   const runners: CommandRunners = {
     train: stand('train'),
     compare: stand('compare'),
+    claims: stand('claims'),
     lrFind: stand('lr-find'),
     throughput: stand('throughput'),
     merge: stand('merge'),

@@ -19,6 +19,7 @@ function parse(args: string[], run: typeof runThroughput): Promise<void> {
   const runners: CommandRunners = {
     train: none,
     compare: none,
+    claims: none,
     lrFind: none,
     throughput: run,
     merge: none,

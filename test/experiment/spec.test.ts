@@ -210,6 +210,21 @@ describe('experiment spec', () => {
     );
   });
 
+  it('hidden reaches the mlp cells only, and is refused without mlp cells', () => {
+    const plan = planExperiment(
+      resolveSpec({ strategies: ['sgd'], batchNorm: 'off', models: ['mlp', 'cnn'], hidden: [64, 64, 64] }),
+      600,
+    );
+    const describe = (model: string) =>
+      builderFor(plan.cells.find((c) => c.model === model) as (typeof plan.cells)[number], plan.settings).describe();
+    expect(describe('mlp')).to.match(/^mlp \[64,64,64\]/);
+    expect(describe('cnn')).to.match(/^cnn/);
+    expect(() => resolveSpec({ models: ['cnn'], hidden: [64] })).to.throw(
+      /^spec: hidden: applies to mlp cells: add mlp to models \(cnn take no hidden sizes\)/,
+    );
+    expect(() => resolveSpec({ hidden: [64, 0] })).to.throw(/^spec: hidden\[1\]: /);
+  });
+
   it('gives a model without hidden layers no BN cells, and refuses batchNorm on for it', () => {
     const plan = planExperiment(resolveSpec({ strategies: ['mini:32'], models: ['mlp', 'logistic'] }), 600);
     expect(plan.cells.map((c) => `${c.model}/${c.bn}`)).to.deep.equal(['mlp/false', 'mlp/true', 'logistic/false']);

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { MemoryPoint, checkMemoryClaim, memoryEvidence } from '../../src/claims/memory-claim';
+import { run } from '../report/fixtures';
+
+/** A fixed 1000 B plus `perSample` bytes for each sample above the first. */
+const point = (label: string, batchSize: number, perSample: number): MemoryPoint => ({
+  label,
+  batchSize,
+  updatePeakBytes: 1000 + (batchSize - 1) * perSample,
+});
+
+describe('claim: a mini-batch needs memory for n samples, full batch for N', () => {
+  it('holds when the peak rises with the batch and grows per sample within a factor 2 (100, 120, 150 B)', () => {
+    const points = [
+      point('full', 6000, 150),
+      point('sgd', 1, 0),
+      point('mini:32', 32, 100),
+      point('mini:256', 256, 120),
+    ];
+    const check = checkMemoryClaim(points, 'memory-vs-batch');
+    expect(check.verdict).to.deep.equal({ kind: 'holds', text: 'holds here' });
+    expect(check.evidence).to.equal(
+      'update peak: sgd (1) 1000 B, mini:32 (32) 4.00 KB, mini:256 (256) 30.9 KB, full (6000) 880 KB; ' +
+        'per sample above batch 1: 100 B, 120 B, 150 B',
+    );
+    expect(check.plot).to.equal('memory-vs-batch');
+  });
+
+  it('does not hold when a larger batch needs no more memory', () => {
+    const points = [
+      point('sgd', 1, 0),
+      point('mini:32', 32, 100),
+      { label: 'mini:256', batchSize: 256, updatePeakBytes: 4100 },
+    ];
+    expect(checkMemoryClaim(points, null).verdict).to.deep.equal({
+      kind: 'does not hold',
+      text: 'does not hold here: mini:256 needs no more than mini:32',
+    });
+  });
+
+  it('does not hold when the growth per sample varies more than 2-fold (100 B at 32, 300 B at full)', () => {
+    const points = [point('sgd', 1, 0), point('mini:32', 32, 100), point('full', 6000, 300)];
+    expect(checkMemoryClaim(points, null).verdict.text).to.equal(
+      'does not hold here: the growth per sample varies 3.00-fold across batch sizes (more than 2)',
+    );
+  });
+
+  it('cannot be checked with fewer than three batch sizes', () => {
+    const check = checkMemoryClaim([point('sgd', 1, 0), point('full', 6000, 100)], null);
+    expect(check.verdict).to.deep.equal({
+      kind: 'cannot be checked',
+      text: 'cannot be checked here: 2 batch sizes measured, 3 needed',
+    });
+    expect(checkMemoryClaim([], null).evidence).to.equal('no run measured its update memory');
+  });
+
+  it('takes the first seed of the BN-off runs that measured memory, one per batch size, smallest first', () => {
+    const measured = (
+      strategy: string,
+      batchSize: number,
+      peak: number,
+      extra: { bn?: boolean; seed?: number } = {},
+    ) => ({
+      ...run({ strategy, ...extra }),
+      batchSize,
+      memory: { updatePeakBytes: peak, residentBytes: 0, maxRssBytes: 0, startTensors: 0, endTensors: 0 },
+    });
+    const results = [
+      measured('full', 320, 9000, { seed: 1 }),
+      measured('full', 320, 8000),
+      measured('mini:32', 32, 3000),
+      measured('mini:32', 32, 5000, { bn: true }),
+      run({ strategy: 'sgd', error: 'out of memory' }),
+      measured('sgd', 1, 500, { seed: 1 }),
+    ];
+    expect(memoryEvidence(results)).to.deep.equal([
+      { label: 'mini:32', batchSize: 32, updatePeakBytes: 3000 },
+      { label: 'full', batchSize: 320, updatePeakBytes: 8000 },
+    ]);
+  });
+});
