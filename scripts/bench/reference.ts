@@ -23,6 +23,26 @@ export interface SgdReference {
   /** Seconds of the first epoch over the second. */
   firstOverSecond: number;
   gflops: number;
+  /** Kernel dispatches per update (tf.profile over a short warm SGD run), by kernel name. */
+  kernelsPerUpdate: Map<string, number>;
+}
+
+/** Kernels dispatched per update by `updates` SGD updates of `model` over the first samples of `data`. */
+async function kernelsPerUpdate(model: tf.LayersModel, data: Dataset, updates = 20): Promise<Map<string, number>> {
+  const part = subset(
+    data,
+    Int32Array.from({ length: updates }, (_, i) => i),
+  );
+  try {
+    const info = await tf.profile(async () => {
+      await train(model, part, { strategy: sgd(), epochs: 1, seed: 1, warn: () => undefined });
+    });
+    const counts = new Map<string, number>();
+    for (const k of info.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1 / updates);
+    return counts;
+  } finally {
+    disposeDataset(part);
+  }
 }
 
 /** `epochs` (at least 3) epochs of SGD over the first `samples` samples, from a freshly built MLP. */
@@ -42,6 +62,7 @@ export async function sgdReference(data: Dataset, samples: number, epochs = 3): 
       updatesPerSecond,
       firstOverSecond: seconds[0] / seconds[1],
       gflops: (updatesPerSecond * trainingFlopsPerSample(model)) / 1e9,
+      kernelsPerUpdate: await kernelsPerUpdate(model, part),
     };
   } finally {
     model.dispose();
@@ -83,12 +104,15 @@ export async function referenceLines(data: Dataset, quick: boolean): Promise<str
   const run = await sgdReference(data, samples);
   const tiled = simdPeakGflops(256, 1024, 256);
   const oneRow = simdPeakGflops(1, 784, 256);
+  const kernels = [...run.kernelsPerUpdate].sort((a, b) => b[1] - a[1]);
+  const total = kernels.reduce((sum, [, n]) => sum + n, 0);
   return [
     `reference (wasm, one thread): MLP without BN, Adam, SGD (batch 1) over ${samples} samples, one cold run of ${run.epochs.length} epochs`,
     `  updates/s (median of epochs 2-${run.epochs.length})  ${run.updatesPerSecond.toFixed(0)}`,
     `  epoch seconds                       ${run.epochs.map((s) => s.toFixed(2)).join(', ')}`,
     `  first epoch / second                ${run.firstOverSecond.toFixed(2)}x`,
     `  achieved GFLOP/s                    ${run.gflops.toFixed(2)}`,
+    `  kernel dispatches per update        ${total.toFixed(1)}: ${kernels.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
     `  peak GFLOP/s, batchlab SIMD product: tiled 256x1024 x 1024x256 ${tiled.toFixed(2)}, one row 1x784 x 784x256 ${oneRow.toFixed(2)}`,
   ];
 }
