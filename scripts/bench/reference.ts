@@ -10,6 +10,7 @@ import type { ArrayBackend } from '../../src/kernels/kernel-call';
 import { simdMatMul } from '../../src/kernels/wasm/simd-mat-mul';
 import { Dataset, disposeDataset, subset } from '../../src/data/dataset';
 import { train } from '../../src/training';
+import { useBackend } from '../../src/backend';
 import { mlp } from '../../models';
 import { trainingFlopsPerSample } from './flops';
 import { median } from './measure';
@@ -98,21 +99,25 @@ export function simdPeakGflops(m: number, k: number, n: number, repeats = 5): nu
   }
 }
 
-/** The section's lines: the SGD rate, first/second epoch, and both SIMD peaks. */
+/** The section's lines: the SGD rate (and on stock kernels), first/second epoch, and both SIMD peaks. */
 export async function referenceLines(data: Dataset, quick: boolean): Promise<string[]> {
   const samples = quick ? 1500 : 6000;
   const run = await sgdReference(data, samples);
   const tiled = simdPeakGflops(256, 1024, 256);
   const oneRow = simdPeakGflops(1, 784, 256);
+  // The same run on tfjs' stock wasm kernels (--no-kernels), warm, on a quarter of the samples.
+  await useBackend('wasm', { kernels: false });
+  const stock = await sgdReference(data, samples / 4).finally(() => useBackend('wasm'));
+  const dispatches = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0);
   const kernels = [...run.kernelsPerUpdate].sort((a, b) => b[1] - a[1]);
-  const total = kernels.reduce((sum, [, n]) => sum + n, 0);
   return [
     `reference (wasm, one thread): MLP without BN, Adam, SGD (batch 1) over ${samples} samples, one cold run of ${run.epochs.length} epochs`,
     `  updates/s (median of epochs 2-${run.epochs.length})  ${run.updatesPerSecond.toFixed(0)}`,
     `  epoch seconds                       ${run.epochs.map((s) => s.toFixed(2)).join(', ')}`,
     `  first epoch / second                ${run.firstOverSecond.toFixed(2)}x`,
     `  achieved GFLOP/s                    ${run.gflops.toFixed(2)}`,
-    `  kernel dispatches per update        ${total.toFixed(1)}: ${kernels.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
+    `  updates/s with stock kernels        ${stock.updatesPerSecond.toFixed(0)} (--no-kernels, ${samples / 4} samples; batchlab's ${(run.updatesPerSecond / stock.updatesPerSecond).toFixed(2)}x)`,
+    `  kernel dispatches per update        ${dispatches(run.kernelsPerUpdate).toFixed(1)} (stock kernels: ${dispatches(stock.kernelsPerUpdate).toFixed(1)}): ${kernels.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
     `  peak GFLOP/s, batchlab SIMD product: tiled 256x1024 x 1024x256 ${tiled.toFixed(2)}, one row 1x784 x 784x256 ${oneRow.toFixed(2)}`,
   ];
 }
