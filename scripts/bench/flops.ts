@@ -8,7 +8,9 @@
  * gradient with respect to the input and with respect to the weights, each a product of the same
  * size), so training counts 3x the forward. Biases, activations, BatchNorm, pooling, the loss and
  * the optimizer are left out: they are linear in the activations or weights, not in their product,
- * and at these sizes a few per cent of the total.
+ * and at these sizes a few per cent of the total. The first layer's input gradient, which batchlab
+ * skips (its input is the data), is counted all the same: the rule is the model's nominal work, so
+ * rows whose first layer dominates (the MLP: 28% of the count) read that much above the work done.
  */
 import type * as tf from '@tensorflow/tfjs';
 
