@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../src/util/random';
 import { batchNormalization } from './batch-norm-layer';
+import { dense } from './dense-layer';
 import { BatchRenorm, BatchRenormOptions, describeBatchRenorm, resolveBatchRenorm } from './batch-renorm';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
@@ -175,9 +176,9 @@ export function describeBatchNorm(bn: ResolvedBatchNorm): string {
 
 /** Final dense layer producing logits (classification) or the prediction (regression). */
 export function outputLayer(x: tf.SymbolicTensor, outputs: number, seed: number, index: number): tf.SymbolicTensor {
-  return tf.layers
-    .dense({ units: outputs, kernelInitializer: seededKernel(seed, index), name: 'output' })
-    .apply(x) as tf.SymbolicTensor;
+  return dense({ units: outputs, kernelInitializer: seededKernel(seed, index), name: 'output' }).apply(
+    x,
+  ) as tf.SymbolicTensor;
 }
 
 /** Flattens image-shaped input for dense layers; rank-1 input passes through. */

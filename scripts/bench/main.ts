@@ -2,7 +2,8 @@
  * npm run bench: samples per second of batchlab's trainer against tfjs-layers' model.fit on the
  * same backend, model and batch size (and against stock tfjs-wasm, without batchlab's kernel
  * pack), for SGD, mini-batch 32 and 128 and full batch, MLP-BN and CNN-BN, on every backend asked
- * for; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
+ * for, each with its achieved GFLOP/s (./flops); before them, a reference section (./reference): SGD
+ * updates/s of the MLP without BN, first epoch against second, the SIMD product's peak GFLOP/s; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
  * Numbers, not asserts: warm-up passes excluded, the trainer's and model.fit's passes interleaved
  * (so drift in the machine's speed affects both alike), medians of repeats, all in one run; the
  * trainer/model.fit ratio is the median of the per-round ratios.
@@ -20,6 +21,8 @@ import { Dataset, disposeDataset, subset } from '../../src/data/dataset';
 import { writeJsonAtomic } from '../../src/io/atomic-write';
 import { cnn, mlp, ModelBuilder } from '../../models';
 import { fitPass, median, peakBytesOfStep, timeInterleaved, trainerPass } from './measure';
+import { trainingFlopsPerSample } from './flops';
+import { referenceLines } from './reference';
 
 interface Case {
   model: 'MLP-BN' | 'CNN-BN';
@@ -41,6 +44,8 @@ interface Row {
   /** Median over rounds of model.fit's pass time / the trainer's, each round running both back to back. */
   speedup: number | null;
   stockFit: number | null;
+  /** batchlab's samples/s times the training FLOPs per sample counted from the model's shapes (./flops). */
+  gflops: number | null;
   note?: string;
 }
 
@@ -87,6 +92,7 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
     fit: null,
     speedup: null,
     stockFit: null,
+    gflops: null,
   };
   const shape = { inputShape: part.inputShape, outputs: part.numClasses };
   const models = [0, 1].map(() => builders[c.model]().build(shape, 0));
@@ -94,6 +100,7 @@ async function measure(backend: BackendName, data: Dataset, c: Case, repeats: nu
     const passes = [trainerPass(models[0], part, c.strategy, c.epochs), fitPass(models[1], part, c.batch, c.epochs)];
     const [trainer, fit] = await timeInterleaved(passes, c.samples * c.epochs, repeats);
     row.batchlab = trainer?.samplesPerSecond ?? null;
+    row.gflops = row.batchlab === null ? null : (row.batchlab * trainingFlopsPerSample(models[0])) / 1e9;
     row.fit = fit?.samplesPerSecond ?? null;
     // Paired by round, so that the machine's drift between rounds cancels out of the ratio.
     row.speedup = trainer && fit ? median(trainer.passes.map((t, i) => fit.passes[i] / t)) : null;
@@ -166,6 +173,7 @@ function table(rows: Row[]): string {
     'ratio',
     'stock wasm fit',
     'vs stock',
+    'GFLOP/s',
   ];
   const body = rows.map((r) => [
     r.backend,
@@ -177,6 +185,7 @@ function table(rows: Row[]): string {
     times(r.speedup),
     r.backend === 'wasm' ? fmt(r.stockFit) : '-',
     r.backend === 'wasm' ? ratio(r.batchlab, r.stockFit) : '-',
+    fmt(r.gflops, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
@@ -213,6 +222,16 @@ async function memoryRows(): Promise<string[]> {
   return lines;
 }
 
+async function wasmReference(quick: boolean): Promise<string[]> {
+  await useBackend('wasm');
+  const { train: data } = await loadDataset('fashion-mnist-small');
+  try {
+    return await referenceLines(data, quick);
+  } finally {
+    disposeDataset(data);
+  }
+}
+
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
     .option('backends', { type: 'string', default: 'wasm,cpu', describe: 'comma-separated backends to measure' })
@@ -222,6 +241,8 @@ async function main(): Promise<void> {
     .strict()
     .parseAsync();
   const rows: Row[] = [];
+  // First, while the process is cold: its first epoch is the one the reference times.
+  const reference = args.backends.split(',').includes('wasm') ? await wasmReference(args.quick) : [];
   for (const backend of args.backends.split(',') as BackendName[]) {
     const info = await useBackend(backend);
     process.stderr.write(`${backend}: ${info.device}\n`);
@@ -234,8 +255,8 @@ async function main(): Promise<void> {
   }
   await useBackend('wasm');
   const memory = await memoryRows();
-  process.stdout.write(`${table(rows)}\n\n${memory.join('\n')}\n`);
-  if (args.json) await writeJsonAtomic(args.json, { rows, memory, tfjs: tf.version_core });
+  process.stdout.write(`${[...reference, ''].join('\n')}${table(rows)}\n\n${memory.join('\n')}\n`);
+  if (args.json) await writeJsonAtomic(args.json, { reference, rows, memory, tfjs: tf.version_core });
 }
 
 main().catch((error: unknown) => {

@@ -43,6 +43,30 @@ describe('Dense layer (lazy input gradient)', () => {
     ours.weights.forEach((w, i) => expect(relativeError(w, stock.weights[i]), `weight ${i}`).to.be.below(1e-6));
   });
 
+  it('with a bias and ReLU, trains like the stock layer from plain ops, without the fused op or its reshapes', async () => {
+    const run = (makeDense: Factory) => {
+      const input = tf.input({ shape: [5] });
+      const init = (i: number) => tf.initializers.glorotUniform({ seed: i });
+      const hidden = makeDense({ units: 8, activation: 'relu', kernelInitializer: init(1), biasInitializer: 'ones' });
+      const head = makeDense({ units: 3, kernelInitializer: init(2), biasInitializer: 'ones' });
+      const output = head.apply(hidden.apply(input)) as tf.SymbolicTensor;
+      return trainSteps({
+        model: tf.model({ inputs: input, outputs: output }),
+        x: tf.tensor2d(seededValues(4 * 5, 5), [4, 5]),
+        y: tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3),
+        optimizer: tf.train.sgd(0.1),
+      });
+    };
+    const ours = await run(denseLayer);
+    const stock = await run(tf.layers.dense);
+    const count = (names: string[], kernel: string) => names.filter((n) => n === kernel).length;
+    expect(count(stock.kernels, '_FusedMatMul')).to.be.above(0);
+    expect(count(ours.kernels, '_FusedMatMul')).to.equal(0);
+    expect(count(ours.kernels, 'Reshape')).to.be.below(count(stock.kernels, 'Reshape'));
+    expect(ours.weights).to.have.length(4);
+    ours.weights.forEach((w, i) => expect(relativeError(w, stock.weights[i]), `weight ${i}`).to.be.below(1e-6));
+  });
+
   it('saves as a plain Dense', () => {
     const model = build(denseLayer);
     const topology = model.toJSON(null, false) as { config: { layers: { class_name: string }[] } };
