@@ -46,7 +46,11 @@ describe('runClaims: a small claims experiment end to end', function () {
     for (const id of ['memory', 'noise', 'batch-norm']) expect(byId[id].verdict.kind).to.not.equal('cannot be checked');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     const plots = file.claims.flatMap((c) => (c.plot ? [c.plot] : []));
-    expect(plots).to.deep.equal(['memory-vs-batch', 'noise-vs-batch', 'activation-std']);
+    // The throughput sweep (wasm here, no GPU backend) backs both the powers-of-two and the GPU claim.
+    expect(plots).to.deep.equal(['throughput', 'throughput', 'memory-vs-batch', 'noise-vs-batch', 'activation-std']);
+    expect(byId['powers-of-two'].evidence).to.match(/wasm/);
+    expect(byId['powers-of-two'].verdict.kind).to.not.equal('cannot be checked');
+    expect(file.files.throughput).to.equal('plots/throughput.svg');
     for (const plot of plots) {
       expect(html).to.include(`<a href="#${plot}">`);
       expect(html).to.include(`<section class="chart" id="${plot}">`);
