@@ -17,6 +17,8 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../k
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
+import { checkThreads } from './thread-count';
+import { installThreadedWasm } from './wasm-threads/install';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -53,6 +55,11 @@ export interface UseBackendOptions {
   kernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
   nativePackages?: readonly NativeCandidate[];
+  /**
+   * Threads the wasm backend computes with (tfjs' threaded SIMD build: XNNPACK's pool and
+   * batchlab's kernels), 1 to 8. Default: the cores this process may use (thread-count.ts).
+   */
+  threads?: number;
 }
 
 /** Starts `choice` and makes it the active backend. Throws, saying why and what to install, if it cannot. */
@@ -63,6 +70,7 @@ export async function useBackend(
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${String(choice)}`);
   }
+  if (options.threads !== undefined) checkThreads(options.threads);
   if (choice !== 'auto') return start(choice, options);
   const notes: string[] = [];
   for (const name of AUTO_ORDER) {
@@ -83,7 +91,7 @@ export async function useBackend(
 async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
   if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
   if (name === 'webgpu') return startWebGpu();
-  if (name === 'wasm') return startWasm(options.kernels ?? true);
+  if (name === 'wasm') return startWasm(options.kernels ?? true, options.threads ?? null);
   return startCpu(options.kernels ?? true);
 }
 
@@ -136,22 +144,28 @@ async function startWebGpu(): Promise<BackendInfo> {
   };
 }
 
-async function startWasm(kernels: boolean): Promise<BackendInfo> {
+async function startWasm(kernels: boolean, threads: number | null): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const unthreaded =
+    threads === null
+      ? 'not asked for'
+      : simd
+        ? installThreadedWasm(wasm, threads)
+        : 'no WebAssembly SIMD in this runtime';
   if (!kernels) unregisterWasmTrainingKernels();
   const registered = kernels ? registerWasmTrainingKernels() : [];
   await activate('wasm');
-  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const notes = kernels ? [] : ['training kernel pack off: CNNs cannot train on wasm'];
   if (registered.length > 0)
     notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
+  if (unthreaded && threads !== null) notes.push(`one thread: ${unthreaded}`);
   return {
     name: 'wasm',
     device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`,
     gpu: false,
     versions: { ...coreVersions(), 'tfjs-backend-wasm': wasm.version_wasm },
-    // tfjs hard-codes multi-threaded wasm off in Node.
-    threads: 1,
+    threads: unthreaded ? 1 : wasm.getThreadsCount(),
     notes,
   };
 }
