@@ -6,16 +6,24 @@
  * updates/s of the MLP without BN, first epoch against second, the SIMD product's peak GFLOP/s; then the peak memory of a full-batch update on all of Fashion-MNIST with micro-batches.
  * Numbers, not asserts: warm-up passes excluded, the trainer's and model.fit's passes interleaved
  * (so drift in the machine's speed affects both alike), medians of repeats, all in one run; the
- * trainer/model.fit ratio is the median of the per-round ratios.
+ * trainer/model.fit ratio is the median of the per-round ratios. With more than one thread, a
+ * section (./threads) compares wasm with --threads n against --threads 1.
  *
- *   npm run bench -- [--backends wasm,cpu] [--repeats 5] [--quick] [--json bench.json]
+ *   npm run bench -- [--backends wasm,cpu] [--threads 2] [--repeats 5] [--quick] [--json bench.json]
  */
 import { existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import * as tf from '@tensorflow/tfjs';
 import { Strategy, fullBatch, miniBatch, sgd } from '../../src/batching';
-import { BackendName, registerWasmTrainingKernels, unregisterWasmTrainingKernels, useBackend } from '../../src/backend';
+import {
+  BackendName,
+  MAX_THREADS,
+  defaultThreads,
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  useBackend,
+} from '../../src/backend';
 import { DEBIAN_FASHION_MNIST_DIR, disposeLoaded, loadDataset } from '../../src/data/catalog';
 import { Dataset, disposeDataset, subset } from '../../src/data/dataset';
 import { writeJsonAtomic } from '../../src/io/atomic-write';
@@ -23,6 +31,7 @@ import { cnn, mlp, ModelBuilder } from '../../models';
 import { fitPass, median, peakBytesOfStep, timeInterleaved, trainerPass } from './measure';
 import { trainingFlopsPerSample } from './flops';
 import { referenceLines } from './reference';
+import { threadLines } from './threads';
 
 interface Case {
   model: 'MLP-BN' | 'CNN-BN';
@@ -222,8 +231,8 @@ async function memoryRows(): Promise<string[]> {
   return lines;
 }
 
-async function wasmReference(quick: boolean): Promise<string[]> {
-  await useBackend('wasm');
+async function wasmReference(quick: boolean, threads: number): Promise<string[]> {
+  await useBackend('wasm', { threads });
   const { train: data } = await loadDataset('fashion-mnist-small');
   try {
     return await referenceLines(data, quick);
@@ -237,15 +246,22 @@ async function main(): Promise<void> {
     .option('backends', { type: 'string', default: 'wasm,cpu', describe: 'comma-separated backends to measure' })
     .option('repeats', { type: 'number', default: 5, describe: 'timed passes per measurement (median)' })
     .option('quick', { type: 'boolean', default: false, describe: 'a quarter of the samples' })
+    .option('threads', {
+      type: 'number',
+      default: defaultThreads(),
+      describe: `wasm's threads (1 to ${MAX_THREADS}); above 1, also compared with one thread`,
+    })
     .option('json', { type: 'string', describe: 'also write the rows to this JSON file' })
     .strict()
     .parseAsync();
+  const threads = args.threads;
   const rows: Row[] = [];
   // First, while the process is cold: its first epoch is the one the reference times.
-  const reference = args.backends.split(',').includes('wasm') ? await wasmReference(args.quick) : [];
+  const withWasm = args.backends.split(',').includes('wasm');
+  const reference = withWasm ? await wasmReference(args.quick, threads) : [];
   for (const backend of args.backends.split(',') as BackendName[]) {
-    const info = await useBackend(backend);
-    process.stderr.write(`${backend}: ${info.device}\n`);
+    const info = await useBackend(backend, { threads });
+    process.stderr.write(`${backend}: ${info.device}${info.threads ? `, ${info.threads} thread(s)` : ''}\n`);
     const { train: data } = await loadDataset('fashion-mnist-small');
     for (const c of cases(backend, args.quick)) {
       rows.push(await measure(backend, data, c, args.repeats));
@@ -253,10 +269,13 @@ async function main(): Promise<void> {
     }
     disposeDataset(data);
   }
-  await useBackend('wasm');
+  const threadComparison = withWasm && threads > 1 ? await threadLines(threads, args.repeats, args.quick) : [];
+  await useBackend('wasm', { threads });
   const memory = await memoryRows();
-  process.stdout.write(`${[...reference, ''].join('\n')}${table(rows)}\n\n${memory.join('\n')}\n`);
-  if (args.json) await writeJsonAtomic(args.json, { reference, rows, memory, tfjs: tf.version_core });
+  const sections = [reference.join('\n'), table(rows), threadComparison.join('\n'), memory.join('\n')];
+  process.stdout.write(`${sections.filter((s) => s.length > 0).join('\n\n')}\n`);
+  if (args.json)
+    await writeJsonAtomic(args.json, { reference, rows, threads: threadComparison, memory, tfjs: tf.version_core });
 }
 
 main().catch((error: unknown) => {

@@ -62,6 +62,17 @@ export interface UseBackendOptions {
   threads?: number;
 }
 
+/** What the last successful useBackend started: its name and threads. */
+let started: { name: BackendName; threads: number | null } | null = null;
+
+/**
+ * Threads the active backend computes with, as useBackend started it; null where unknown (a native
+ * or WebGPU backend, or one made active around useBackend).
+ */
+export function activeBackendThreads(): number | null {
+  return started && tf.getBackend() === started.name ? started.threads : null;
+}
+
 /** Starts `choice` and makes it the active backend. Throws, saying why and what to install, if it cannot. */
 export async function useBackend(
   choice: BackendChoice = 'auto',
@@ -89,10 +100,17 @@ export async function useBackend(
 }
 
 async function start(name: BackendName, options: UseBackendOptions): Promise<BackendInfo> {
-  if (name === 'tensorflow') return startNative(options.nativePackages ?? NATIVE_PACKAGES);
-  if (name === 'webgpu') return startWebGpu();
-  if (name === 'wasm') return startWasm(options.kernels ?? true, options.threads ?? null);
-  return startCpu(options.kernels ?? true);
+  started = null;
+  const info =
+    name === 'tensorflow'
+      ? await startNative(options.nativePackages ?? NATIVE_PACKAGES)
+      : name === 'webgpu'
+        ? await startWebGpu()
+        : name === 'wasm'
+          ? await startWasm(options.kernels ?? true, options.threads ?? null)
+          : await startCpu(options.kernels ?? true);
+  started = { name, threads: info.threads };
+  return info;
 }
 
 /** The cpu backend, with batchlab's fused training kernels unless the kernel packs are turned off. */

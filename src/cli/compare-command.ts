@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { ALL_BACKENDS, BACKEND_CHOICES } from '../backend';
+import { ALL_BACKENDS, BACKEND_CHOICES, MAX_THREADS } from '../backend';
 import { compare } from '../compare/compare';
 import { describeProbe } from '../compare/backend-factor';
 import { exitCodeFor, interruptOnSignals, resumeCommand } from '../compare/interrupt';
@@ -201,6 +201,10 @@ export function compareOptions(yargs: Argv) {
       default: 1,
       describe: 'worker processes running cells in parallel',
     })
+    .option('threads', {
+      coerce: positiveIntegerUpTo('threads', MAX_THREADS),
+      describe: "threads each run's wasm backend computes with [default: the cores shared among the jobs]",
+    })
     .option('resume', {
       type: 'boolean',
       default: false,
@@ -322,6 +326,7 @@ export async function runCompare(args: CompareArgs): Promise<void> {
       outDir: args.out,
       resume: args.resume,
       jobs: args.jobs,
+      threads: args.threads,
       checkpointEvery: args['checkpoint-every'],
       tensorboard: args.tensorboard,
       log,

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { miniBatch, parseStrategy, Strategy, withMicroBatch, withoutMicroBatch } from '../batching';
-import { BACKEND_CHOICES, BackendChoice, useBackend } from '../backend';
+import { BACKEND_CHOICES, BackendChoice, MAX_THREADS, defaultThreads, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { exitCodeFor, interruptOnSignals } from '../compare/interrupt';
 import {
@@ -190,6 +190,10 @@ export function trainOptions(yargs: Argv) {
       default: true,
       describe: "use batchlab's training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)",
     })
+    .option('threads', {
+      coerce: positiveIntegerUpTo('threads', MAX_THREADS),
+      describe: 'threads the wasm backend computes with [default: the cores this process may use]',
+    })
     .option('out', { type: 'string', describe: 'output directory [default: runs/train-<time>]' })
     .option('overwrite', {
       type: 'boolean',
@@ -306,8 +310,9 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const checkpoints = join(out, 'checkpoints');
   if (args.resume === undefined) checkOutDir(out, args.overwrite);
   else await checkResumeDir(out);
-  const backend = await useBackend(args.backend, { kernels: args.kernels });
-  log(`backend: ${backend.name} (${backend.device})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
+  const backend = await useBackend(args.backend, { kernels: args.kernels, threads: args.threads ?? defaultThreads() });
+  const threads = backend.threads === null ? '' : `, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
+  log(`backend: ${backend.name} (${backend.device}${threads})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
   const strategy = strategyOf(args);
   const builder = buildModel(args);
   const data = await loadDataset(args.data, { dataDir: args['data-dir'], limit: args.limit, seed: args.seed });

@@ -71,11 +71,12 @@ export function lanesOf(
   probes: BackendProbe[] | null,
   data: ExperimentData,
   jobs: number,
+  threads?: number,
 ): Lane[] {
   if (!probes) {
     const inProcess = jobs === 1;
     const start = (name: string): Promise<CellRunner> =>
-      inProcess ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name);
+      inProcess ? Promise.resolve(inProcessRunner(data)) : startWorker(spec, name, undefined, threads);
     return [{ backend: data.backend.name, cells, inProcess, start }];
   }
   return probes
@@ -84,6 +85,6 @@ export function lanesOf(
       backend: p.name,
       cells: cells.filter((c) => c.backend === p.name),
       inProcess: false,
-      start: (name: string) => startWorker(spec, `${p.name} ${name}`, p.name),
+      start: (name: string) => startWorker(spec, `${p.name} ${name}`, p.name, threads),
     }));
 }

@@ -32,6 +32,7 @@ import { writeRunEvents } from './tensorboard-run';
 import { CELLS_DIR, cellCheckpointing, checkpointsToResume, describeResumption } from './cell-dirs';
 import type { Callback } from '../training';
 import type { BackendProbe } from '../backend';
+import { availableCores, checkThreads, defaultThreads } from '../backend';
 
 export interface CompareOptions {
   /** Output directory. Default: runs/compare-<time>. */
@@ -40,6 +41,11 @@ export interface CompareOptions {
   resume?: boolean;
   /** Worker processes running cells in parallel. Default: 1 (in this process). */
   jobs?: number;
+  /**
+   * Threads each run's wasm backend computes with. Default: the cores this process may use shared
+   * among the jobs (jobs x threads never more than the cores).
+   */
+  threads?: number;
   /**
    * Checkpoint each run every n epochs into outDir/cells/<run>/, so that resume re-enters an
    * interrupted run from its last checkpoint instead of starting it over; a run's checkpoints are
@@ -93,6 +99,7 @@ export async function compare(
   const spec = resolveSpec(specInput);
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
+  const threads = options.threads === undefined ? defaultThreads(jobs) : checkThreads(options.threads);
   const every = options.checkpointEvery;
   if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
     throw new Error(`checkpointEvery must be a positive integer, got ${every}`);
@@ -104,7 +111,7 @@ export async function compare(
   const earlier = await checkOutputDir(outDir, resultsPath, spec, options.resume ?? false);
   // Backends that do not start here are reported and left out before anything loads or trains.
   const probes = spec.backends ? await probeListed(spec.backends, log) : null;
-  const data = await prepareExperiment(spec);
+  const data = await prepareExperiment(spec, undefined, threads);
   const problems = specProblems(spec, data);
   if (problems.length > 0) {
     disposeExperimentData(data);
@@ -128,7 +135,7 @@ export async function compare(
     await checkCellCheckpoints(outDir, interrupted, data, plan.settings);
     const checkpointing = (cell: Cell) =>
       every !== undefined || options.resume ? { checkpoint: cellCheckpointing(outDir, cell, every) } : {};
-    const lanes = lanesOf(spec, todo, probes, data, jobs);
+    const lanes = lanesOf(spec, todo, probes, data, jobs, threads);
     const runs = lanes.reduce((n, lane) => n + lane.cells.length, 0);
     const share = shard ? `shard ${describeShard(shard)}: ${mine.length} of ${plan.cells.length} runs` : null;
     const notHere = todo.length - runs > 0 ? `, ${todo.length - runs} on backends not run here` : '';
@@ -136,6 +143,7 @@ export async function compare(
     log(
       `${spec.name}: ${share ?? `${plan.cells.length} runs`} (${mine.length - todo.length} already done${notHere}), ${data.description}, ${on}`,
     );
+    log(describeResources(jobs, threads));
     await writeJsonAtomic(join(outDir, 'spec.json'), spec);
     if (probes) await writeJsonAtomic(join(outDir, BACKENDS_FILE), probes);
     await ensureTrailingNewline(resultsPath);
@@ -254,4 +262,12 @@ function describeResult(r: RunResult): string {
   const acc = r.test?.accuracy;
   const accuracy = acc === null || acc === undefined ? '-' : `${(100 * acc).toFixed(2)}%`;
   return `${r.id}: test accuracy ${accuracy}, ${r.budget ? describeBudget(r.budget) : ''}`;
+}
+
+/** How the runs share the cores, with a warning when they ask for more than there are. */
+function describeResources(jobs: number, threads: number): string {
+  const { cores, limitedBy } = availableCores();
+  const each = `${jobs} job${jobs === 1 ? '' : 's'} x ${threads} thread${threads === 1 ? '' : 's'} (wasm)`;
+  const over = jobs * threads > cores ? ': more than the cores, so runs wait for each other and timings suffer' : '';
+  return `${each} on ${cores} core${cores === 1 ? '' : 's'} (by ${limitedBy})${over}`;
 }

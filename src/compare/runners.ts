@@ -71,7 +71,7 @@ export function stopWhenAborted(signal: AbortSignal): Callback {
  * is ended).
  */
 export type ToWorker =
-  | { type: 'init'; spec: ExperimentSpec; backend?: BackendName }
+  | { type: 'init'; spec: ExperimentSpec; backend?: BackendName; threads?: number }
   | { type: 'run'; cellId: string; settings: CellSettings }
   | { type: 'probe'; backend: BackendName };
 export type FromWorker =

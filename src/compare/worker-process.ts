@@ -27,9 +27,14 @@ const PROBE_MS = 120_000;
 
 /**
  * Starts a worker called `name` and waits until it has its backend and data: `backend`, one of the
- * experiment's backends, or the spec's one.
+ * experiment's backends, or the spec's one; `threads`, what the wasm backend computes with there.
  */
-export async function startWorker(spec: ExperimentSpec, name: string, backend?: BackendName): Promise<CellRunner> {
+export async function startWorker(
+  spec: ExperimentSpec,
+  name: string,
+  backend?: BackendName,
+  threads?: number,
+): Promise<CellRunner> {
   const child = forkWorker();
   const label = `${name} (pid ${child.pid ?? '-'})`;
   let pending: Pending | null = null;
@@ -71,7 +76,8 @@ export async function startWorker(spec: ExperimentSpec, name: string, backend?: 
   const close = ({ force = false } = {}): Promise<void> => endWorker(child, exited, force);
 
   try {
-    const ready = await request({ type: 'init', spec, ...(backend ? { backend } : {}) }, ' while starting');
+    const init: ToWorker = { type: 'init', spec, ...(backend ? { backend } : {}), ...(threads ? { threads } : {}) };
+    const ready = await request(init, ' while starting');
     if (ready.type === 'error') throw new RunnerLost(`${label} failed to start: ${ready.message}`);
   } catch (error) {
     await close({ force: true });

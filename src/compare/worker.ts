@@ -48,7 +48,7 @@ process.on('message', (message: ToWorker) => {
       injectFault('start');
       // The spec arrives as JSON (strategies as their labels): resolving it again parses them here.
       const spec = resolveSpec(message.spec);
-      data = await prepareExperiment(spec, message.backend);
+      data = await prepareExperiment(spec, message.backend, message.threads);
       // A worker started with one of the experiment's backends runs only that backend's cells.
       const planned = planExperiment(spec, data.train.size).cells;
       cells = new Map(planned.filter((c) => c.backend === message.backend).map((c) => [c.id, c]));

@@ -84,6 +84,8 @@ export interface RunResult {
   checkpoints?: Checkpoint[];
   /** Runs made at once while this one ran (compare's jobs); absent in older records: 1. */
   jobs?: number;
+  /** Threads the backend computed with (wasm: its thread pool); null where unknown, absent in older records. */
+  threads?: number | null;
 }
 
 /** "3.0 s budget, 2.1 s used", "600-update budget, 600 used", "1-epoch budget, 1 used". */

@@ -7,6 +7,7 @@
  * from its last checkpoint (cell-checkpoint.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendThreads } from '../backend';
 import type { Dataset } from '../data/dataset';
 import { BATCH_RENORM_DEFAULTS, BatchRenorm, ModelBuilder, modelBuilder } from '../../models';
 import { Callback, EpochRecord, TrainOptions, train } from '../training';
@@ -102,7 +103,13 @@ export interface CellData {
 }
 
 async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSettings): Promise<RunResult> {
-  const base = { id: cell.id, cell: cellRecord(cell), backend: tf.getBackend(), pid: process.pid };
+  const base = {
+    id: cell.id,
+    cell: cellRecord(cell),
+    backend: tf.getBackend(),
+    threads: activeBackendThreads(),
+    pid: process.pid,
+  };
   const startTensors = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
   try {

@@ -20,11 +20,15 @@ export interface ExperimentData {
 
 /**
  * `backend`: the one to start, for a worker of an experiment that lists backends. Default: the
- * spec's backend, or cpu when it lists backends.
+ * spec's backend, or cpu when it lists backends. `threads`: what the wasm backend computes with.
  */
-export async function prepareExperiment(spec: ExperimentSpec, backend?: BackendName): Promise<ExperimentData> {
+export async function prepareExperiment(
+  spec: ExperimentSpec,
+  backend?: BackendName,
+  threads?: number,
+): Promise<ExperimentData> {
   const choice = backend ?? (spec.backends ? 'cpu' : (spec.backend as BackendChoice));
-  const info = await useBackend(choice);
+  const info = await useBackend(choice, threads === undefined ? {} : { threads });
   const loaded = await loadDataset(spec.data, { dataDir: spec.dataDir, limit: spec.limit });
   if (loaded.test) {
     return { train: loaded.train, test: loaded.test, description: loaded.description, backend: info, testSplit: false };

@@ -77,6 +77,8 @@ export interface SummaryRow {
   stopReason: string | null;
   /** The most runs made at once (compare's jobs) while one of this configuration's runs ran. */
   jobs: number;
+  /** Threads this configuration's runs computed with (wasm's pool): the most of any run; null where unknown. */
+  threads: number | null;
 }
 
 /** Mean and sample standard deviation (n - 1; 0 for one value); null for no values. */
@@ -150,6 +152,7 @@ function summarizeGroup(runs: RunResult[]): SummaryRow {
     error: runs.find((r) => r.status === 'failed')?.error ?? null,
     stopReason: runs.map((r) => (outcomeOf(r) === 'nan' ? stopReasonOf(r)?.message : undefined)).find(Boolean) ?? null,
     jobs: Math.max(...ok.map((r) => r.jobs ?? 1), 1),
+    threads: ok.some((r) => typeof r.threads === 'number') ? Math.max(...ok.map((r) => r.threads ?? 0)) : null,
   };
 }
 
@@ -195,6 +198,7 @@ const CSV_COLUMNS: [string, (r: SummaryRow) => CsvValue][] = [
   ['error', (r) => r.error],
   ['stop_reason', (r) => r.stopReason],
   ['jobs', (r) => r.jobs],
+  ['threads', (r) => r.threads],
 ];
 
 function statColumns(name: string, get: (r: SummaryRow) => Stat | null): [string, (r: SummaryRow) => CsvValue][] {
@@ -403,6 +407,8 @@ function tableNotes(rows: SummaryRow[]): string[] {
   ];
   const contention = contentionNote(rows);
   if (contention) notes.push(contention);
+  const threads = threadsNote(rows);
+  if (threads) notes.push(threads);
   for (const r of rows.filter(bnChunked)) {
     const over =
       r.bnVariant && ghostBatchOfVariant(r.bnVariant) !== null
@@ -411,6 +417,14 @@ function tableNotes(rows: SummaryRow[]): string[] {
     notes.push(`† ${r.group}: BatchNorm normalised over ${over}, not over the whole batch of ${r.batchSize}.`);
   }
   return notes.map((n) => `  ${n}`);
+}
+
+/** How many threads each run computed with, when known: timings depend on it. */
+export function threadsNote(rows: SummaryRow[]): string | null {
+  const counts = [...new Set(rows.map((r) => r.threads).filter((t): t is number => t !== null))].sort((a, b) => a - b);
+  if (counts.length === 0) return null;
+  const many = counts.length > 1 || counts[0] > 1;
+  return `Threads per run: ${counts.join(', ')} (the backend's compute thread${many ? 's' : ''}; time depends on them).`;
 }
 
 /**

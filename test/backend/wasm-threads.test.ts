@@ -8,8 +8,8 @@ import { availableCores, coresFromCpuMax, defaultThreads } from '../../src/backe
 /** A convolution and a product run by tfjs' own wasm kernels (XNNPACK), read back. */
 function stockResults(): Float32Array[] {
   return tf.tidy(() => {
-    const x = tf.randomNormal([4, 12, 12, 8], 0, 1, 'float32', 1);
-    const filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2);
+    const x = tf.randomNormal<tf.Rank.R4>([4, 12, 12, 8], 0, 1, 'float32', 1);
+    const filter = tf.randomNormal<tf.Rank.R4>([3, 3, 8, 16], 0, 1, 'float32', 2);
     const a = tf.randomNormal([96, 200], 0, 1, 'float32', 3);
     const b = tf.randomNormal([200, 64], 0, 1, 'float32', 4);
     return [tf.conv2d(x, filter, 1, 'same'), tf.matMul(a, b)].map((t) => t.dataSync() as Float32Array);

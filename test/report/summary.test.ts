@@ -25,7 +25,29 @@ describe('report/summary', () => {
     });
     expect(reportHtml(page(shared))).to.include(`<p><strong>${note.trim()}</strong></p>`);
     expect(reportHtml(page(alone))).not.to.match(/contention/);
-    expect(summaryCsv(summarize(shared)).split('\n')[1].split(',').at(-1)).to.equal('3');
+    expect(summaryCsv(summarize(shared)).split('\n')[1].split(',').at(-2)).to.equal('3');
+  });
+
+  it('says how many threads the runs computed with, in the CSV and under the table, when it is known', () => {
+    const two = [
+      { ...run({ seed: 0 }), threads: 2 },
+      { ...run({ seed: 1 }), threads: 2 },
+    ];
+    const csv = summaryCsv(summarize(two)).split('\n');
+    expect(csv[0].split(',').at(-1)).to.equal('threads');
+    expect(csv[1].split(',').at(-1)).to.equal('2');
+    expect(summaryTable(summarize(two))).to.include(
+      "  Threads per run: 2 (the backend's compute threads; time depends on them).",
+    );
+    const mixed = [
+      run({ seed: 0 }),
+      { ...run({ seed: 1, strategy: 'mini:64' }), threads: 1 },
+      { ...run({ seed: 2 }), threads: 4 },
+    ];
+    expect(summaryTable(summarize(mixed))).to.include('Threads per run: 1, 4 (');
+    const unknown = [run({ seed: 0 }), { ...run({ seed: 1 }), threads: null }];
+    expect(summaryTable(summarize(unknown))).not.to.match(/Threads per run/);
+    expect(summaryCsv(summarize(unknown)).split('\n')[1].split(',').at(-1)).to.equal('');
   });
 
   it('gives optimizer and learning-rate columns when they vary, with the rate trained with', () => {
