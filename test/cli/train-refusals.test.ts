@@ -41,6 +41,8 @@ describe('batchlab train refusals', function () {
       ['--data', 'mnist', '--data-dir', join(CORPUS, 'nowhere')],
       /data set mnist: .*nowhere.*train-images-idx3-ubyte\[\.gz\] not found/,
     ],
+    [['--data', 'blobs', '--threads', '0'], /--threads must be a positive integer, got 0/],
+    [['--data', 'blobs', '--threads', '9'], /--threads must be at most 8, got 9/],
   ];
   for (const [args, pattern] of refused) {
     it(`exits 2 naming the problem, writing nothing, for: ${args.join(' ')}`, () => {
@@ -74,6 +76,27 @@ describe('batchlab train refusals', function () {
     );
     expect(stderr).not.to.match(/epoch 1/);
     expect(status).to.equal(2);
+  });
+
+  it('trains on wasm with the threads asked for and says so', () => {
+    const out = join(dir, 'threads-2');
+    const { status, stderr, stdout } = batchlab(
+      'train',
+      '--data',
+      'blobs',
+      '--model',
+      'mlp',
+      '--epochs',
+      '1',
+      '--backend',
+      'wasm',
+      '--threads',
+      '2',
+      '--out',
+      out,
+    );
+    expect(status, stderr).to.equal(0);
+    expect(`${stdout}${stderr}`).to.match(/backend: wasm \(CPU \(WebAssembly, SIMD\), 2 threads\)/);
   });
 
   describe('BatchNorm on chunks of one sample: exits 2 before training, naming places, cause and fix', () => {

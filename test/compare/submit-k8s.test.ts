@@ -127,6 +127,8 @@ describe('batchlab submit k8s', function () {
       '/results/k8s-test-bn-batching',
       '--jobs',
       '4',
+      '--threads',
+      '1',
     ]);
     // 4 CPUs, 4 workers: one compute thread each, also under native TensorFlow.
     expect(container.env).to.deep.equal([

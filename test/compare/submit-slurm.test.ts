@@ -34,7 +34,7 @@ describe('submit slurm scripts', () => {
     // 3 CPUs, 3 workers: one compute thread each, also under native TensorFlow.
     expect(lines.at(-3)).to.equal('export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1');
     expect(lines.at(-2)).to.equal(
-      `exec /usr/bin/node /opt/batchlab/dist/src/cli/main.js compare --resume --out '/shared/exp one' --shard "$SLURM_ARRAY_TASK_ID/5" --jobs 3`,
+      `exec /usr/bin/node /opt/batchlab/dist/src/cli/main.js compare --resume --out '/shared/exp one' --shard "$SLURM_ARRAY_TASK_ID/5" --jobs 3 --threads 1`,
     );
   });
 

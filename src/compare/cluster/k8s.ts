@@ -87,6 +87,8 @@ export function k8sManifests(o: K8sOptions): { shards: K8sObject[]; merge: K8sOb
               outDir,
               '--jobs',
               cpu,
+              '--threads',
+              '1',
             ],
             // JOB_COMPLETION_INDEX is the pod's index, set by Kubernetes; the count is set here.
             env: [

@@ -65,7 +65,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     `export ${Object.entries(ONE_THREAD_PER_WORKER)
       .map(([name, value]) => `${name}=${value}`)
       .join(' ')}`,
-    `exec ${batchlab} compare --resume --out ${shellQuote(o.outDir)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" --jobs ${o.cpusPerTask}`,
+    `exec ${batchlab} compare --resume --out ${shellQuote(o.outDir)} --shard "$SLURM_ARRAY_TASK_ID/${o.shards}" --jobs ${o.cpusPerTask} --threads 1`,
     '',
   ].join('\n');
   const merge = [
