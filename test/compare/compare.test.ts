@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseStrategy } from '../../src/batching';
 import { compare } from '../../src/compare/compare';
+import { availableCores } from '../../src/backend/thread-count';
 import { builderFor } from '../../src/experiment/run-cell';
 import { readResults } from '../../src/compare/results-file';
 import { summaryTable } from '../../src/report/summary';
@@ -149,6 +150,20 @@ describe('compare', function () {
     expect(two.results.map((r) => r.jobs)).to.deep.equal([2, 2, 2, 2]);
     expect(summaryTable(two.summary)).to.match(/Timings were taken with --jobs 2: .* inflated by contention/);
     expect(summaryTable(one.summary)).not.to.match(/contention/);
+  });
+
+  it('gives identical results with 1 and 2 threads, records them, and says how the jobs share the cores', async () => {
+    const spec: ExperimentSpecInput = { ...small, batchNorm: 'both', seeds: 1 };
+    const logs: string[] = [];
+    const one = await compare(spec, { outDir: join(dir, 'one'), report: false, threads: 1, log: (l) => logs.push(l) });
+    const two = await compare(spec, { outDir: join(dir, 'two'), report: false, threads: 2 });
+    const losses = (r: typeof one) => r.results.map((x) => [x.id, x.history?.epochs.map((e) => [e.loss, e.testLoss])]);
+    expect(losses(two)).to.deep.equal(losses(one));
+    expect(one.results.map((r) => r.threads)).to.deep.equal([1, 1, 1, 1]);
+    expect(two.results.map((r) => r.threads)).to.deep.equal([2, 2, 2, 2]);
+    const { cores, limitedBy } = availableCores();
+    expect(logs[1]).to.equal(`1 job x 1 thread (wasm) on ${cores} core${cores === 1 ? '' : 's'} (by ${limitedBy})`);
+    expect(summaryTable(two.summary)).to.include('Threads per run: 2 (');
   });
 
   it('writes TensorBoard event files per run', async () => {
