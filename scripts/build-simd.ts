@@ -12,23 +12,47 @@ import { writeFileAtomic } from '../src/io/atomic-write';
 export const SIMD_DIR = path.join(__dirname, '..', 'src', 'kernels', 'wasm', 'simd');
 const MODULE_FILE = path.join(SIMD_DIR, 'kernels-wasm.ts');
 
-/** The binary module of each .wat source, by file name without the extension, in name order. */
+/** How every .wat module imports the backend's memory. */
+const MEMORY_IMPORT = '(import "env" "memory" (memory 1))';
+/** Suffix of the variant that links to a shared memory (tfjs' threaded build). */
+export const SHARED_SUFFIX = '.shared';
+
+/**
+ * The same module importing a shared memory instead: a module declaring an unshared memory import
+ * cannot link to a shared one. Shared memories need a maximum; 65536 pages (4 GiB) accepts any.
+ */
+export function sharedMemoryVariant(wat: string, file = 'module'): string {
+  if (!wat.includes(MEMORY_IMPORT)) throw new Error(`${file} does not import its memory as ${MEMORY_IMPORT}`);
+  return wat.replace(MEMORY_IMPORT, '(import "env" "memory" (memory 1 65536 shared))');
+}
+
+/**
+ * The binary module of each .wat source, by file name without the extension, in name order, each
+ * followed by its shared-memory variant (name + SHARED_SUFFIX).
+ */
 export async function compileKernels(): Promise<Map<string, Uint8Array>> {
   const wabt = await (await import('wabt')).default();
   const modules = new Map<string, Uint8Array>();
-  for (const file of readdirSync(SIMD_DIR)
-    .filter((f) => f.endsWith('.wat'))
-    .sort()) {
-    const parsed = wabt.parseWat(file, readFileSync(path.join(SIMD_DIR, file), 'utf8'), {
-      simd: true,
-      bulk_memory: true,
-    });
+  const compile = (file: string, wat: string, shared: boolean): Uint8Array => {
+    const parsed = wabt.parseWat(file, wat, { simd: true, bulk_memory: true, threads: shared });
     try {
-      parsed.validate();
-      modules.set(file.replace(/\.wat$/, ''), parsed.toBinary({}).buffer);
+      // wabt's validator rejects shared memories even with the threads feature on; V8's checks them.
+      if (!shared) parsed.validate();
+      const bytes = parsed.toBinary({}).buffer;
+      if (shared && !WebAssembly.validate(new Uint8Array(bytes)))
+        throw new Error(`${file}: the shared-memory variant does not validate`);
+      return bytes;
     } finally {
       parsed.destroy();
     }
+  };
+  for (const file of readdirSync(SIMD_DIR)
+    .filter((f) => f.endsWith('.wat'))
+    .sort()) {
+    const wat = readFileSync(path.join(SIMD_DIR, file), 'utf8');
+    const name = file.replace(/\.wat$/, '');
+    modules.set(name, compile(file, wat, false));
+    modules.set(`${name}${SHARED_SUFFIX}`, compile(file, sharedMemoryVariant(wat, file), true));
   }
   return modules;
 }

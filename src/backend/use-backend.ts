@@ -17,7 +17,7 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../k
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
-import { checkThreads } from './thread-count';
+import { checkThreads, defaultThreads } from './thread-count';
 import { installThreadedWasm } from './wasm-threads/install';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -107,7 +107,7 @@ async function start(name: BackendName, options: UseBackendOptions): Promise<Bac
       : name === 'webgpu'
         ? await startWebGpu()
         : name === 'wasm'
-          ? await startWasm(options.kernels ?? true, options.threads ?? null)
+          ? await startWasm(options.kernels ?? true, options.threads ?? defaultThreads())
           : await startCpu(options.kernels ?? true);
   started = { name, threads: info.threads };
   return info;
@@ -162,22 +162,18 @@ async function startWebGpu(): Promise<BackendInfo> {
   };
 }
 
-async function startWasm(kernels: boolean, threads: number | null): Promise<BackendInfo> {
+async function startWasm(kernels: boolean, threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const unthreaded =
-    threads === null
-      ? 'not asked for'
-      : simd
-        ? installThreadedWasm(wasm, threads)
-        : 'no WebAssembly SIMD in this runtime';
+  // tfjs' threaded build is SIMD-only; without SIMD its one-thread build stays.
+  const unthreaded = simd ? installThreadedWasm(wasm, threads) : 'no WebAssembly SIMD in this runtime';
   if (!kernels) unregisterWasmTrainingKernels();
   const registered = kernels ? registerWasmTrainingKernels() : [];
   await activate('wasm');
   const notes = kernels ? [] : ['training kernel pack off: CNNs cannot train on wasm'];
   if (registered.length > 0)
     notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
-  if (unthreaded && threads !== null) notes.push(`one thread: ${unthreaded}`);
+  if (unthreaded) notes.push(`one thread: ${unthreaded}`);
   return {
     name: 'wasm',
     device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`,

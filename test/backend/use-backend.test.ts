@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/backend';
+import { defaultThreads, useBackend } from '../../src/backend';
 import { probeBackends } from '../../src/doctor';
 
 /** Writes a fake native backend package into a temporary node_modules and returns the directory. */
@@ -33,7 +33,8 @@ describe('useBackend', () => {
 
   it('starts wasm and cpu and reports them', async () => {
     const wasm = await useBackend('wasm');
-    expect(wasm).to.include({ name: 'wasm', gpu: false, threads: 1 });
+    // By default, as many threads as the process may use cores.
+    expect(wasm).to.include({ name: 'wasm', gpu: false, threads: defaultThreads() });
     expect(wasm.versions['tfjs-backend-wasm']).to.equal('4.22.0');
     expect(tf.getBackend()).to.equal('wasm');
     const cpu = await useBackend('cpu');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { compileKernels, committedModuleSource, moduleSource } from '../../scripts/build-simd';
-import { simdKernels } from '../../src/kernels/wasm/simd/instance';
+import { compileKernels, committedModuleSource, moduleSource, sharedMemoryVariant } from '../../scripts/build-simd';
+import { compiledModules, simdKernels } from '../../src/kernels/wasm/simd/instance';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
 import { fillColumnsT } from '../../src/kernels/wasm/columns';
 import { seededValues } from '../helpers/kernel-reference';
@@ -9,6 +9,22 @@ import { seededValues } from '../helpers/kernel-reference';
 describe('SIMD kernel module', () => {
   it('committed kernels-wasm.ts is the build of the .wat files (run npm run build:simd after editing one)', async () => {
     expect(committedModuleSource()).to.equal(moduleSource(await compileKernels()));
+  });
+
+  it("has a shared-memory variant of each module for tfjs' threaded build, and only that one links to a shared memory", () => {
+    const wat = ';; k\n(module\n  (import "env" "memory" (memory 1))\n  (func))';
+    expect(sharedMemoryVariant(wat)).to.equal(
+      ';; k\n(module\n  (import "env" "memory" (memory 1 65536 shared))\n  (func))',
+    );
+    expect(() => sharedMemoryVariant('(module (memory 1))', 'x.wat')).to.throw(
+      'x.wat does not import its memory as (import "env" "memory" (memory 1))',
+    );
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const link = (m: WebAssembly.Module) => new WebAssembly.Instance(m, { env: { memory: shared } });
+    const [plain, threaded] = [false, true].map((s) => compiledModules(s) as unknown as WebAssembly.Module[]);
+    expect(threaded).to.have.length(plain.length);
+    threaded.forEach((m) => expect(() => link(m)).not.to.throw());
+    plain.forEach((m) => expect(() => link(m)).to.throw(WebAssembly.LinkError));
   });
 
   it("instantiates on the wasm backend's memory, once per memory", () => {

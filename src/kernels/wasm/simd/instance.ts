@@ -1,7 +1,8 @@
 /**
  * batchlab's SIMD kernels (the ./*.wat modules), instantiated on the wasm backend's own memory so
- * that they work on tensors in place. Owns finding that memory and caching one set of instances
- * per memory, their exports merged into one object.
+ * that they work on tensors in place. Owns finding that memory (exported by tfjs' one-thread build,
+ * imported, and shared, by its threaded build, which then needs the modules' shared-memory
+ * variants) and caching one set of instances per memory, their exports merged into one object.
  * Returns null where the kernels cannot run (no SIMD in this runtime, or a backend build that
  * does not expose its memory); callers then use their TypeScript loops.
  */
@@ -106,28 +107,43 @@ interface WebAssemblyApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 const instances = new WeakMap<WasmMemory, SimdKernels>();
-let compiled: WasmModule[] | null | undefined;
+const compiled = new Map<boolean, WasmModule[] | null>();
+/** Names the build gives the shared-memory variants (scripts/build-simd.ts). */
+const SHARED_SUFFIX = '.shared';
 
-/** tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`, whose `asm` are the exports. */
+/**
+ * tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`: the one-thread build exports its
+ * memory (`asm.memory`), the threaded build creates it in JavaScript (`wasmMemory`).
+ */
 function backendMemory(backend: ArrayBackend): WasmMemory | null {
-  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  const wasm = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   return memory instanceof wasmApi.Memory ? memory : null;
 }
 
-/** Every module compiled, or null where the runtime rejects one (no SIMD). */
-function compile(): WasmModule[] | null {
-  if (compiled === undefined) {
-    const binaries = Object.values(KERNEL_MODULES_BASE64).map((base64) => Buffer.from(base64, 'base64'));
-    compiled = binaries.every((bytes) => wasmApi.validate(bytes))
+/** Every module of one variant compiled, or null where the runtime rejects one (no SIMD, no threads). */
+export function compiledModules(shared: boolean): WasmModule[] | null {
+  let modules = compiled.get(shared);
+  if (modules === undefined) {
+    const binaries = Object.entries(KERNEL_MODULES_BASE64)
+      .filter(([name]) => name.endsWith(SHARED_SUFFIX) === shared)
+      .map(([, base64]) => Buffer.from(base64, 'base64'));
+    modules = binaries.every((bytes) => wasmApi.validate(bytes))
       ? binaries.map((bytes) => new wasmApi.Module(bytes))
       : null;
+    compiled.set(shared, modules);
   }
-  return compiled;
+  return modules;
+}
+
+/** Whether `memory` is shared between threads (tfjs' threaded build). */
+export function isSharedMemory(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 export function simdKernels(backend: ArrayBackend): SimdKernels | null {
   const memory = backendMemory(backend);
-  const modules = memory && compile();
+  const modules = memory && compiledModules(isSharedMemory(memory));
   if (!memory || !modules) return null;
   let kernels = instances.get(memory);
   if (!kernels) {
