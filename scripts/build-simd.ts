@@ -12,6 +12,10 @@ import { writeFileAtomic } from '../src/io/atomic-write';
 export const SIMD_DIR = path.join(__dirname, '..', 'src', 'kernels', 'wasm', 'simd');
 const MODULE_FILE = path.join(SIMD_DIR, 'kernels-wasm.ts');
 
+/** Node's WebAssembly.validate; its types live in TypeScript's DOM library, which the build leaves out. */
+const wasmValidate = (bytes: Uint8Array): boolean =>
+  (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes);
+
 /** How every .wat module imports the backend's memory. */
 const MEMORY_IMPORT = '(import "env" "memory" (memory 1))';
 /** Suffix of the variant that links to a shared memory (tfjs' threaded build). */
@@ -39,8 +43,7 @@ export async function compileKernels(): Promise<Map<string, Uint8Array>> {
       // wabt's validator rejects shared memories even with the threads feature on; V8's checks them.
       if (!shared) parsed.validate();
       const bytes = parsed.toBinary({}).buffer;
-      if (shared && !WebAssembly.validate(new Uint8Array(bytes)))
-        throw new Error(`${file}: the shared-memory variant does not validate`);
+      if (shared && !wasmValidate(bytes)) throw new Error(`${file}: the shared-memory variant does not validate`);
       return bytes;
     } finally {
       parsed.destroy();

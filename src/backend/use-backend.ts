@@ -14,6 +14,7 @@ import {
   nativeUsesGpu,
 } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
+import { setSimdThreads } from '../kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
@@ -167,6 +168,8 @@ async function startWasm(kernels: boolean, threads: number): Promise<BackendInfo
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   // tfjs' threaded build is SIMD-only; without SIMD its one-thread build stays.
   const unthreaded = simd ? installThreadedWasm(wasm, threads) : 'no WebAssembly SIMD in this runtime';
+  // batchlab's kernels split their large calls across as many threads as XNNPACK's pool has.
+  setSimdThreads(unthreaded ? 1 : threads);
   if (!kernels) unregisterWasmTrainingKernels();
   const registered = kernels ? registerWasmTrainingKernels() : [];
   await activate('wasm');

@@ -7,3 +7,4 @@
  */
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm';
 export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu';
+export { setSimdThreads, simdThreads, stopSimdThreads } from './wasm/simd/pool';

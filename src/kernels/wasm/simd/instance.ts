@@ -8,6 +8,7 @@
  */
 import type { ArrayBackend } from '../../kernel-call';
 import { KERNEL_MODULES_BASE64 } from './kernels-wasm';
+import { threadedKernels } from './threaded';
 
 /** The exports of the .wat modules; pointers are byte offsets, see the .wat for each contract. */
 export interface SimdKernels {
@@ -148,7 +149,9 @@ export function simdKernels(backend: ArrayBackend): SimdKernels | null {
   let kernels = instances.get(memory);
   if (!kernels) {
     const exports = modules.map((module) => new wasmApi.Instance(module, { env: { memory } }).exports as object);
-    kernels = Object.assign({}, ...exports) as SimdKernels;
+    const local = Object.assign({}, ...exports) as SimdKernels;
+    // On a shared heap the large calls are split across the kernel threads (one thread: as here).
+    kernels = isSharedMemory(memory) ? threadedKernels(local, memory, () => modules) : local;
     instances.set(memory, kernels);
   }
   return kernels;

@@ -1,0 +1,82 @@
+/**
+ * batchlab's SIMD kernels split across the kernel threads (./pool) where the work is large enough:
+ * matrix products by rows of the output, in multiples of the 4-row tile, so that every row takes
+ * the same path whatever the thread count (results are bit-identical to one thread); Adam and the
+ * ReLU gradient by element ranges; the 2x2 max-pool gradient by samples. Everything else, and
+ * small work, runs on the calling thread.
+ */
+import type { SimdKernels } from './instance';
+import { runSplit, simdThreads } from './pool';
+import { splitRange, threadsFor } from './split';
+
+/**
+ * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU
+ * gradient, pooling): waking a thread and waiting for it costs tens of microseconds.
+ */
+export const MIN_PRODUCT_WORK = 1 << 18;
+export const MIN_ELEMENT_WORK = 1 << 16;
+/** Rows of the products' register tiles (mat-mul.wat, mat-mul-dots.wat). */
+const TILE = 4;
+
+export function threadedKernels(local: SimdKernels, memory: object, modules: () => unknown[]): SimdKernels {
+  // Every export takes numbers only; the slices below are built from each kernel's own parameters.
+  const byName = local as unknown as Record<string, (...args: number[]) => void>;
+  const split = (kernel: 'gemm' | 'gemmDots' | 'adam' | 'reluGrad' | 'maxPoolGrad2x2', parts: number[][]): void => {
+    runSplit(memory, modules, kernel, parts, (args) => byName[kernel](...args));
+  };
+  return {
+    ...local,
+    gemm(a, b, c, m, k, n, aRow, aCol, acc) {
+      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      split(
+        'gemm',
+        parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, acc]),
+      );
+    },
+    gemmDots(a, b, c, m, k, n) {
+      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      split(
+        'gemmDots',
+        parts.map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
+      );
+    },
+    adam(p, g, m, v, n, pOut, mOut, vOut, ...scalars) {
+      const parts = splitRange(n, threadsFor(n, simdThreads(), MIN_ELEMENT_WORK), 4);
+      const at = (ptr: number, i0: number) => ptr + 4 * i0;
+      split(
+        'adam',
+        parts.map(([i0, count]) => [
+          ...[p, g, m, v].map((ptr) => at(ptr, i0)),
+          count,
+          ...[pOut, mOut, vOut].map((ptr) => at(ptr, i0)),
+          ...scalars,
+        ]),
+      );
+    },
+    reluGrad(dy, x, dx, n) {
+      const parts = splitRange(n, threadsFor(n, simdThreads(), MIN_ELEMENT_WORK), 4);
+      split(
+        'reluGrad',
+        parts.map(([i0, count]) => [dy + 4 * i0, x + 4 * i0, dx + 4 * i0, count]),
+      );
+    },
+    maxPoolGrad2x2(x, dy, dx, batch, inH, inW, c, outH, outW) {
+      const per = inH * inW * c;
+      const parts = splitRange(batch, threadsFor(batch * per, simdThreads(), MIN_ELEMENT_WORK), 1);
+      split(
+        'maxPoolGrad2x2',
+        parts.map(([b0, count]) => [
+          x + 4 * b0 * per,
+          dy + 4 * b0 * outH * outW * c,
+          dx + 4 * b0 * per,
+          count,
+          inH,
+          inW,
+          c,
+          outH,
+          outW,
+        ]),
+      );
+    },
+  };
+}
