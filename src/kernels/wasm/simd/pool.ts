@@ -123,8 +123,12 @@ export function runSplit(
   Atomics.store(p.words, FAILED, 0);
   Atomics.add(p.words, GENERATION, 1);
   Atomics.notify(p.words, GENERATION);
-  local(parts[0]);
-  waitForSlices(p, kernel);
+  try {
+    local(parts[0]);
+  } finally {
+    // Even when this slice fails, the others finish before the block is used again.
+    waitForSlices(p, kernel);
+  }
 }
 
 function waitForSlices(p: Pool, kernel: ThreadedKernel): void {
