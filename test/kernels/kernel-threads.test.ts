@@ -7,6 +7,7 @@ import { runningSimdThreads, stopSimdThreads } from '../../src/kernels/wasm/simd
 import { splitRange, threadsFor } from '../../src/kernels/wasm/simd/split';
 import { MIN_PRODUCT_WORK } from '../../src/kernels/wasm/simd/threaded';
 import { adamUpdate } from '../../src/ops/adam-update';
+import { batchNormTraining } from '../../src/ops/batch-norm-training';
 
 describe('kernel threads', function () {
   this.timeout(120_000);
@@ -37,7 +38,7 @@ describe('kernel threads', function () {
     expect(threadsFor(1_000_000, 8, 1 << 18)).to.equal(3);
   });
 
-  /** Products (plain, transposed either side, past the 256 inner block), Adam, ReLU and 2x2 pool gradients. */
+  /** Products (plain, transposed either side, past the 256 inner block), Adam, ReLU and 2x2 pool gradients, BatchNorm both ways. */
   function results(): Float32Array[] {
     return tf.tidy(() => {
       const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -67,7 +68,17 @@ describe('kernel threads', function () {
         { value: p, gradient: g, m, v: v.abs(), accBeta1, accBeta2 },
         { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       );
-      return [...products, pool, relu, ...adam].map((t) => t.dataSync() as Float32Array);
+      // BatchNorm over 12544 rows of 16 channels: 49 blocks of sums, and the affine passes.
+      const bnX = r([64, 14, 14, 16], 13);
+      const [gamma, beta] = [r([16], 14) as tf.Tensor1D, r([16], 15) as tf.Tensor1D];
+      const bn = batchNormTraining(bnX, gamma, beta, 1e-3);
+      const weights = r([64, 14, 14, 16], 16);
+      const bnGrads = tf.grads((xs: tf.Tensor, g: tf.Tensor) => {
+        const out = batchNormTraining(xs, g as tf.Tensor1D, beta, 1e-3);
+        return tf.addN([out.y.mul(weights).sum(), out.mean.sum(), out.variance.sum()]);
+      })([bnX, gamma]);
+      const bnResults = [bn.y, bn.mean, bn.variance, ...bnGrads];
+      return [...products, pool, relu, ...adam, ...bnResults].map((t) => t.dataSync() as Float32Array);
     });
   }
 

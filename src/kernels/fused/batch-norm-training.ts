@@ -13,7 +13,7 @@ import {
   MOVING_AVERAGES,
   MovingAveragesAttrs,
 } from '../../ops/batch-norm-training';
-import { channelPasses } from './channel-passes';
+import { channelPasses, scratchVectors } from './channel-passes';
 import {
   GradCoefficients,
   backwardOutOfRange,
@@ -40,6 +40,11 @@ function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): 
   }
 }
 
+/** Rows of `channels` values in x (0 when there are no channels). */
+function rowsOf(x: tf.TensorInfo, channels: number): number {
+  return channels > 0 ? x.shape.reduce((a, b) => a * b, 1) / channels : 0;
+}
+
 function channelsOf(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1];
 }
@@ -59,13 +64,15 @@ function forward({ inputs, backend, attrs }: KernelCall<ForwardInputs>): tf.Tens
   requireFloat32(BATCH_NORM_TRAINING, inputs);
   const { epsilon } = attrs as unknown as BatchNormTrainingAttrs;
   const channels = channelsOf(inputs.x);
-  const { outputs, view, vector, release } = allocate(backend, [inputs.x.shape, [channels], [channels]], channels, 4);
+  const rows = rowsOf(inputs.x, channels);
+  const blocks = scratchVectors(rows);
+  const shapes = [inputs.x.shape, [channels], [channels]];
+  const { outputs, view, vector, release } = allocate(backend, shapes, channels, 3 + blocks);
   try {
     const [y, meanOut, varianceOut] = outputs;
     const passes = channelPasses(backend, channels);
     const [x, gamma, beta] = [view(inputs.x), view(inputs.gamma), view(inputs.beta)];
-    const [mean, scale, acc, variance] = [vector(0), vector(1), vector(2), vector(3)];
-    const rows = x.length / channels;
+    const [mean, scale, variance, acc] = [vector(0), vector(1), vector(2), vector(3, blocks)];
     // As tf.moments: 0 for no rows (tfjs divides each value by the count, then sums none of them).
     const perRow = (total: number) => (rows > 0 ? total / rows : 0);
     mean.set(passes.sums(x, acc).map(perRow));
@@ -96,7 +103,9 @@ function backward({ inputs, backend, attrs }: KernelCall<GradInputs>): tf.Tensor
   requireFloat32(BATCH_NORM_TRAINING_GRAD, inputs);
   const { epsilon } = attrs as unknown as BatchNormTrainingAttrs;
   const channels = channelsOf(inputs.x);
-  const { outputs, view, vector, release } = allocate(backend, [inputs.x.shape, [channels], [channels]], channels, 5);
+  const blocks = scratchVectors(rowsOf(inputs.x, channels));
+  const shapes = [inputs.x.shape, [channels], [channels]];
+  const { outputs, view, vector, release } = allocate(backend, shapes, channels, 3 + 2 * blocks);
   try {
     const [dxOut, dGammaOut, dBetaOut] = outputs;
     const passes = channelPasses(backend, channels);
@@ -108,7 +117,7 @@ function backward({ inputs, backend, attrs }: KernelCall<GradInputs>): tf.Tensor
       view(inputs.gamma),
     ];
     const [dMean, dVariance] = [view(inputs.dMean), view(inputs.dVariance)];
-    const [k, e, g, acc2] = [vector(0), vector(1), vector(2), vector(3, 2)];
+    const [k, e, g, acc2] = [vector(0), vector(1), vector(2), vector(3, 2 * blocks)];
     const rows = x.length / channels;
     const [dBeta, dyCentred] = passes.gradSums(dy, x, mean, acc2);
     const dGamma = new Float64Array(channels);

@@ -4,8 +4,10 @@
  * (../wasm/simd) on the wasm backend's memory when C is a multiple of 4, else TypeScript loops
  * (always on cpu). Every array is a float32 tensor's values (on wasm a view of the heap, whose byte
  * offsets the SIMD kernels take); per-channel vectors hold C values. Totals are float64: the SIMD
- * sums run over blocks of rows in float32, each block added into the float64 total, so rounding
- * error grows with the block, not with the batch. A block's float32 sum can overflow where the
+ * sums run over blocks of rows in float32, each block's into a scratch slot of its own (so that
+ * the blocks may be summed on any of the kernel threads), then added into the float64 totals in
+ * block order, so rounding error grows with the block, not with the batch, and does not depend on
+ * the thread count. A block's float32 sum can overflow where the
  * float64 total (and tfjs' own sums, which divide before adding) stays finite, for values near
  * float32's largest: any total that comes out non-finite is made again by the loops.
  */
@@ -15,11 +17,11 @@ import { SimdKernels, simdKernels } from '../wasm/simd/instance';
 type F32 = Float32Array;
 
 export interface ChannelPasses {
-  /** Per-channel sum of x. `acc` is C values of scratch. */
+  /** Per-channel sum of x. `acc` is scratch of scratchVectors(rows) x C values. */
   sums(x: F32, acc: F32): Float64Array;
   /** Per-channel sum of (x - mean)^2. */
   centredSquares(x: F32, mean: F32, acc: F32): Float64Array;
-  /** Per-channel sums of dy and of dy * (x - mean). `acc2` is 2C values of scratch. */
+  /** Per-channel sums of dy and of dy * (x - mean). `acc2` is scratch of 2 x scratchVectors(rows) x C values. */
   gradSums(dy: F32, x: F32, mean: F32, acc2: F32): [Float64Array, Float64Array];
   /** y = (x - mean) * scale + shift. */
   normalize(x: F32, mean: F32, scale: F32, shift: F32, y: F32): void;
@@ -29,6 +31,11 @@ export interface ChannelPasses {
 
 /** Rows per float32 block of the SIMD sums. */
 const BLOCK_ROWS = 256;
+
+/** Per-channel vectors of scratch the sums need for `rows` rows: one per block of rows. */
+export function scratchVectors(rows: number): number {
+  return Math.max(1, Math.ceil(rows / BLOCK_ROWS));
+}
 
 /** The passes for each channel count, made once (they are built per SIMD instance or as loops). */
 const made = new Map<SimdKernels | null, Map<number, ChannelPasses>>();
@@ -45,38 +52,40 @@ export function channelPasses(backend: ArrayBackend, channels: number): ChannelP
 function simdPasses(k: SimdKernels, c: number): ChannelPasses {
   const loops = loopPasses(c);
   /**
-   * Runs `pass(rowOffsetBytes, rowCount)` per block, adding the acc's block totals into float64;
-   * null when a total is not finite, for the loops to make them again (see the header).
+   * The float64 totals, in block order, of `blocks` slots of `width` values (a block's float32
+   * sums, made by a *Blocks kernel, on any thread); null when one is not finite, for the loops to
+   * make them again (see the header).
    */
-  const blocked = (rows: number, acc: F32, pass: (offset: number, count: number) => void): Float64Array | null => {
-    const totals = new Float64Array(acc.length);
-    for (let r = 0; r < rows; r += BLOCK_ROWS) {
-      acc.fill(0);
-      pass(r * c * 4, Math.min(BLOCK_ROWS, rows - r));
-      for (let j = 0; j < acc.length; j++) totals[j] += acc[j];
+  const totalOf = (slots: F32, blocks: number, width: number): Float64Array | null => {
+    const totals = new Float64Array(width);
+    for (let b = 0; b < blocks; b++) {
+      for (let j = 0; j < width; j++) totals[j] += slots[b * width + j];
     }
     return totals.every(Number.isFinite) ? totals : null;
   };
+  const blocksOf = (x: F32) => Math.ceil(x.length / c / BLOCK_ROWS);
   return {
-    sums: (x, acc) =>
-      blocked(x.length / c, acc, (o, n) => k.colSums(x.byteOffset + o, n, c, acc.byteOffset)) ?? loops.sums(x, acc),
-    centredSquares: (x, mean, acc) =>
-      blocked(x.length / c, acc, (o, n) =>
-        k.colCentredSquares(x.byteOffset + o, n, c, mean.byteOffset, acc.byteOffset),
-      ) ?? loops.centredSquares(x, mean, acc),
+    sums: (x, acc) => {
+      k.colSumsBlocks(x.byteOffset, x.length / c, c, acc.byteOffset, BLOCK_ROWS);
+      return totalOf(acc, blocksOf(x), c) ?? loops.sums(x, acc);
+    },
+    centredSquares: (x, mean, acc) => {
+      k.colCentredSquaresBlocks(x.byteOffset, x.length / c, c, mean.byteOffset, acc.byteOffset, BLOCK_ROWS);
+      return totalOf(acc, blocksOf(x), c) ?? loops.centredSquares(x, mean, acc);
+    },
     gradSums: (dy, x, mean, acc2) => {
-      const both = blocked(x.length / c, acc2, (o, n) =>
-        k.colGradSums(
-          dy.byteOffset + o,
-          x.byteOffset + o,
-          n,
-          c,
-          mean.byteOffset,
-          acc2.byteOffset,
-          acc2.byteOffset + 4 * c,
-        ),
-      );
-      return both ? [both.slice(0, c), both.slice(c)] : loops.gradSums(dy, x, mean, acc2);
+      k.colGradSumsBlocks(dy.byteOffset, x.byteOffset, x.length / c, c, mean.byteOffset, acc2.byteOffset, BLOCK_ROWS);
+      const blocks = blocksOf(x);
+      const dyTotals = new Float64Array(c);
+      const dyXcTotals = new Float64Array(c);
+      for (let b = 0; b < blocks; b++) {
+        for (let j = 0; j < c; j++) {
+          dyTotals[j] += acc2[2 * b * c + j];
+          dyXcTotals[j] += acc2[2 * b * c + c + j];
+        }
+      }
+      const finite = dyTotals.every(Number.isFinite) && dyXcTotals.every(Number.isFinite);
+      return finite ? [dyTotals, dyXcTotals] : loops.gradSums(dy, x, mean, acc2);
     },
     normalize: (x, mean, scale, shift, y) =>
       k.normalize(x.byteOffset, x.length / c, c, mean.byteOffset, scale.byteOffset, shift.byteOffset, y.byteOffset),

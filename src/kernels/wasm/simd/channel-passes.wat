@@ -9,7 +9,7 @@
   (import "env" "memory" (memory 1))
 
   ;; acc[j] += x[r, j]
-  (func (export "colSums") (param $x i32) (param $rows i32) (param $c i32) (param $acc i32)
+  (func $colSums (export "colSums") (param $x i32) (param $rows i32) (param $c i32) (param $acc i32)
     (local $end i32) (local $rowBytes i32) (local $j i32)
     (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
@@ -28,7 +28,7 @@
         (br $row))))
 
   ;; acc[j] += (x[r, j] - mean[j])^2
-  (func (export "colCentredSquares") (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $acc i32)
+  (func $colCentredSquares (export "colCentredSquares") (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $acc i32)
     (local $end i32) (local $rowBytes i32) (local $j i32) (local $d v128)
     (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $rowBytes))))
@@ -51,7 +51,7 @@
         (br $row))))
 
   ;; accDy[j] += dy[r, j]; accDyXc[j] += dy[r, j] * (x[r, j] - mean[j])
-  (func (export "colGradSums")
+  (func $colGradSums (export "colGradSums")
     (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $accDy i32) (param $accDyXc i32)
     (local $end i32) (local $rowBytes i32) (local $j i32) (local $g v128)
     (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
@@ -132,4 +132,53 @@
         (local.set $dy (i32.add (local.get $dy) (local.get $rowBytes)))
         (local.set $dx (i32.add (local.get $dx) (local.get $rowBytes)))
         (br $row))))
+;; The three sums above per block of `block` rows: block b's totals go to acc + b * w (w: c
+  ;; values, 2c for the gradient's two), zeroed first. Their float32 rounding depends on the block
+  ;; only, so blocks may be summed on any thread and added up in float64 afterwards.
+  (func (export "colSumsBlocks") (param $x i32) (param $rows i32) (param $c i32) (param $acc i32) (param $block i32)
+    (local $n i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.le_s (local.get $rows) (i32.const 0)))
+        (local.set $n (select (local.get $block) (local.get $rows) (i32.lt_s (local.get $block) (local.get $rows))))
+        (memory.fill (local.get $acc) (i32.const 0) (local.get $rowBytes))
+        (call $colSums (local.get $x) (local.get $n) (local.get $c) (local.get $acc))
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $rowBytes))))
+        (local.set $acc (i32.add (local.get $acc) (local.get $rowBytes)))
+        (local.set $rows (i32.sub (local.get $rows) (local.get $n)))
+        (br $next))))
+
+  (func (export "colCentredSquaresBlocks")
+    (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $acc i32) (param $block i32)
+    (local $n i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.le_s (local.get $rows) (i32.const 0)))
+        (local.set $n (select (local.get $block) (local.get $rows) (i32.lt_s (local.get $block) (local.get $rows))))
+        (memory.fill (local.get $acc) (i32.const 0) (local.get $rowBytes))
+        (call $colCentredSquares (local.get $x) (local.get $n) (local.get $c) (local.get $mean) (local.get $acc))
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $rowBytes))))
+        (local.set $acc (i32.add (local.get $acc) (local.get $rowBytes)))
+        (local.set $rows (i32.sub (local.get $rows) (local.get $n)))
+        (br $next))))
+
+  (func (export "colGradSumsBlocks")
+    (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $acc i32) (param $block i32)
+    (local $n i32) (local $rowBytes i32) (local $step i32)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.le_s (local.get $rows) (i32.const 0)))
+        (local.set $n (select (local.get $block) (local.get $rows) (i32.lt_s (local.get $block) (local.get $rows))))
+        (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $rowBytes) (i32.const 1)))
+        (call $colGradSums (local.get $dy) (local.get $x) (local.get $n) (local.get $c) (local.get $mean)
+          (local.get $acc) (i32.add (local.get $acc) (local.get $rowBytes)))
+        (local.set $step (i32.mul (local.get $n) (local.get $rowBytes)))
+        (local.set $x (i32.add (local.get $x) (local.get $step)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $step)))
+        (local.set $acc (i32.add (local.get $acc) (i32.shl (local.get $rowBytes) (i32.const 1))))
+        (local.set $rows (i32.sub (local.get $rows) (local.get $n)))
+        (br $next))))
 )

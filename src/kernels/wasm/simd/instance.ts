@@ -13,6 +13,9 @@ import { threadedKernels } from './threaded';
 /** The exports of the .wat modules; pointers are byte offsets, see the .wat for each contract. */
 export interface SimdKernels {
   colSums(x: number, rows: number, c: number, acc: number): void;
+  colSumsBlocks(x: number, rows: number, c: number, acc: number, block: number): void;
+  colCentredSquaresBlocks(x: number, rows: number, c: number, mean: number, acc: number, block: number): void;
+  colGradSumsBlocks(dy: number, x: number, rows: number, c: number, mean: number, acc: number, block: number): void;
   colCentredSquares(x: number, rows: number, c: number, mean: number, acc: number): void;
   colGradSums(dy: number, x: number, rows: number, c: number, mean: number, accDy: number, accDyXc: number): void;
   normalize(x: number, rows: number, c: number, mean: number, scale: number, shift: number, y: number): void;

@@ -12,7 +12,18 @@ export const HEADER_WORDS = 8;
 export const MAX_ARGS = 20;
 
 /** The kernels the threads run, by index in the control block. */
-export const THREADED_KERNELS = ['gemm', 'gemmDots', 'matMulRows', 'adam', 'reluGrad', 'maxPoolGrad2x2'] as const;
+export const THREADED_KERNELS = [
+  'gemm',
+  'gemmDots',
+  'adam',
+  'reluGrad',
+  'maxPoolGrad2x2',
+  'colSumsBlocks',
+  'colCentredSquaresBlocks',
+  'colGradSumsBlocks',
+  'normalize',
+  'normalizeGrad',
+] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
 /** Bytes of a control block for `threads` threads (the calling one's slot 0 is not used). */

@@ -99,7 +99,7 @@ export function runSplit(
   parts: number[][],
   local: (args: number[]) => void,
 ): void {
-  if (parts.length === 1 || threads === 1) {
+  if (parts.length <= 1 || threads === 1) {
     parts.forEach(local);
     return;
   }

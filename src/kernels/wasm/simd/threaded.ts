@@ -2,11 +2,13 @@
  * batchlab's SIMD kernels split across the kernel threads (./pool) where the work is large enough:
  * matrix products by rows of the output, in multiples of the 4-row tile, so that every row takes
  * the same path whatever the thread count (results are bit-identical to one thread); Adam and the
- * ReLU gradient by element ranges; the 2x2 max-pool gradient by samples. Everything else, and
- * small work, runs on the calling thread.
+ * ReLU gradient by element ranges; the 2x2 max-pool gradient by samples; BatchNorm's sums by whole
+ * blocks of rows (each block's totals in a slot of their own, added up afterwards in block order)
+ * and its affine passes by rows. Everything else, and small work, runs on the calling thread.
  */
 import type { SimdKernels } from './instance';
 import { runSplit, simdThreads } from './pool';
+import type { ThreadedKernel } from './pool-protocol';
 import { splitRange, threadsFor } from './split';
 
 /**
@@ -21,7 +23,7 @@ const TILE = 4;
 export function threadedKernels(local: SimdKernels, memory: object, modules: () => unknown[]): SimdKernels {
   // Every export takes numbers only; the slices below are built from each kernel's own parameters.
   const byName = local as unknown as Record<string, (...args: number[]) => void>;
-  const split = (kernel: 'gemm' | 'gemmDots' | 'adam' | 'reluGrad' | 'maxPoolGrad2x2', parts: number[][]): void => {
+  const split = (kernel: ThreadedKernel, parts: number[][]): void => {
     runSplit(memory, modules, kernel, parts, (args) => byName[kernel](...args));
   };
   return {
@@ -60,6 +62,44 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
         parts.map(([i0, count]) => [dy + 4 * i0, x + 4 * i0, dx + 4 * i0, count]),
       );
     },
+    colSumsBlocks(x, rows, c, acc, block) {
+      split(
+        'colSumsBlocks',
+        byBlocks(rows, c, block, 1).map(([r0, n, a]) => [x + 4 * r0 * c, n, c, acc + 4 * a, block]),
+      );
+    },
+    colCentredSquaresBlocks(x, rows, c, mean, acc, block) {
+      split(
+        'colCentredSquaresBlocks',
+        byBlocks(rows, c, block, 1).map(([r0, n, a]) => [x + 4 * r0 * c, n, c, mean, acc + 4 * a, block]),
+      );
+    },
+    colGradSumsBlocks(dy, x, rows, c, mean, acc, block) {
+      split(
+        'colGradSumsBlocks',
+        byBlocks(rows, c, block, 2).map(([r0, n, a]) => [
+          dy + 4 * r0 * c,
+          x + 4 * r0 * c,
+          n,
+          c,
+          mean,
+          acc + 4 * a,
+          block,
+        ]),
+      );
+    },
+    normalize(x, rows, c, mean, scale, shift, y) {
+      split(
+        'normalize',
+        byRows(rows, c).map(([r0, n]) => [x + 4 * r0 * c, n, c, mean, scale, shift, y + 4 * r0 * c]),
+      );
+    },
+    normalizeGrad(dy, x, rows, c, mean, k, e, g, dx) {
+      split(
+        'normalizeGrad',
+        byRows(rows, c).map(([r0, n]) => [dy + 4 * r0 * c, x + 4 * r0 * c, n, c, mean, k, e, g, dx + 4 * r0 * c]),
+      );
+    },
     maxPoolGrad2x2(x, dy, dx, batch, inH, inW, c, outH, outW) {
       const per = inH * inW * c;
       const parts = splitRange(batch, threadsFor(batch * per, simdThreads(), MIN_ELEMENT_WORK), 1);
@@ -79,4 +119,22 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       );
     },
   };
+}
+
+/** Ranges of whole rows [first row, rows] of an activation of rows x c, one per thread used. */
+function byRows(rows: number, c: number): [number, number][] {
+  return splitRange(rows, threadsFor(rows * c, simdThreads(), MIN_ELEMENT_WORK), 1);
+}
+
+/**
+ * Ranges of whole blocks of `block` rows, as [first row, rows, first float of the block slots of
+ * `slot` x c values each], one per thread used.
+ */
+function byBlocks(rows: number, c: number, block: number, slot: number): [number, number, number][] {
+  const blocks = Math.ceil(rows / block);
+  return splitRange(blocks, threadsFor(rows * c, simdThreads(), MIN_ELEMENT_WORK), 1).map(([b0, count]) => [
+    b0 * block,
+    Math.min(rows, (b0 + count) * block) - b0 * block,
+    b0 * slot * c,
+  ]);
 }
