@@ -35,3 +35,15 @@ export function controlBytes(threads: number): number {
 export function argsOf(control: SharedArrayBuffer, slot: number): Float64Array {
   return new Float64Array(control, HEADER_WORDS * 4 + slot * MAX_ARGS * 8, MAX_ARGS);
 }
+
+/** The layout as the kernel threads receive it (./pool-worker has no imports). */
+export const LAYOUT = {
+  generation: GENERATION,
+  done: DONE,
+  kernel: KERNEL,
+  stop: STOP,
+  failed: FAILED,
+  argsByte: HEADER_WORDS * 4,
+  maxArgs: MAX_ARGS,
+  kernels: THREADED_KERNELS,
+};

@@ -1,45 +1,38 @@
-/**
- * A kernel thread (./pool starts n - 1 of them): the same SIMD modules instantiated on the same
- * shared memory, waiting on the control block for work. Each job it runs its own slot's arguments,
- * then counts itself done; an exception is recorded in the block, never left to hang the caller.
- */
-import { workerData } from 'node:worker_threads';
-import { DONE, FAILED, GENERATION, KERNEL, STOP, THREADED_KERNELS, argsOf } from './pool-protocol';
-
-interface PoolWorkerData {
-  memory: unknown;
-  modules: unknown[];
-  control: SharedArrayBuffer;
-  slot: number;
-  /** Every thread but the caller's: the count of DONE that ends a job. */
-  workers: number;
-}
-interface InstanceApi {
-  Instance: new (module: unknown, imports: { env: { memory: unknown } }) => { exports: object };
-}
-
-const data = workerData as PoolWorkerData;
-const wasmApi = (globalThis as unknown as { WebAssembly: InstanceApi }).WebAssembly;
+// A kernel thread (./pool starts n - 1 of them): the same SIMD modules instantiated on the same
+// shared memory, waiting on the control block for work. Each job it runs its own slot's arguments,
+// then counts itself done; an exception is recorded in the block, never left to hang the caller.
+// Node runs this file directly, also from the TypeScript sources, without a TypeScript loader (one
+// per thread would start a compiler process per thread), so it is written in the JavaScript subset
+// of TypeScript: no imports, no types (hence the lint rules for untyped values are off here); the
+// block's layout arrives with the thread's data (./pool-protocol).
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
+const { workerData: pool } = require('node:worker_threads');
+const layout = pool.layout;
+// Reflect.get: the WebAssembly global's types live in TypeScript's DOM library, not compiled against.
+const wasmApi = Reflect.get(globalThis, 'WebAssembly');
 const kernels = Object.assign(
   {},
-  ...data.modules.map((m) => new wasmApi.Instance(m, { env: { memory: data.memory } }).exports),
-) as Record<string, (...args: number[]) => void>;
-const words = new Int32Array(data.control);
-const args = argsOf(data.control, data.slot);
+  ...Array.from(
+    { length: pool.modules.length },
+    (_, i) => new wasmApi.Instance(pool.modules[i], { env: { memory: pool.memory } }).exports,
+  ),
+);
+const words = new Int32Array(pool.control);
+const args = new Float64Array(pool.control, layout.argsByte + pool.slot * layout.maxArgs * 8, layout.maxArgs);
 
 // The block starts at generation 0: a job posted before this thread got here is still seen as new.
 let generation = 0;
 for (;;) {
-  Atomics.wait(words, GENERATION, generation);
-  generation = Atomics.load(words, GENERATION);
-  if (Atomics.load(words, STOP) !== 0) break;
+  Atomics.wait(words, layout.generation, generation);
+  generation = Atomics.load(words, layout.generation);
+  if (Atomics.load(words, layout.stop) !== 0) break;
   const count = args[0];
   if (count >= 0) {
     try {
-      kernels[THREADED_KERNELS[Atomics.load(words, KERNEL)]](...Array.from(args.subarray(1, 1 + count)));
+      kernels[layout.kernels[Atomics.load(words, layout.kernel)]](...Array.from(args.subarray(1, 1 + count)));
     } catch {
-      Atomics.store(words, FAILED, data.slot);
+      Atomics.store(words, layout.failed, pool.slot);
     }
   }
-  if (Atomics.add(words, DONE, 1) + 1 === data.workers) Atomics.notify(words, DONE);
+  if (Atomics.add(words, layout.done, 1) + 1 === pool.workers) Atomics.notify(words, layout.done);
 }

@@ -13,6 +13,7 @@ import {
   FAILED,
   GENERATION,
   KERNEL,
+  LAYOUT,
   MAX_ARGS,
   STOP,
   THREADED_KERNELS,
@@ -76,9 +77,10 @@ function startPool(memory: object, modules: unknown[]): Pool {
     broken: null,
   };
   for (let slot = 1; slot < threads; slot++) {
+    // No loader: the script is plain JavaScript either way (see it).
     const worker = new Worker(script, {
-      execArgv: fromSource ? ['--require', 'tsx/cjs'] : [],
-      workerData: { memory, modules, control, slot, workers: threads - 1 },
+      execArgv: [],
+      workerData: { memory, modules, control, slot, workers: threads - 1, layout: LAYOUT },
     });
     worker.unref();
     worker.on('error', (error) => (started.broken ??= `kernel thread ${slot} failed: ${error.message}`));
