@@ -35,7 +35,7 @@ interface ThreadRow {
 function threadCases(quick: boolean): { c: ThreadCase; label: string; target: string }[] {
   const n = (count: number) => Math.max(128, Math.round(count * (quick ? 0.25 : 1)));
   return [
-    { label: 'MLP-BN mini:128', target: '>= 1.7x', c: mlp(true, 'mini:128', n(6144)) },
+    { label: 'MLP-BN mini:128', target: '>= 1.7x', c: mlp(true, 'mini:128', n(5888)) },
     { label: 'CNN-BN mini:128', target: '>= 1.7x', c: cnn(true, 'mini:128', n(768)) },
     { label: 'MLP-BN full', target: '>= 1.7x', c: { ...mlp(true, 'full', n(4096)), epochs: 4 } },
     { label: 'CNN-BN full', target: '>= 1.7x', c: { ...cnn(true, 'full', n(512)), epochs: 2 } },

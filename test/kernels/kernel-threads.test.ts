@@ -49,30 +49,30 @@ describe('kernel threads', function () {
         tf.matMul(a, r([130, 517], 3), false, true),
         tf.matMul(r([517, 203], 4), b, true, false),
       ];
-      const x = r([16, 32, 32, 8], 5);
+      const x = r([16, 64, 64, 32], 5);
       const pool = tf.grad((v: tf.Tensor) =>
         tf
           .maxPool(v as tf.Tensor4D, 2, 2, 'valid')
-          .mul(r([16, 16, 16, 8], 6))
+          .mul(r([16, 32, 32, 32], 6))
           .sum(),
       )(x);
       const relu = tf.grad((v: tf.Tensor) =>
         tf
           .relu(v)
-          .mul(r([140000], 7))
+          .mul(r([2200000], 7))
           .sum(),
-      )(r([140000], 8));
-      const [p, g, m, v] = [9, 10, 11, 12].map((s) => r([140001], s));
+      )(r([2200000], 8));
+      const [p, g, m, v] = [9, 10, 11, 12].map((s) => r([2200001], s));
       const [accBeta1, accBeta2] = [tf.scalar(0.9 ** 3), tf.scalar(0.999 ** 3)];
       const adam = adamUpdate(
         { value: p, gradient: g, m, v: v.abs(), accBeta1, accBeta2 },
         { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       );
-      // BatchNorm over 12544 rows of 16 channels: 49 blocks of sums, and the affine passes.
-      const bnX = r([64, 14, 14, 16], 13);
-      const [gamma, beta] = [r([16], 14) as tf.Tensor1D, r([16], 15) as tf.Tensor1D];
+      // BatchNorm over 50176 rows of 48 channels: 196 blocks of sums, and the affine passes.
+      const bnX = r([64, 28, 28, 48], 13);
+      const [gamma, beta] = [r([48], 14) as tf.Tensor1D, r([48], 15) as tf.Tensor1D];
       const bn = batchNormTraining(bnX, gamma, beta, 1e-3);
-      const weights = r([64, 14, 14, 16], 16);
+      const weights = r([64, 28, 28, 48], 16);
       const bnGrads = tf.grads((xs: tf.Tensor, g: tf.Tensor) => {
         const out = batchNormTraining(xs, g as tf.Tensor1D, beta, 1e-3);
         return tf.addN([out.y.mul(weights).sum(), out.mean.sum(), out.variance.sum()]);

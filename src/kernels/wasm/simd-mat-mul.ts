@@ -48,11 +48,7 @@ export function simdMatMul(
   if (transposeB && m < TILE_ROWS) simd.matMulDots(pa, pb, pc, m, k, n);
   else if (transposeB) simd.gemmDots(pa, pb, pc, m, k, n);
   else if (m < TILE_ROWS) simd.matMulRows(pa, pb, pc, m, k, n, aRow, aCol, 0);
-  else {
-    for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
-      simd.gemm(pa + 4 * k0 * aCol, pb + 4 * k0 * n, pc, m, Math.min(K_BLOCK, k - k0), n, aRow, aCol, k0 > 0 ? 1 : 0);
-    }
-  }
+  else simd.gemmBlocked(pa, pb, pc, m, k, n, aRow, aCol, K_BLOCK);
   return out;
 }
 

@@ -78,6 +78,17 @@ export interface SimdKernels {
   matMulDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, aRow: number, aCol: number, acc: number): void;
   gemmDots(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  gemmBlocked(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    aRow: number,
+    aCol: number,
+    kBlock: number,
+  ): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   maxPoolGrad2x2(
     x: number,

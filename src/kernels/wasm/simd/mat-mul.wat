@@ -54,7 +54,7 @@
   ;; and four scalars of a's column feed 8 accumulators. No packing of b, which XNNPACK redoes for
   ;; every product because weights change at every update. Rows past the last full tile of 4 and
   ;; columns past the last full tile of 8 go to $gemmScalar.
-  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32)
+  (func $gemm (export "gemm") (param $a i32) (param $b i32) (param $c i32)
     (param $m i32) (param $kk i32) (param $n i32) (param $aRow i32) (param $aCol i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $k i32) (local $m4 i32) (local $n8 i32)
     (local $aRowB i32) (local $aColB i32) (local $rowB i32)
@@ -184,4 +184,21 @@
             (br $jLoop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $iLoop))))
+;; $gemm over blocks of $kBlock of the inner dimension, each added into c after the first:
+  ;; one call per product, so that a thread given some rows runs all of their blocks.
+  (func (export "gemmBlocked") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $kk i32)
+    (param $n i32) (param $aRow i32) (param $aCol i32) (param $kBlock i32)
+    (local $k0 i32) (local $len i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k0) (local.get $kk)))
+        (local.set $len (i32.sub (local.get $kk) (local.get $k0)))
+        (if (i32.lt_u (local.get $kBlock) (local.get $len)) (then (local.set $len (local.get $kBlock))))
+        (call $gemm
+          (i32.add (local.get $a) (i32.shl (i32.mul (local.get $k0) (local.get $aCol)) (i32.const 2)))
+          (i32.add (local.get $b) (i32.shl (i32.mul (local.get $k0) (local.get $n)) (i32.const 2)))
+          (local.get $c) (local.get $m) (local.get $len) (local.get $n) (local.get $aRow) (local.get $aCol)
+          (i32.ne (local.get $k0) (i32.const 0)))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $kBlock)))
+        (br $next))))
 )

@@ -14,6 +14,7 @@ export const MAX_ARGS = 20;
 /** The kernels the threads run, by index in the control block. */
 export const THREADED_KERNELS = [
   'gemm',
+  'gemmBlocked',
   'gemmDots',
   'adam',
   'reluGrad',

@@ -13,10 +13,13 @@ import { splitRange, threadsFor } from './split';
 
 /**
  * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU
- * gradient, pooling): waking a thread and waiting for it costs tens of microseconds.
+ * gradient, BatchNorm, pooling). Measured on the 2-core reference machine: a kernel thread's half
+ * of a batch-128 layer product took twice the caller's (none of the operands are in its cache, and
+ * waking it takes a while in a VM), and splitting Adam's 200k weights at batch size 1 made SGD a
+ * quarter slower; below these sizes the caller does the work alone.
  */
-export const MIN_PRODUCT_WORK = 1 << 18;
-export const MIN_ELEMENT_WORK = 1 << 16;
+export const MIN_PRODUCT_WORK = 1 << 22;
+export const MIN_ELEMENT_WORK = 1 << 20;
 /** Rows of the products' register tiles (mat-mul.wat, mat-mul-dots.wat). */
 const TILE = 4;
 
@@ -33,6 +36,13 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       split(
         'gemm',
         parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, acc]),
+      );
+    },
+    gemmBlocked(a, b, c, m, k, n, aRow, aCol, kBlock) {
+      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      split(
+        'gemmBlocked',
+        parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, kBlock]),
       );
     },
     gemmDots(a, b, c, m, k, n) {
