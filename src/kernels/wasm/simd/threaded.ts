@@ -14,9 +14,9 @@ import { splitRange, threadsFor } from './split';
 /**
  * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU
  * gradient, BatchNorm, pooling). Measured on the 2-core reference machine: a kernel thread's half
- * of a batch-128 layer product took twice the caller's (none of the operands are in its cache, and
- * waking it takes a while in a VM), and splitting Adam's 200k weights at batch size 1 made SGD a
- * quarter slower; below these sizes the caller does the work alone.
+ * of a batch-128 layer product took twice the caller's (keeping it awake did not help; likely its
+ * cache, which holds neither operand), and splitting Adam's 200k weights at batch size 1 made SGD
+ * a quarter slower; below these sizes the caller does the work alone.
  */
 export const MIN_PRODUCT_WORK = 1 << 22;
 export const MIN_ELEMENT_WORK = 1 << 20;
