@@ -28,6 +28,8 @@ describe('.ci/apt-sources.sh', () => {
     dir = mkdtempSync(join(tmpdir(), 'batchlab-apt-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** A local archive's address under this test's directory: each entry names one, none names a host. */
+  const uri = (name: string): string => `file://${dir}/${name}`;
 
   it('finds the archive whose suites include the codename in deb822 files, not security or deb-src', () => {
     const sources = write(
@@ -35,30 +37,30 @@ describe('.ci/apt-sources.sh', () => {
       [
         '# a snapshot, commented out',
         'Types: deb-src',
-        'URIs: http://src.example/debian',
+        `URIs: ${uri('src')}/debian`,
         'Suites: bookworm',
         'Components: main',
         '',
         'Types: deb',
-        'URIs: http://security.example/debian-security',
+        `URIs: ${uri('security')}/debian-security`,
         'Suites: bookworm-security',
         'Components: main',
         '',
         'Types: deb',
-        'URIs: http://off.example/debian',
+        `URIs: ${uri('off')}/debian`,
         'Suites: bookworm',
         'Enabled: no',
         '',
         'types: deb deb-src',
-        'URIs: http://mirror.example/debian',
+        `URIs: ${uri('mirror')}/debian`,
         'Suites:',
         ' bookworm-updates',
         ' bookworm',
         'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
       ].join('\n'),
     );
-    expect(suiteUri('bookworm', sources)).to.equal('http://mirror.example/debian');
-    expect(suiteUri('bookworm-security', sources)).to.equal('http://security.example/debian-security');
+    expect(suiteUri('bookworm', sources)).to.equal(`${uri('mirror')}/debian`);
+    expect(suiteUri('bookworm-security', sources)).to.equal(`${uri('security')}/debian-security`);
     expect(suiteUri('bookworm-backports', sources)).to.equal('');
   });
 
@@ -66,24 +68,24 @@ describe('.ci/apt-sources.sh', () => {
     const list = write(
       'sources.list',
       [
-        '# deb http://old.example/debian bookworm main',
-        'deb-src http://src.example/debian bookworm main',
-        'deb http://security.example/debian-security bookworm-security main',
-        '  deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] http://mirror.example/debian bookworm main # the archive',
+        `# deb ${uri('old')}/debian bookworm main`,
+        `deb-src ${uri('src')}/debian bookworm main`,
+        `deb ${uri('security')}/debian-security bookworm-security main`,
+        `  deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] ${uri('mirror')}/debian bookworm main # the archive`,
       ].join('\n'),
     );
-    expect(suiteUri('bookworm', list)).to.equal('http://mirror.example/debian');
+    expect(suiteUri('bookworm', list)).to.equal(`${uri('mirror')}/debian`);
     expect(suiteUri('bookworm', write('empty.list', ''))).to.equal('');
     expect(suiteUri('bookworm')).to.equal('');
   });
 
   it('takes the first match across files, and lists only the files that exist', () => {
-    write('apt/sources.list.d/a.list', 'deb http://first.example/debian bookworm main\n');
-    write('apt/sources.list.d/b.sources', 'Types: deb\nURIs: http://second.example/debian\nSuites: bookworm\n');
-    write('apt/sources.list.d/notes.txt', 'deb http://ignored.example/debian bookworm main\n');
+    write('apt/sources.list.d/a.list', `deb ${uri('first')}/debian bookworm main\n`);
+    write('apt/sources.list.d/b.sources', `Types: deb\nURIs: ${uri('second')}/debian\nSuites: bookworm\n`);
+    write('apt/sources.list.d/notes.txt', `deb ${uri('ignored')}/debian bookworm main\n`);
     const files = bash('apt_source_files "$1"', join(dir, 'apt')).trim().split('\n');
     expect(files).to.deep.equal([join(dir, 'apt/sources.list.d/a.list'), join(dir, 'apt/sources.list.d/b.sources')]);
-    expect(suiteUri('bookworm', ...files)).to.equal('http://first.example/debian');
-    expect(suiteUri('bookworm', ...files.reverse())).to.equal('http://second.example/debian');
+    expect(suiteUri('bookworm', ...files)).to.equal(`${uri('first')}/debian`);
+    expect(suiteUri('bookworm', ...files.reverse())).to.equal(`${uri('second')}/debian`);
   });
 });
