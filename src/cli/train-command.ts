@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { miniBatch, parseStrategy, Strategy, withMicroBatch, withoutMicroBatch } from '../batching';
-import { BACKEND_CHOICES, BackendChoice, MAX_THREADS, defaultThreads, useBackend } from '../backend';
+import { BACKEND_CHOICES, BackendChoice, MAX_THREADS, useBackend } from '../backend';
 import { DATASET_NAMES, LoadedData, loadDataset, disposeLoaded } from '../data/catalog';
 import { exitCodeFor, interruptOnSignals } from '../compare/interrupt';
 import {
@@ -310,7 +310,7 @@ export async function runTrain(args: TrainArgs): Promise<void> {
   const checkpoints = join(out, 'checkpoints');
   if (args.resume === undefined) checkOutDir(out, args.overwrite);
   else await checkResumeDir(out);
-  const backend = await useBackend(args.backend, { kernels: args.kernels, threads: args.threads ?? defaultThreads() });
+  const backend = await useBackend(args.backend, { kernels: args.kernels, threads: args.threads });
   const threads = backend.threads === null ? '' : `, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}`;
   log(`backend: ${backend.name} (${backend.device}${threads})${backend.notes.map((n) => `\n  ${n}`).join('')}`);
   const strategy = strategyOf(args);
