@@ -38,6 +38,24 @@ class Dense extends StockDense {
   }
 }
 
+/** What a layer made by `dense` computes on rank-2 input with the plain ops. */
+export interface PlainDense {
+  kernel: tf.LayerVariable;
+  bias: tf.LayerVariable | null;
+  relu: boolean;
+}
+
+/**
+ * The weights and activation of a layer made by `dense` whose call takes the plain ops (linear or
+ * ReLU), or null for any other layer (whose arithmetic may differ, e.g. the stock fused matMul).
+ */
+export function plainDense(layer: tf.layers.Layer): PlainDense | null {
+  if (!(layer instanceof Dense)) return null;
+  const { kernel, bias, activation } = layer as unknown as StockFields;
+  const name = activation === null ? 'linear' : activation.getClassName();
+  return name === 'linear' || name === 'relu' ? { kernel, bias, relu: name === 'relu' } : null;
+}
+
 /** A Dense layer, as tf.layers.dense(args), with the lazily differentiated plain-op path. */
 export function dense(args: DenseArgs): tf.layers.Layer {
   return new Dense(args);

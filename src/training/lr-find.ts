@@ -16,6 +16,7 @@ import { LossSmoother, LrFindPoint, LrSuggestion, divergence, rangeRate, suggest
 import { OPTIMIZER_NAMES, OptimizerName, makeOptimizer } from './optimizers';
 import { rateSetterOf } from './schedules';
 import { StepContext, accumulatedStep, singleStep } from './step';
+import { denseChainOf } from './dense-chain';
 
 export interface LrFindOptions {
   /** Default: miniBatch(32). */
@@ -109,12 +110,8 @@ async function rangeTest(model: tf.LayersModel, data: Dataset, opts: Resolved): 
   const optimizer = makeOptimizer(opts.optimizer, opts.minLr);
   const setter = rateSetterOf(optimizer, 'lrFind');
   const dropout = dropoutSeeds(model, opts.seed);
-  const ctx: StepContext = {
-    model,
-    data,
-    optimizer,
-    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
-  };
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const ctx: StepContext = { model, data, optimizer, variables, chain: denseChainOf(model, variables, data.task) };
   const smoother = new LossSmoother(opts.smoothing);
   const points: LrFindPoint[] = [];
   let best = Infinity;

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset';
 import { GradientClipping, clipGradients } from './clipping';
 import { lossAndCorrect } from './objective';
+import { DenseChain, chainGradients } from './dense-chain';
 
 export interface StepContext {
   model: tf.LayersModel;
@@ -18,6 +19,8 @@ export interface StepContext {
   beforeForward?: (chunk: number) => void;
   /** Clips the update's gradient (./clipping). Default: none. */
   clip?: GradientClipping | null;
+  /** The model as a chain of Dense layers, trained without the tape (./dense-chain); null: on it. */
+  chain?: DenseChain | null;
 }
 
 /** Device-side results of one update; the caller disposes them. `correct` is null for regression. */
@@ -70,26 +73,51 @@ export function forward({ model, data, beforeForward }: StepContext, batch: Batc
   return lossAndCorrect(data.task, batch.y, outputs);
 }
 
+/** A batch's loss (times `weight`, when given), correct count and weight gradients. */
+interface LossAndGradients {
+  value: tf.Scalar;
+  correct: tf.Scalar | null;
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * The loss and gradients of one batch: without the tape for a chain of Dense layers (./dense-chain,
+ * bit for bit the same numbers), else on it. `weight` scales the loss, hence the gradients.
+ */
+function lossAndGradients(ctx: StepContext, batch: Batch, chunk: number, weight: number | null): LossAndGradients {
+  const { chain } = ctx;
+  if (chain) {
+    ctx.beforeForward?.(chunk);
+    const { loss, correct, grads } = chainGradients(chain, ctx.variables, batch.x, batch.y, weight);
+    return { value: loss, correct, grads };
+  }
+  let correct: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const f = forward(ctx, batch, chunk);
+    correct = f.correct && tf.keep(f.correct);
+    return weight === null ? f.loss : tf.mul(f.loss, weight);
+  }, ctx.variables);
+  return { value, correct, grads };
+}
+
 /** One update on a whole batch. */
 export function singleStep(ctx: StepContext, indices: Int32Array): StepResult {
   const batch = gatherBatch(ctx.data, indices);
+  let result: LossAndGradients;
   try {
-    let correct: tf.Scalar | null = null;
-    const objective = () => {
-      const result = forward(ctx, batch, 0);
-      correct = result.correct && tf.keep(result.correct);
-      return result.loss;
-    };
-    if (ctx.clip) {
-      // What minimize does (variableGrads, then applyGradients), with the gradient clipped between.
-      const { value, grads } = tf.variableGrads(objective, ctx.variables);
-      return { loss: value, correct, gradNorm: applyClipped(ctx, grads, ctx.clip) };
-    }
-    const loss = ctx.optimizer.minimize(objective, true, ctx.variables) as tf.Scalar;
-    return { loss, correct };
+    result = lossAndGradients(ctx, batch, 0, null);
   } finally {
     releaseBatch(ctx.data, batch);
   }
+  const { value: loss, correct, grads } = result;
+  // What optimizer.minimize does (variableGrads, then applyGradients), with clipping between.
+  if (ctx.clip) return { loss, correct, gradNorm: applyClipped(ctx, grads, ctx.clip) };
+  try {
+    ctx.optimizer.applyGradients(grads);
+  } finally {
+    tf.dispose(grads);
+  }
+  return { loss, correct };
 }
 
 /** One update on a batch given as chunks: gradients accumulated over the chunks, then applied once. */
@@ -100,20 +128,19 @@ export function accumulatedStep(ctx: StepContext, chunks: Int32Array[]): StepRes
   let correct: tf.Scalar | null = ctx.data.task === 'classification' ? tf.scalar(0) : null;
   try {
     for (const [index, chunk] of chunks.entries()) {
-      let chunkCorrect: tf.Scalar | null = null;
       const batch = gatherBatch(ctx.data, chunk);
-      const result = tf.variableGrads(() => {
-        const f = forward(ctx, batch, index);
-        chunkCorrect = f.correct && tf.keep(f.correct);
-        return tf.mul(f.loss, chunk.length / total);
-      }, ctx.variables);
-      releaseBatch(ctx.data, batch);
+      let result: LossAndGradients;
+      try {
+        result = lossAndGradients(ctx, batch, index, chunk.length / total);
+      } finally {
+        releaseBatch(ctx.data, batch);
+      }
       grads = grads ? addInto(grads, result.grads) : result.grads;
       loss = replace(loss, tf.add(loss, result.value));
       result.value.dispose();
-      if (correct && chunkCorrect) {
-        correct = replace(correct, tf.add(correct, chunkCorrect));
-        (chunkCorrect as tf.Scalar).dispose();
+      if (correct && result.correct) {
+        correct = replace(correct, tf.add(correct, result.correct));
+        result.correct.dispose();
       }
     }
     let gradNorm: tf.Scalar | null = null;

@@ -21,6 +21,7 @@ import { exactAccumulatedStep, exactBatchNormLayers } from './exact-batch-norm';
 import type { BnAccumulation } from './bn-accumulation';
 import { ResolvedTrainOptions, TrainOptions, releaseTrainOptions, resolveTrainOptions } from './options';
 import { StepContext, StepResult, accumulatedStep, singleStep } from './step';
+import { denseChainOf } from './dense-chain';
 
 export interface TrainResult {
   /** The trained model (built from the builder with `seed`, or the model passed in). Caller disposes it. */
@@ -111,13 +112,15 @@ async function runEpochs(
       return history.stopReason;
     },
   };
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const ctx: LoopContext = {
     model,
     data,
     optimizer: opts.optimizer,
-    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    variables,
     dropout: dropoutSeeds(model, opts.seed),
     clip: opts.clip,
+    chain: denseChainOf(model, variables, data.task),
   };
   const info = {
     epochs: opts.epochs,

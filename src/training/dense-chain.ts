@@ -1,0 +1,140 @@
+/**
+ * The gradient of a model that is a chain of Dense layers (linear or ReLU, models/dense-layer's
+ * plain-op kind, each maybe followed by a ReLU Activation layer) after an optional Flatten, under
+ * the fused softmax cross-entropy, computed without
+ * tfjs' gradient tape. The tape records every op of the forward pass, clones each saved input and
+ * walks the graph back; at batch size 1, where the arithmetic is tiny, that bookkeeping is most of
+ * an update (58 kernel dispatches for the 784-256-128-10 MLP, 17 of them clones). Here the forward
+ * pass keeps what the backward pass needs, and the backward pass calls the very gradient functions
+ * that tfjs has registered for each op (so the arithmetic, and every result, is bit for bit the
+ * tape's), in reverse order, asking only for the gradients that lead to a weight.
+ * Any other model (BatchNorm, dropout, other layers or activations, regression, shared layers,
+ * frozen weights, a backend without the fused loss) takes the tape: denseChainOf says which.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Task } from '../data/dataset';
+import { PlainDense, plainDense } from '../../models/dense-layer';
+import { SOFTMAX_CROSS_ENTROPY, hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy';
+
+/** The chain's layers from input to output, and whether the input is flattened first. */
+export interface DenseChain {
+  flatten: boolean;
+  layers: PlainDense[];
+}
+
+export interface ChainGradients {
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  /** By variable name, in the order of the variables the chain was made for (the tape's order). */
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * The chain that `model` is, when its trainable `variables` are exactly the chain's weights and the
+ * task and backend take the fused loss; else null (train on the tape).
+ */
+export function denseChainOf(model: tf.LayersModel, variables: tf.Variable[], task: Task): DenseChain | null {
+  if (task !== 'classification' || !hasFusedSoftmaxCrossEntropy()) return null;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
+  // One use per layer: a layer applied twice shares its weights between places of the chain.
+  if (model.layers.some((l) => l.inboundNodes.length !== 1)) return null;
+  const [input, ...rest] = model.layers;
+  if (input?.getClassName() !== 'InputLayer') return null;
+  const flatten = rest[0]?.getClassName() === 'Flatten';
+  const layers = denseLayersOf(flatten ? rest.slice(1) : rest);
+  if (!layers || (!flatten && model.inputs[0].shape.length !== 2)) return null;
+  const weights = layers.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
+  const trainable = new Set(variables);
+  const all = weights.every((w) => w.trainable && trainable.has(w.read() as tf.Variable));
+  return all && weights.length === variables.length ? { flatten, layers } : null;
+}
+
+/**
+ * `layers` as plain Dense layers, each maybe followed by an Activation layer (linear, or ReLU after
+ * a linear Dense: the same tf.relu op as a Dense's own); null if anything else is among them.
+ */
+function denseLayersOf(layers: tf.layers.Layer[]): PlainDense[] | null {
+  const chain: PlainDense[] = [];
+  for (const layer of layers) {
+    const dense = plainDense(layer);
+    const last = chain[chain.length - 1];
+    if (dense) chain.push({ ...dense });
+    else if (layer.getClassName() !== 'Activation' || !last) return null;
+    else {
+      const name = (layer as unknown as { activation: { getClassName(): string } }).activation.getClassName();
+      if (name === 'relu' && !last.relu) last.relu = true;
+      else if (name !== 'linear') return null;
+    }
+  }
+  return chain.length > 0 ? chain : null;
+}
+
+/** tfjs' registered gradient function of `kernel` (the one the tape would call). */
+function gradientOf(kernel: string): tf.GradConfig['gradFunc'] {
+  const config = tf.getGradient(kernel);
+  if (!config) throw new Error(`no gradient registered for ${kernel}`);
+  return config.gradFunc;
+}
+
+/**
+ * Loss, correct count and weight gradients of `chain` on the batch (x, y). `weight` scales the loss
+ * and the gradient, as the tape's would for loss * weight (a micro-batch's share). Everything
+ * returned is new (the caller disposes it); everything else is released.
+ */
+export function chainGradients(
+  chain: DenseChain,
+  variables: tf.Variable[],
+  x: tf.Tensor,
+  y: tf.Tensor,
+  weight: number | null,
+): ChainGradients {
+  const [loss, correct, ...grads] = tf.tidy(() => {
+    const { loss, correct, byVariable } = forwardBackward(chain, x, y, weight);
+    return [loss, correct, ...variables.map((v) => byVariable.get(v) as tf.Tensor)];
+  });
+  const named: tf.NamedTensorMap = {};
+  variables.forEach((v, i) => (named[v.name] = grads[i]));
+  return { loss: loss as tf.Scalar, correct: correct as tf.Scalar, grads: named };
+}
+
+function forwardBackward(
+  chain: DenseChain,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  weight: number | null,
+): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
+  // Forward, keeping each layer's input, product and pre-activation (the tape's saved tensors).
+  const inputs: tf.Tensor[] = [];
+  const products: tf.Tensor[] = [];
+  const preActivations: tf.Tensor[] = [];
+  let h = chain.flatten ? tf.reshape(x, [x.shape[0], -1]) : x;
+  for (const layer of chain.layers) {
+    inputs.push(h);
+    const product = tf.matMul(h, layer.kernel.read());
+    const z = layer.bias ? tf.add(product, layer.bias.read()) : product;
+    products.push(product);
+    preActivations.push(z);
+    h = layer.relu ? tf.relu(z) : z;
+  }
+  const result = softmaxCrossEntropy(y, h);
+  const loss = weight === null ? result.loss : tf.mul<tf.Scalar>(result.loss, weight);
+  // Backward: the gradient of loss * weight is weight times the loss's own (the tape's Multiply).
+  const seed = tf.scalar(weight ?? 1);
+  let dy = (gradientOf(SOFTMAX_CROSS_ENTROPY)([seed], [y, h], {}) as Record<string, () => tf.Tensor>).logits();
+  const byVariable = new Map<tf.Variable, tf.Tensor>();
+  const [relu, add, matMul] = ['Relu', 'Add', 'BatchMatMul'].map(gradientOf);
+  for (let i = chain.layers.length - 1; i >= 0; i--) {
+    const layer = chain.layers[i];
+    if (layer.relu) dy = relu(dy, [preActivations[i]], {}).x();
+    if (layer.bias) {
+      // The product's gradient through the add is dy itself (same shape, the reshape changes nothing).
+      const bias = layer.bias.read();
+      byVariable.set(bias as tf.Variable, add(dy, [products[i], bias], {}).b());
+    }
+    const kernel = layer.kernel.read();
+    const product = matMul(dy, [inputs[i], kernel], { transposeA: false, transposeB: false });
+    byVariable.set(kernel as tf.Variable, product.b());
+    if (i > 0) dy = product.a();
+  }
+  return { loss, correct: result.correct, byVariable };
+}
