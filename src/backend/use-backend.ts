@@ -14,7 +14,7 @@ import {
   nativeUsesGpu,
 } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
-import { setSimdThreads } from '../kernels';
+import { productsUseFma, setSimdThreads } from '../kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
@@ -185,6 +185,7 @@ async function startWasm(kernels: boolean, threads: number): Promise<BackendInfo
   if (registered.length > 0)
     notes.push(`batchlab's wasm kernel pack: ${registered.length} kernels (README: Performance)`);
   if (unthreaded) notes.push(`one thread: ${unthreaded}`);
+  if (kernels && productsUseFma()) notes.push("matrix products with relaxed SIMD's fused multiply-add");
   return {
     name: 'wasm',
     device: `CPU (WebAssembly${simd ? ', SIMD' : ''})`,

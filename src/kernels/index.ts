@@ -8,3 +8,4 @@
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm';
 export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu';
 export { setSimdThreads, simdThreads, stopSimdThreads } from './wasm/simd/pool';
+export { productsUseFma } from './wasm/simd/instance';

@@ -123,8 +123,9 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAs
 
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 const compiled = new Map<boolean, WasmModule[] | null>();
-/** Names the build gives the shared-memory variants (scripts/build-simd.ts). */
+/** Suffixes the build gives the variants (scripts/build-simd.ts): shared memory, then FMA. */
 const SHARED_SUFFIX = '.shared';
+const FMA_SUFFIX = '.fma';
 
 /**
  * tfjs-backend-wasm 4.x keeps its Emscripten module as `wasm`: the one-thread build exports its
@@ -136,13 +137,33 @@ function backendMemory(backend: ArrayBackend): WasmMemory | null {
   return memory instanceof wasmApi.Memory ? memory : null;
 }
 
+/**
+ * The bytes of each module for a shared or unshared memory: its FMA variant where there is one and
+ * this runtime validates it (relaxed SIMD: on by default from Node 22, behind
+ * --experimental-wasm-relaxed-simd in Node 20), else the plain one.
+ */
+function moduleBinaries(shared: boolean): Uint8Array[] {
+  const variant = (name: string, fma: boolean) =>
+    KERNEL_MODULES_BASE64[`${name}${shared ? SHARED_SUFFIX : ''}${fma ? FMA_SUFFIX : ''}`];
+  const bases = Object.keys(KERNEL_MODULES_BASE64).filter((name) => !name.includes('.'));
+  return bases.map((name) => {
+    const fma = variant(name, true);
+    const fmaBytes = fma === undefined ? null : Buffer.from(fma, 'base64');
+    return fmaBytes && wasmApi.validate(fmaBytes) ? fmaBytes : Buffer.from(variant(name, false), 'base64');
+  });
+}
+
+/** Whether the matrix products use relaxed SIMD's fused multiply-add in this runtime. */
+export function productsUseFma(): boolean {
+  const fma = KERNEL_MODULES_BASE64[`mat-mul${FMA_SUFFIX}`];
+  return fma !== undefined && wasmApi.validate(Buffer.from(fma, 'base64'));
+}
+
 /** Every module of one variant compiled, or null where the runtime rejects one (no SIMD, no threads). */
 export function compiledModules(shared: boolean): WasmModule[] | null {
   let modules = compiled.get(shared);
   if (modules === undefined) {
-    const binaries = Object.entries(KERNEL_MODULES_BASE64)
-      .filter(([name]) => name.endsWith(SHARED_SUFFIX) === shared)
-      .map(([, base64]) => Buffer.from(base64, 'base64'));
+    const binaries = moduleBinaries(shared);
     modules = binaries.every((bytes) => wasmApi.validate(bytes))
       ? binaries.map((bytes) => new wasmApi.Module(bytes))
       : null;
