@@ -94,7 +94,7 @@ export function chainGradients(
   });
   const named: tf.NamedTensorMap = {};
   variables.forEach((v, i) => (named[v.name] = grads[i]));
-  return { loss: loss, correct: correct, grads: named };
+  return { loss, correct, grads: named };
 }
 
 function forwardBackward(
