@@ -1,16 +1,17 @@
 /**
  * The bench's reference section, which needs no other framework: the SGD (batch 1) rate of the
  * MLP without BatchNorm under Adam, the first epoch of a fresh process against the second, and the
- * machine's peak for batchlab's own SIMD matrix product on one thread, against which each row's
- * achieved GFLOP/s is read. Runs first, while the process is still cold.
+ * machine's peak for batchlab's own SIMD matrix product (on the backend's threads), against which
+ * each row's achieved GFLOP/s is read. Runs first, while the process is still cold.
  */
 import * as tf from '@tensorflow/tfjs';
 import { sgd } from '../../src/batching';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
 import { simdMatMul } from '../../src/kernels/wasm/simd-mat-mul';
+import { productsUseFma } from '../../src/kernels';
 import { Dataset, disposeDataset, subset } from '../../src/data/dataset';
 import { train } from '../../src/training';
-import { useBackend } from '../../src/backend';
+import { activeBackendThreads, useBackend } from '../../src/backend';
 import { mlp } from '../../models';
 import { trainingFlopsPerSample } from './flops';
 import { median } from './measure';
@@ -103,22 +104,23 @@ export function simdPeakGflops(m: number, k: number, n: number, repeats = 5): nu
 /** The section's lines: the SGD rate (and on stock kernels), first/second epoch, and both SIMD peaks. */
 export async function referenceLines(data: Dataset, quick: boolean): Promise<string[]> {
   const samples = quick ? 1500 : 6000;
+  const threads = activeBackendThreads() ?? 1;
   const run = await sgdReference(data, samples);
   const tiled = simdPeakGflops(1024, 784, 256);
   const oneRow = simdPeakGflops(1, 784, 256);
   // The same run on tfjs' stock wasm kernels (--no-kernels), warm, on a quarter of the samples.
-  await useBackend('wasm', { kernels: false });
-  const stock = await sgdReference(data, samples / 4).finally(() => useBackend('wasm'));
+  await useBackend('wasm', { kernels: false, threads });
+  const stock = await sgdReference(data, samples / 4).finally(() => useBackend('wasm', { threads }));
   const dispatches = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0);
   const kernels = [...run.kernelsPerUpdate].sort((a, b) => b[1] - a[1]);
   return [
-    `reference (wasm, one thread): MLP without BN, Adam, SGD (batch 1) over ${samples} samples, one cold run of ${run.epochs.length} epochs`,
+    `reference (wasm, ${threads === 1 ? 'one thread' : `${threads} threads`}): MLP without BN, Adam, SGD (batch 1) over ${samples} samples, one cold run of ${run.epochs.length} epochs`,
     `  updates/s (median of epochs 2-${run.epochs.length})  ${run.updatesPerSecond.toFixed(0)}`,
     `  epoch seconds                       ${run.epochs.map((s) => s.toFixed(2)).join(', ')}`,
     `  first epoch / second                ${run.firstOverSecond.toFixed(2)}x`,
     `  achieved GFLOP/s                    ${run.gflops.toFixed(2)}`,
     `  updates/s with stock kernels        ${stock.updatesPerSecond.toFixed(0)} (--no-kernels, ${samples / 4} samples; batchlab's ${(run.updatesPerSecond / stock.updatesPerSecond).toFixed(2)}x)`,
     `  kernel dispatches per update        ${dispatches(run.kernelsPerUpdate).toFixed(1)} (stock kernels: ${dispatches(stock.kernelsPerUpdate).toFixed(1)}): ${kernels.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
-    `  peak GFLOP/s, batchlab SIMD product: tiled 1024x784 x 784x256 ${tiled.toFixed(2)}, one row 1x784 x 784x256 ${oneRow.toFixed(2)}`,
+    `  peak GFLOP/s, batchlab SIMD product${productsUseFma() ? ' (fused multiply-add)' : ''}: tiled 1024x784 x 784x256 ${tiled.toFixed(2)}, one row 1x784 x 784x256 ${oneRow.toFixed(2)}`,
   ];
 }
