@@ -3,11 +3,13 @@
  * thread and with n, each in a process of its own (./threads-child), passes interleaved round by
  * round (1, n, n, 1, ...) so that the machine's drift falls on both; the speed-up is the median of
  * the per-round ratios. Rows: the cases users were promised a speed-up for, and those that must not
- * get slower (small work stays on one thread).
+ * get slower (small work stays on one thread); then what handing work to another core costs here
+ * (./hand-off).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { median } from './measure';
+import { handOffLines } from './hand-off';
 
 export interface ThreadCase {
   model: 'MLP' | 'CNN';
@@ -132,5 +134,6 @@ export async function threadLines(threads: number, repeats: number, quick: boole
     header,
     line(['case', '1 thread /s', `${threads} threads /s`, 'speed-up', 'target']),
     ...rows.map((r) => line([r.label, r.one.toFixed(0), r.many.toFixed(0), `${r.speedup.toFixed(2)}x`, r.target])),
+    ...(await handOffLines()),
   ];
 }
