@@ -1,6 +1,7 @@
 // A kernel thread (./pool starts n - 1 of them): the same SIMD modules instantiated on the same
-// shared memory, waiting on the control block for work. Each job it runs its own slot's arguments,
-// then counts itself done; an exception is recorded in the block, never left to hang the caller.
+// shared memory, waiting on the control block for work. Woken for a job, it claims and runs chunks
+// until none is left, counting each done; an exception is recorded in the block, never left to
+// hang the caller.
 // Node runs this file directly, also from the TypeScript sources, without a TypeScript loader (one
 // per thread would start a compiler process per thread), so it is written in the JavaScript subset
 // of TypeScript: no imports, no types (hence the lint rules for untyped values are off here); the
@@ -18,7 +19,10 @@ const kernels = Object.assign(
   ),
 );
 const words = new Int32Array(pool.control);
-const args = new Float64Array(pool.control, layout.argsByte + pool.slot * layout.maxArgs * 8, layout.maxArgs);
+const chunks = Array.from(
+  { length: layout.maxChunks },
+  (_, i) => new Float64Array(pool.control, layout.argsByte + i * layout.maxArgs * 8, layout.maxArgs),
+);
 
 // The block starts at generation 0: a job posted before this thread got here is still seen as new.
 let generation = 0;
@@ -26,13 +30,19 @@ for (;;) {
   Atomics.wait(words, layout.generation, generation);
   generation = Atomics.load(words, layout.generation);
   if (Atomics.load(words, layout.stop) !== 0) break;
-  const count = args[0];
-  if (count >= 0) {
+  // Claim chunks until none is left. A claim that succeeds holds the job open (the caller waits for
+  // every claimed chunk), so its count, kernel and arguments stay as they were when it was made.
+  for (;;) {
+    const chunk = Atomics.add(words, layout.next, 1);
+    const count = Atomics.load(words, layout.count);
+    if (chunk >= count) break;
+    const args = chunks[chunk];
     try {
-      kernels[layout.kernels[Atomics.load(words, layout.kernel)]](...Array.from(args.subarray(1, 1 + count)));
+      kernels[layout.kernels[Atomics.load(words, layout.kernel)]](...Array.from(args.subarray(1, 1 + args[0])));
     } catch {
       Atomics.store(words, layout.failed, pool.slot);
     }
+    Atomics.add(words, layout.done, 1);
+    Atomics.notify(words, layout.done);
   }
-  if (Atomics.add(words, layout.done, 1) + 1 === pool.workers) Atomics.notify(words, layout.done);
 }

@@ -1,20 +1,24 @@
 /**
  * The kernel threads: with n threads and tfjs' shared heap, n - 1 Node worker_threads run slices of
  * batchlab's SIMD kernels beside the calling thread, on the same memory, with no copies. A job is
- * posted through a shared control block (./pool-protocol) and Atomics.notify; the caller runs its
- * own slice, then spins briefly and waits for the others. The threads are unref'd (they never keep
- * the process alive) and stopped when the thread count or the memory changes, or by
- * stopSimdThreads().
+ * posted through a shared control block (./pool-protocol) and Atomics.notify, as chunks that the
+ * caller and the threads claim one by one; the caller then spins briefly and waits for the chunks
+ * the others claimed. The threads are unref'd (they never keep the process alive) and stopped when
+ * the thread count or the memory changes, or by stopSimdThreads().
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import {
+  CLOSED,
+  COUNT,
   DONE,
   FAILED,
   GENERATION,
   KERNEL,
   LAYOUT,
   MAX_ARGS,
+  MAX_CHUNKS,
+  NEXT,
   STOP,
   THREADED_KERNELS,
   ThreadedKernel,
@@ -26,7 +30,7 @@ interface Pool {
   memory: object;
   workers: Worker[];
   words: Int32Array;
-  slots: Float64Array[];
+  chunks: Float64Array[];
   /** Why the pool cannot be used (a thread failed to start or died), or null. */
   broken: string | null;
 }
@@ -68,19 +72,20 @@ export function runningSimdThreads(): number {
 function startPool(memory: object, modules: unknown[]): Pool {
   const fromSource = __filename.endsWith('.ts');
   const script = join(__dirname, fromSource ? 'pool-worker.ts' : 'pool-worker.js');
-  const control = new SharedArrayBuffer(controlBytes(threads));
+  const control = new SharedArrayBuffer(controlBytes());
   const started: Pool = {
     memory,
     workers: [],
     words: new Int32Array(control),
-    slots: Array.from({ length: threads }, (_, slot) => argsOf(control, slot)),
+    chunks: Array.from({ length: MAX_CHUNKS }, (_, chunk) => argsOf(control, chunk)),
     broken: null,
   };
+  Atomics.store(started.words, NEXT, CLOSED);
   for (let slot = 1; slot < threads; slot++) {
     // No loader: the script is plain JavaScript either way (see it).
     const worker = new Worker(script, {
       execArgv: [],
-      workerData: { memory, modules, control, slot, workers: threads - 1, layout: LAYOUT },
+      workerData: { memory, modules, control, slot, layout: LAYOUT },
     });
     worker.unref();
     worker.on('error', (error) => (started.broken ??= `kernel thread ${slot} failed: ${error.message}`));
@@ -91,21 +96,23 @@ function startPool(memory: object, modules: unknown[]): Pool {
 }
 
 /**
- * Runs `kernel` once per argument list: the first here (through `local`), the others on the kernel
- * threads, all at once; returns when every one has finished. One list, or one thread: all here.
+ * Runs `kernel` once per argument list (a chunk of the work), on the calling thread (through
+ * `local`) and the kernel threads together: each claims the next chunk until none is left, so the
+ * caller starts at once and a thread that wakes late takes fewer. Returns when every claimed chunk
+ * has finished. One list, or one thread: all here.
  */
 export function runSplit(
   memory: object,
   modules: () => unknown[],
   kernel: ThreadedKernel,
-  parts: number[][],
+  chunks: number[][],
   local: (args: number[]) => void,
 ): void {
-  if (parts.length <= 1 || threads === 1) {
-    parts.forEach(local);
+  if (chunks.length <= 1 || threads === 1) {
+    chunks.forEach(local);
     return;
   }
-  if (parts.length > threads) throw new Error(`${parts.length} slices for ${threads} kernel threads`);
+  if (chunks.length > MAX_CHUNKS) throw new Error(`${kernel}: ${chunks.length} chunks, at most ${MAX_CHUNKS}`);
   if (pool && pool.memory !== memory) stopSimdThreads();
   pool ??= startPool(memory, modules());
   const p = pool;
@@ -113,37 +120,45 @@ export function runSplit(
     stopSimdThreads();
     throw new Error(`batchlab's kernel threads stopped (${p.broken}); they start again on the next call`);
   }
-  for (let slot = 1; slot < threads; slot++) {
-    const args = p.slots[slot];
-    const part = parts[slot];
-    if (part && part.length >= MAX_ARGS) throw new Error(`${kernel} takes at most ${MAX_ARGS - 1} arguments`);
-    args[0] = part ? part.length : -1;
-    if (part) args.set(part, 1);
-  }
+  chunks.forEach((chunk, i) => {
+    if (chunk.length >= MAX_ARGS) throw new Error(`${kernel} takes at most ${MAX_ARGS - 1} arguments`);
+    p.chunks[i][0] = chunk.length;
+    p.chunks[i].set(chunk, 1);
+  });
   Atomics.store(p.words, KERNEL, THREADED_KERNELS.indexOf(kernel));
+  Atomics.store(p.words, COUNT, chunks.length);
   Atomics.store(p.words, DONE, 0);
   Atomics.store(p.words, FAILED, 0);
+  // Opening the job last: a claim can only see it whole.
+  Atomics.store(p.words, NEXT, 0);
   Atomics.add(p.words, GENERATION, 1);
   Atomics.notify(p.words, GENERATION);
+  let failure: Error | null = null;
   try {
-    local(parts[0]);
-  } finally {
-    // Even when this slice fails, the others finish before the block is used again.
-    waitForSlices(p, kernel);
+    for (let i = Atomics.add(p.words, NEXT, 1); i < chunks.length; i = Atomics.add(p.words, NEXT, 1)) {
+      local(chunks[i]);
+      Atomics.add(p.words, DONE, 1);
+    }
+  } catch (error) {
+    failure = error as Error;
+    Atomics.add(p.words, DONE, 1);
   }
+  // Closed, no chunk is claimed any more; those claimed finish before the block is used again.
+  const claimed = Math.min(Atomics.exchange(p.words, NEXT, CLOSED), chunks.length);
+  waitForChunks(p, kernel, claimed);
+  if (failure) throw new Error(`${kernel} failed on the calling thread: ${failure.message}`, { cause: failure });
+  const failed = Atomics.load(p.words, FAILED);
+  if (failed !== 0) throw new Error(`kernel thread ${failed} failed in ${kernel}`);
 }
 
-function waitForSlices(p: Pool, kernel: ThreadedKernel): void {
-  const workers = p.workers.length;
-  for (let i = 0; i < SPINS && Atomics.load(p.words, DONE) !== workers; i++);
+function waitForChunks(p: Pool, kernel: ThreadedKernel, claimed: number): void {
+  for (let i = 0; i < SPINS && Atomics.load(p.words, DONE) !== claimed; i++);
   for (;;) {
     const done = Atomics.load(p.words, DONE);
-    if (done === workers) break;
+    if (done === claimed) return;
     if (Atomics.wait(p.words, DONE, done, ANSWER_MS) === 'timed-out' && Atomics.load(p.words, DONE) === done) {
       stopSimdThreads();
       throw new Error(`a kernel thread did not finish its part of ${kernel} within ${ANSWER_MS / 1000} s`);
     }
   }
-  const failed = Atomics.load(p.words, FAILED);
-  if (failed !== 0) throw new Error(`kernel thread ${failed} failed in ${kernel}`);
 }

@@ -22,6 +22,20 @@ export const MIN_PRODUCT_WORK = 1 << 22;
 export const MIN_ELEMENT_WORK = 1 << 20;
 /** Rows of the products' register tiles (mat-mul.wat, mat-mul-dots.wat). */
 const TILE = 4;
+/**
+ * Chunks per thread used: the threads claim them one by one (./pool), so a thread that wakes late
+ * (tens to hundreds of microseconds on a virtual machine) leaves its share to the others.
+ */
+const CHUNKS_PER_THREAD = 4;
+
+/**
+ * [start, count) ranges of `total` units (each a multiple of `align` but the last) for `work`: one
+ * range where the work is too small for a second thread, else CHUNKS_PER_THREAD per thread used.
+ */
+function ranges(total: number, work: number, minEach: number, align: number): [number, number][] {
+  const used = threadsFor(work, simdThreads(), minEach);
+  return splitRange(total, used === 1 ? 1 : used * CHUNKS_PER_THREAD, align);
+}
 
 export function threadedKernels(local: SimdKernels, memory: object, modules: () => unknown[]): SimdKernels {
   // Every export takes numbers only; the slices below are built from each kernel's own parameters.
@@ -32,28 +46,28 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
   return {
     ...local,
     gemm(a, b, c, m, k, n, aRow, aCol, acc) {
-      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemm',
         parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, acc]),
       );
     },
     gemmBlocked(a, b, c, m, k, n, aRow, aCol, kBlock) {
-      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemmBlocked',
         parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, kBlock]),
       );
     },
     gemmDots(a, b, c, m, k, n) {
-      const parts = splitRange(m, threadsFor(m * k * n, simdThreads(), MIN_PRODUCT_WORK), TILE);
+      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemmDots',
         parts.map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
       );
     },
     adam(p, g, m, v, n, pOut, mOut, vOut, ...scalars) {
-      const parts = splitRange(n, threadsFor(n, simdThreads(), MIN_ELEMENT_WORK), 4);
+      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
       const at = (ptr: number, i0: number) => ptr + 4 * i0;
       split(
         'adam',
@@ -66,7 +80,7 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       );
     },
     reluGrad(dy, x, dx, n) {
-      const parts = splitRange(n, threadsFor(n, simdThreads(), MIN_ELEMENT_WORK), 4);
+      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
       split(
         'reluGrad',
         parts.map(([i0, count]) => [dy + 4 * i0, x + 4 * i0, dx + 4 * i0, count]),
@@ -112,7 +126,7 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
     },
     maxPoolGrad2x2(x, dy, dx, batch, inH, inW, c, outH, outW) {
       const per = inH * inW * c;
-      const parts = splitRange(batch, threadsFor(batch * per, simdThreads(), MIN_ELEMENT_WORK), 1);
+      const parts = ranges(batch, batch * per, MIN_ELEMENT_WORK, 1);
       split(
         'maxPoolGrad2x2',
         parts.map(([b0, count]) => [
@@ -131,18 +145,18 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
   };
 }
 
-/** Ranges of whole rows [first row, rows] of an activation of rows x c, one per thread used. */
+/** Chunks of whole rows [first row, rows] of an activation of rows x c (see ranges). */
 function byRows(rows: number, c: number): [number, number][] {
-  return splitRange(rows, threadsFor(rows * c, simdThreads(), MIN_ELEMENT_WORK), 1);
+  return ranges(rows, rows * c, MIN_ELEMENT_WORK, 1);
 }
 
 /**
- * Ranges of whole blocks of `block` rows, as [first row, rows, first float of the block slots of
- * `slot` x c values each], one per thread used.
+ * Chunks of whole blocks of `block` rows, as [first row, rows, first float of the block slots of
+ * `slot` x c values each] (see ranges).
  */
 function byBlocks(rows: number, c: number, block: number, slot: number): [number, number, number][] {
   const blocks = Math.ceil(rows / block);
-  return splitRange(blocks, threadsFor(rows * c, simdThreads(), MIN_ELEMENT_WORK), 1).map(([b0, count]) => [
+  return ranges(blocks, rows * c, MIN_ELEMENT_WORK, 1).map(([b0, count]) => [
     b0 * block,
     Math.min(rows, (b0 + count) * block) - b0 * block,
     b0 * slot * c,
