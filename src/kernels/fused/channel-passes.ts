@@ -75,17 +75,9 @@ function simdPasses(k: SimdKernels, c: number): ChannelPasses {
     },
     gradSums: (dy, x, mean, acc2) => {
       k.colGradSumsBlocks(dy.byteOffset, x.byteOffset, x.length / c, c, mean.byteOffset, acc2.byteOffset, BLOCK_ROWS);
-      const blocks = blocksOf(x);
-      const dyTotals = new Float64Array(c);
-      const dyXcTotals = new Float64Array(c);
-      for (let b = 0; b < blocks; b++) {
-        for (let j = 0; j < c; j++) {
-          dyTotals[j] += acc2[2 * b * c + j];
-          dyXcTotals[j] += acc2[2 * b * c + c + j];
-        }
-      }
-      const finite = dyTotals.every(Number.isFinite) && dyXcTotals.every(Number.isFinite);
-      return finite ? [dyTotals, dyXcTotals] : loops.gradSums(dy, x, mean, acc2);
+      // Each block's slot holds its dy sums, then its dy * (x - mean) sums: 2C values.
+      const both = totalOf(acc2, blocksOf(x), 2 * c);
+      return both ? [both.slice(0, c), both.slice(c)] : loops.gradSums(dy, x, mean, acc2);
     },
     normalize: (x, mean, scale, shift, y) =>
       k.normalize(x.byteOffset, x.length / c, c, mean.byteOffset, scale.byteOffset, shift.byteOffset, y.byteOffset),

@@ -13,10 +13,9 @@ import { splitRange, threadsFor } from './split';
 
 /**
  * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU
- * gradient, BatchNorm, pooling). Measured on the 2-core reference machine: a kernel thread's half
- * of a batch-128 layer product took twice the caller's (keeping it awake did not help; likely its
- * cache, which holds neither operand), and splitting Adam's 200k weights at batch size 1 made SGD
- * a quarter slower; below these sizes the caller does the work alone.
+ * gradient, BatchNorm, pooling); below these sizes the caller does the work alone. Measured on the
+ * 2-core reference machine (README: Threads): a sleeping kernel thread starts 45 us to 250 us after
+ * it is notified, and splitting Adam's 200k weights at batch size 1 made SGD a quarter slower.
  */
 export const MIN_PRODUCT_WORK = 1 << 22;
 export const MIN_ELEMENT_WORK = 1 << 20;
@@ -37,6 +36,11 @@ function ranges(total: number, work: number, minEach: number, align: number): [n
   return splitRange(total, used === 1 ? 1 : used * CHUNKS_PER_THREAD, align);
 }
 
+/** Chunks of whole row tiles [first row, rows] of an m x k by k x n product. */
+function productRows(m: number, k: number, n: number): [number, number][] {
+  return ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
+}
+
 export function threadedKernels(local: SimdKernels, memory: object, modules: () => unknown[]): SimdKernels {
   // Every export takes numbers only; the slices below are built from each kernel's own parameters.
   const byName = local as unknown as Record<string, (...args: number[]) => void>;
@@ -46,24 +50,31 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
   return {
     ...local,
     gemm(a, b, c, m, k, n, aRow, aCol, acc) {
-      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemm',
-        parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, acc]),
+        productRows(m, k, n).map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, acc]),
       );
     },
     gemmBlocked(a, b, c, m, k, n, aRow, aCol, kBlock) {
-      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemmBlocked',
-        parts.map(([i0, rows]) => [a + 4 * i0 * aRow, b, c + 4 * i0 * n, rows, k, n, aRow, aCol, kBlock]),
+        productRows(m, k, n).map(([i0, rows]) => [
+          a + 4 * i0 * aRow,
+          b,
+          c + 4 * i0 * n,
+          rows,
+          k,
+          n,
+          aRow,
+          aCol,
+          kBlock,
+        ]),
       );
     },
     gemmDots(a, b, c, m, k, n) {
-      const parts = ranges(m, m * k * n, MIN_PRODUCT_WORK, TILE);
       split(
         'gemmDots',
-        parts.map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
+        productRows(m, k, n).map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
       );
     },
     adam(p, g, m, v, n, pOut, mOut, vOut, ...scalars) {
