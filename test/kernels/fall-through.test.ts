@@ -20,7 +20,16 @@ const i32 = (shape: number[]): Operand => ({
 });
 
 /** Kernel, case, and whether the stock kernel should run (false: the pack's own path). */
+const withInfinity = (o: Operand): Operand => ({ ...o, values: [Infinity, ...o.values.slice(1)] });
+const conv = (filter: Operand, attrs: Record<string, unknown>): KernelCase => ({
+  inputs: { x: f32([2, 5, 5, 2]), filter },
+  attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...attrs },
+});
+
 const cases: [string, KernelCase, boolean][] = [
+  ['Conv2D', conv(f32([3, 3, 2, 3]), {}), false],
+  ['Conv2D', conv(f32([3, 3, 2, 3]), { dilations: 2 }), true],
+  ['Conv2D', conv(withInfinity(f32([3, 3, 2, 3])), { pad: 'valid' }), true],
   ['Tile', { inputs: { x: f32([3]) }, attrs: { reps: [0] } }, true],
   ['Tile', { inputs: { x: f32([2, 3]) }, attrs: { reps: [2, 1] } }, false],
   [

@@ -165,6 +165,15 @@ function convGeometry(rng: Rng, channelsFirst: boolean) {
   }
 }
 
+function conv2D(rng: Rng): KernelCase {
+  const g = convGeometry(rng, rng() < 0.2);
+  const special = specialRate(rng);
+  return {
+    inputs: { x: operand(rng, g.xShape, 'float32', special), filter: operand(rng, g.filter, 'float32', special) },
+    attrs: { ...g.attrs, dilations: 1 },
+  };
+}
+
 function conv2DBackpropInput(rng: Rng): KernelCase {
   const g = convGeometry(rng, rng() < 0.2);
   const special = specialRate(rng);
@@ -268,6 +277,7 @@ export const overrideCases: Record<string, OverrideFuzz> = {
   Mean: { make: reduction, tolerance: 1e-6, scale: (c) => Math.max(1e-30, ...inputMagnitudes(c)) },
   Identity: { make: identity, tolerance: 0 },
   MaxPoolGrad: { make: maxPoolGrad, tolerance: 0, derive: maxPoolOutput },
+  Conv2D: { make: conv2D, tolerance: 1e-5 },
   Conv2DBackpropInput: { make: conv2DBackpropInput, tolerance: 1e-5 },
   Conv2DBackpropFilter: { make: conv2DBackpropFilter, tolerance: 1e-5 },
 };

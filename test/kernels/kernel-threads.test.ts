@@ -38,7 +38,10 @@ describe('kernel threads', function () {
     expect(threadsFor(1_000_000, 8, 1 << 18)).to.equal(3);
   });
 
-  /** Products (plain, transposed either side, past the 256 inner block), Adam, ReLU and 2x2 pool gradients, BatchNorm both ways. */
+  /**
+   * Products (plain, transposed either side, past the 256 inner block), Adam, ReLU and 2x2 pool
+   * gradients, BatchNorm both ways, a convolution and its filter gradient.
+   */
   function results(): Float32Array[] {
     return tf.tidy(() => {
       const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -78,7 +81,19 @@ describe('kernel threads', function () {
         return tf.addN([out.y.mul(weights).sum(), out.mean.sum(), out.variance.sum()]);
       })([bnX, gamma]);
       const bnResults = [bn.y, bn.mean, bn.variance, ...bnGrads];
-      return [...products, pool, relu, ...adam, ...bnResults].map((t) => t.dataSync() as Float32Array);
+      // A 3x3, 16 -> 32 channel convolution over 3200 output positions, and its filter gradient.
+      const [convX, convW] = [r([8, 20, 20, 16], 17) as tf.Tensor4D, r([3, 3, 16, 32], 18) as tf.Tensor4D];
+      const conv = tf.conv2d(convX, convW, 1, 'same');
+      const convWeights = r([8, 20, 20, 32], 19);
+      const filterGrad = tf.grad((f: tf.Tensor) =>
+        tf
+          .conv2d(convX, f as tf.Tensor4D, 1, 'same')
+          .mul(convWeights)
+          .sum(),
+      )(convW);
+      return [...products, pool, relu, ...adam, ...bnResults, conv, filterGrad].map(
+        (t) => t.dataSync() as Float32Array,
+      );
     });
   }
 

@@ -111,6 +111,24 @@ const cases: GradCase[] = [
     dataFormat: 'NHWC',
   },
   {
+    // 3200 output positions: each of the 8 slots sums 400, in two blocks of columns.
+    name: '3x3 stride 1 same, many positions',
+    xShape: [8, 20, 20, 3],
+    filterShape: [3, 3, 3, 5],
+    strides: [1, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
+    // 4 output positions: 4 of the 8 slots are empty.
+    name: '3x3 stride 1 same, fewer positions than slots',
+    xShape: [1, 2, 2, 1],
+    filterShape: [3, 3, 1, 2],
+    strides: [1, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+  },
+  {
     name: 'NCHW 3x3 stride 2 same',
     xShape: [3, 2, 7, 5],
     filterShape: [3, 3, 2, 3],
@@ -153,6 +171,7 @@ describe('wasm Conv2DBackpropFilter', () => {
       'MaxPoolGrad',
       'Sum',
       'Mean',
+      'Conv2D',
       'Conv2DBackpropInput',
       'Identity',
       '_FusedMatMul',

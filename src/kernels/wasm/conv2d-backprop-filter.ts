@@ -4,8 +4,11 @@
  * dy[b, y, x, ...o]. Shape and padding rules come from tf.backend_util.computeConv2DInfo,
  * registration from ./index.
  *
- * Channels-last (every Keras layer): one matrix product, dW[k, o] = sum over m of colsT[k, m] *
- * dy[m, o], with the input gathered into columns by ./columns and the product done by BatchMatMul.
+ * Channels-last (every Keras layer): dW[k, o] = sum over output positions m of cols[m, k] *
+ * dy[m, o]. With batchlab's SIMD module, mat-mul.wat's convFilterGradSlots gathers the columns 256
+ * positions at a time and adds their products into a fixed number of slots, split across the kernel
+ * threads, which are then added up in order here (the same sum on any thread count); without it,
+ * one matrix product of the columns gathered by ./columns, through BatchMatMul.
  * Channels-first takes a direct loop: for each (batch, output pixel) the dy channel vector is
  * gathered into a contiguous buffer, then every filter tap that lands inside the input adds the
  * outer product x[inChannels] x dy[outChannels] to its slice of a Float64 accumulator. So does a
@@ -17,7 +20,8 @@ import { fillColumnsT } from './columns';
 import { allFinite } from './finite';
 import { ArrayBackend } from '../kernel-call';
 import { batchMatMul, viewAs } from './mat-mul-call';
-import { simdKernels } from './simd/instance';
+import { SimdKernels, simdKernels } from './simd/instance';
+import { FILTER_GRAD_SLOTS, convScratchFloats, paddedToTile } from './simd/threaded';
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
@@ -58,12 +62,67 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
   if (info.dataFormat !== 'channelsLast') return byLoop(x, dy, info, backend);
-  const dW = byMatMul(x, dy, info, backend);
+  const simd = simdKernels(backend);
+  const dW = simd ? bySlots(simd, x, dy, info, backend) : byMatMul(x, dy, info, backend);
   if (allFinite(backend.typedArrayFromHeap(dW))) return dW;
   // Some dy or x was not finite (every dy value reaches a whole column of dW): the loop redoes it
   // without the padding taps' 0 x Infinity.
   backend.disposeData(dW.dataId);
   return byLoop(x, dy, info, backend);
+}
+
+/** The slots of mat-mul.wat's convFilterGradSlots, added up in slot order into dW. */
+function bySlots(
+  simd: SimdKernels,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: ConvInfo,
+  backend: ArrayBackend,
+): tf.TensorInfo {
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const size = k * info.outChannels;
+  // Each slot holds [K4, outChannels], K rounded up to the products' tile; its first K rows are dW's.
+  const slotSize = paddedToTile(k) * info.outChannels;
+  const dW = backend.makeOutput(info.filterShape, 'float32');
+  const partials = backend.makeOutput([FILTER_GRAD_SLOTS * slotSize], 'float32');
+  const cols = backend.makeOutput([convScratchFloats(k)], 'float32');
+  try {
+    // Addresses taken after the allocations, which may have grown the heap.
+    const at = (tensor: tf.TensorInfo) => backend.typedArrayFromHeap(tensor).byteOffset;
+    simd.convFilterGradSlots(
+      at(x),
+      at(dy),
+      at(partials),
+      at(cols),
+      0,
+      FILTER_GRAD_SLOTS,
+      FILTER_GRAD_SLOTS,
+      info.batchSize * info.outHeight * info.outWidth,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    const slots = backend.typedArrayFromHeap(partials);
+    const sum = backend.typedArrayFromHeap(dW);
+    // float32 stores round each sum as wasm's f32.add would.
+    sum.set(slots.subarray(0, size));
+    for (let s = 1; s < FILTER_GRAD_SLOTS; s++) {
+      for (let i = 0, j = s * slotSize; i < size; i++, j++) sum[i] += slots[j];
+    }
+    return dW;
+  } finally {
+    backend.disposeData(partials.dataId);
+    backend.disposeData(cols.dataId);
+  }
 }
 
 /** colsT [1, K, M] x dy [1, M, outChannels] = dW [1, K, outChannels], the filter's own layout. */
@@ -73,42 +132,12 @@ function byMatMul(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: 
   const colsT = backend.makeOutput([1, k, m], 'float32');
   try {
     // Views taken after the allocation, which may have grown (and detached) the heap.
-    fillColumns(backend, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(colsT), info);
+    fillColumnsT(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(colsT), info);
     const dW = batchMatMul(backend, colsT, viewAs(dy, [1, m, info.outChannels]), false);
     return { ...dW, shape: info.filterShape };
   } finally {
     backend.disposeData(colsT.dataId);
   }
-}
-
-/** fillColumnsT by batchlab's SIMD module where it runs (about 5x faster), else in TypeScript. */
-function fillColumns(
-  backend: ArrayBackend,
-  x: tf.TypedArray | Uint8Array,
-  colsT: tf.TypedArray | Uint8Array,
-  info: ConvInfo,
-): void {
-  const simd = simdKernels(backend);
-  if (!simd || colsT.length === 0) {
-    fillColumnsT(x, colsT, info);
-    return;
-  }
-  simd.im2colT(
-    x.byteOffset,
-    colsT.byteOffset,
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
 }
 
 /** The direct loop, for either layout. */

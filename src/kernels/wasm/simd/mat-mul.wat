@@ -201,4 +201,187 @@
           (i32.ne (local.get $k0) (i32.const 0)))
         (local.set $k0 (i32.add (local.get $k0) (local.get $kBlock)))
         (br $next))))
+
+  ;; Output rows [m0, m0 + rows) of a channels-last convolution (dilation 1) as products, in blocks of
+  ;; 256 rows: each block's patches are gathered into cols ($gatherPatches), then
+  ;; out[block] = cols x w, with w the filter [fh, fw, inC, outC] seen as [K, outC] and out [M, outC]
+  ;; the NHWC output. A block's columns stay in the core's cache between the gather and the product;
+  ;; m0 and the block size are multiples of the 4-row tile, so every row takes the same path of
+  ;; $gemm however the rows are cut between threads. cols: 256 x K floats of scratch for this call.
+  (func (export "convRows") (param $x i32) (param $w i32) (param $out i32) (param $cols i32)
+    (param $m0 i32) (param $rows i32) (param $inH i32) (param $inW i32) (param $inC i32)
+    (param $outH i32) (param $outW i32) (param $outC i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $kk i32) (local $m i32) (local $end i32) (local $count i32)
+    (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
+    (local.set $m (local.get $m0))
+    (local.set $end (i32.add (local.get $m0) (local.get $rows)))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
+        (local.set $count (i32.sub (local.get $end) (local.get $m)))
+        (if (i32.gt_u (local.get $count) (i32.const 256)) (then (local.set $count (i32.const 256))))
+        (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (local.get $m) (local.get $count)
+          (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+          (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+        (call $gemm (local.get $cols) (local.get $w)
+          (i32.add (local.get $out) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
+          (local.get $count) (local.get $kk) (local.get $outC) (local.get $kk) (i32.const 1) (i32.const 0))
+        (local.set $m (i32.add (local.get $m) (local.get $count)))
+        (br $blocks))))
+
+  ;; The filter gradient of the same convolution, dW [K, outC] = sum over positions m of
+  ;; cols[m, :]^T dy[m, :], as fixed slots: slot s of `total` sums the positions
+  ;; [floor(M s / total), floor(M (s + 1) / total)) into partials + s * K4 * outC floats, 256
+  ;; positions at a time (gathered as above, then added by $gemm with the columns read transposed).
+  ;; K4 is K rounded up to the 4-row tile, the rows past K zero (a 3x3 filter on one channel would
+  ;; leave one of its 9 rows to the scalar path, as slow as the other 8). This call does slots
+  ;; [s0, s0 + count); the caller adds the slots' first K rows up in order, so the sum is the same
+  ;; however the slots were shared between threads. cols: 256 x K4 floats of scratch for this call.
+  (func (export "convFilterGradSlots") (param $x i32) (param $dy i32) (param $partials i32) (param $cols i32)
+    (param $s0 i32) (param $slots i32) (param $total i32) (param $mAll i32)
+    (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32) (param $outC i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $kk i32) (local $k4 i32) (local $s i32) (local $m i32) (local $end i32) (local $count i32) (local $dw i32)
+    (local $slotBytes i32)
+    (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
+    (local.set $k4 (i32.and (i32.add (local.get $kk) (i32.const 3)) (i32.const -4)))
+    (local.set $slotBytes (i32.shl (i32.mul (local.get $k4) (local.get $outC)) (i32.const 2)))
+    (local.set $s (local.get $s0))
+    (block $slotsDone
+      (loop $slotLoop
+        (br_if $slotsDone (i32.ge_u (local.get $s) (i32.add (local.get $s0) (local.get $slots))))
+        (local.set $m (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll)) (i64.extend_i32_u (local.get $s)))
+          (i64.extend_i32_u (local.get $total)))))
+        (local.set $end (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll))
+          (i64.extend_i32_u (i32.add (local.get $s) (i32.const 1)))) (i64.extend_i32_u (local.get $total)))))
+        (local.set $dw (i32.add (local.get $partials) (i32.mul (local.get $s) (local.get $slotBytes))))
+        ;; an empty slot still holds its zeros
+        (if (i32.ge_u (local.get $m) (local.get $end))
+          (then (call $zeroFloats (local.get $dw) (i32.mul (local.get $k4) (local.get $outC)))))
+        (block $done
+          (loop $blocks
+            (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
+            (local.set $count (i32.sub (local.get $end) (local.get $m)))
+            (if (i32.gt_u (local.get $count) (i32.const 256)) (then (local.set $count (i32.const 256))))
+            (call $gatherPatches (local.get $x) (local.get $cols) (local.get $k4) (local.get $m) (local.get $count)
+              (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+              (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+            ;; dW(i, j) (+)= sum over the block's positions p of cols[p, i] dy[p, j]; the first block sets it
+            (call $gemm (local.get $cols)
+              (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
+              (local.get $dw) (local.get $k4) (local.get $count) (local.get $outC) (i32.const 1) (local.get $k4)
+              (i32.ne (local.get $m) (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll))
+                (i64.extend_i32_u (local.get $s))) (i64.extend_i32_u (local.get $total))))))
+            (local.set $m (i32.add (local.get $m) (local.get $count)))
+            (br $blocks)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $slotLoop))))
+
+  ;; Gathers the patches of output positions [m, m + count) of a channels-last convolution
+  ;; (dilation 1) into cols, one row of K = fh * fw * inC floats per position, in the filter's own
+  ;; [r, c, i] order, 0 in padding, each row `stride` floats apart (zeros after the K); position
+  ;; m = (b * outH + oy) * outW + ox reads the input from (oy * sh - top, ox * sw - left). A filter
+  ;; row whose taps all lie inside is one copy of fw adjacent pixels.
+  (func $gatherPatches (param $x i32) (param $cols i32) (param $stride i32) (param $m i32) (param $count i32)
+    (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $end i32) (local $b i32) (local $oy i32) (local $ox i32) (local $dst i32) (local $r i32) (local $c i32)
+    (local $y i32) (local $xx i32) (local $rowFloats i32) (local $pixel i32) (local $src i32)
+    (local.set $rowFloats (i32.mul (local.get $fw) (local.get $inC)))
+    (local.set $end (i32.add (local.get $m) (local.get $count)))
+    (local.set $ox (i32.rem_u (local.get $m) (local.get $outW)))
+    (local.set $oy (i32.div_u (local.get $m) (local.get $outW)))
+    (local.set $b (i32.div_u (local.get $oy) (local.get $outH)))
+    (local.set $oy (i32.rem_u (local.get $oy) (local.get $outH)))
+    (local.set $dst (local.get $cols))
+    (block $done
+      (loop $positions
+        (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
+        (local.set $xx (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+        (local.set $r (i32.const 0))
+        (loop $taps
+          (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $r)) (local.get $top)))
+          ;; the float index of the filter row's first pixel, (b, y, xx); read only where inside
+          (local.set $pixel (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $y))
+            (local.get $inW)) (local.get $xx)) (local.get $inC)))
+          (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
+                (i32.and (i32.ge_s (local.get $xx) (i32.const 0))
+                  (i32.le_s (i32.add (local.get $xx) (local.get $fw)) (local.get $inW))))
+            (then
+              (if (i32.lt_u (local.get $rowFloats) (i32.const 8))
+                (then
+                  ;; a short run (one input channel): copied in line, a call costs more than it
+                  (local.set $src (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2))))
+                  (local.set $c (i32.const 0))
+                  (loop $short
+                    (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
+                    (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                    (br_if $short (i32.lt_u (local.get $c) (i32.shl (local.get $rowFloats) (i32.const 2))))))
+                (else
+                  (call $copyFloats (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2)))
+                    (local.get $dst) (local.get $rowFloats)))))
+            (else
+              (local.set $c (i32.const 0))
+              (loop $tapColumns
+                (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
+                      (i32.lt_u (i32.add (local.get $xx) (local.get $c)) (local.get $inW)))
+                  (then (call $copyFloats
+                    (i32.add (local.get $x) (i32.shl (i32.add (local.get $pixel) (i32.mul (local.get $c) (local.get $inC))) (i32.const 2)))
+                    (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
+                    (local.get $inC)))
+                  (else (call $zeroFloats
+                    (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
+                    (local.get $inC))))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br_if $tapColumns (i32.lt_u (local.get $c) (local.get $fw))))))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowFloats) (i32.const 2))))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $taps (i32.lt_u (local.get $r) (local.get $fh))))
+        (if (i32.gt_u (local.get $stride) (i32.mul (local.get $fh) (local.get $rowFloats)))
+          (then (call $zeroFloats (local.get $dst) (i32.sub (local.get $stride) (i32.mul (local.get $fh) (local.get $rowFloats))))))
+        (local.set $dst (i32.add (local.get $dst)
+          (i32.shl (i32.sub (local.get $stride) (i32.mul (local.get $fh) (local.get $rowFloats))) (i32.const 2))))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (if (i32.eq (local.get $ox) (local.get $outW))
+          (then
+            (local.set $ox (i32.const 0))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (if (i32.eq (local.get $oy) (local.get $outH))
+              (then
+                (local.set $oy (i32.const 0))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))))))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $positions))))
+
+  ;; n floats from src to dst, four at a time while four remain.
+  (func $copyFloats (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $src) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vDone
+      (loop $v
+        (br_if $vDone (i32.ge_u (local.get $src) (local.get $end4)))
+        (v128.store (local.get $dst) (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $v)))
+    (block $sDone
+      (loop $s
+        (br_if $sDone (i32.ge_u (local.get $src) (local.get $end)))
+        (f32.store (local.get $dst) (f32.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $s))))
+
+  ;; n zeros from dst on.
+  (func $zeroFloats (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $z
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (f32.store (local.get $dst) (f32.const 0))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $z))))
 )

@@ -14,8 +14,8 @@ export const NEXT = 5;
 export const COUNT = 6;
 export const HEADER_WORDS = 8;
 export const CLOSED = 1 << 30;
-/** Words per chunk: the argument count, then the arguments (adam takes 16). */
-export const MAX_ARGS = 20;
+/** Words per chunk: the argument count, then the arguments (convFilterGradSlots takes 20). */
+export const MAX_ARGS = 24;
 /** The most chunks one job may have. */
 export const MAX_CHUNKS = 64;
 
@@ -24,6 +24,8 @@ export const THREADED_KERNELS = [
   'gemm',
   'gemmBlocked',
   'gemmDots',
+  'convRows',
+  'convFilterGradSlots',
   'adam',
   'reluGrad',
   'maxPoolGrad2x2',

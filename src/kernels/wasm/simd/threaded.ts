@@ -26,6 +26,27 @@ const TILE = 4;
  * (tens to hundreds of microseconds on a virtual machine) leaves its share to the others.
  */
 const CHUNKS_PER_THREAD = 4;
+/** Output rows a convolution gathers into columns at a time (mat-mul.wat's convRows). */
+export const CONV_BLOCK_ROWS = 256;
+
+/**
+ * Slots a convolution's filter gradient is summed in (convFilterGradSlots): a fixed number, so
+ * that the sum is the same on any thread count; each thread takes whole slots.
+ */
+export const FILTER_GRAD_SLOTS = 8;
+
+/** K rounded up to the products' 4-row tile: the row count of a filter gradient's slots. */
+export function paddedToTile(k: number): number {
+  return Math.ceil(k / TILE) * TILE;
+}
+
+/**
+ * Floats of scratch a convolution with K = fh * fw * inC needs: one block of columns for every
+ * chunk it may be cut into, as convRows and convFilterGradSlots below cut it.
+ */
+export function convScratchFloats(k: number): number {
+  return Math.max(simdThreads() * CHUNKS_PER_THREAD, FILTER_GRAD_SLOTS) * CONV_BLOCK_ROWS * paddedToTile(k);
+}
 
 /**
  * [start, count) ranges of `total` units (each a multiple of `align` but the last) for `work`: one
@@ -75,6 +96,55 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       split(
         'gemmDots',
         productRows(m, k, n).map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
+      );
+    },
+    convRows(x, w, out, cols, m0, rows, inH, inW, inC, outH, outW, outC, ...window) {
+      const k = window[0] * window[1] * inC;
+      const blockBytes = 4 * CONV_BLOCK_ROWS * k;
+      split(
+        'convRows',
+        productRows(rows, k, outC).map(([i0, count], chunk) => [
+          x,
+          w,
+          out,
+          cols + chunk * blockBytes,
+          m0 + i0,
+          count,
+          inH,
+          inW,
+          inC,
+          outH,
+          outW,
+          outC,
+          ...window,
+        ]),
+      );
+    },
+    convFilterGradSlots(x, dy, partials, cols, s0, slots, total, mAll, inH, inW, inC, outH, outW, outC, ...window) {
+      const k = window[0] * window[1] * inC;
+      const blockBytes = 4 * CONV_BLOCK_ROWS * paddedToTile(k);
+      // One chunk of all the slots where the work is too small to share, else one per slot.
+      const used = threadsFor(mAll * k * outC, simdThreads(), MIN_PRODUCT_WORK);
+      const parts = used === 1 ? [[s0, slots]] : splitRange(slots, slots, 1).map(([i0]) => [s0 + i0, 1]);
+      split(
+        'convFilterGradSlots',
+        parts.map(([first, count], chunk) => [
+          x,
+          dy,
+          partials,
+          cols + chunk * blockBytes,
+          first,
+          count,
+          total,
+          mAll,
+          inH,
+          inW,
+          inC,
+          outH,
+          outW,
+          outC,
+          ...window,
+        ]),
       );
     },
     adam(p, g, m, v, n, pOut, mOut, vOut, ...scalars) {
