@@ -39,8 +39,8 @@ describe('kernel threads', function () {
   });
 
   /**
-   * Products (plain, transposed either side, past the 256 inner block), Adam, ReLU and 2x2 pool
-   * gradients, BatchNorm both ways, a convolution and its filter gradient.
+   * Products (plain, transposed either side, past the 256 inner block), Adam, the 2x2 pool, ReLU
+   * and 2x2 pool gradients, BatchNorm both ways, a convolution and its filter gradient.
    */
   function results(): Float32Array[] {
     return tf.tidy(() => {
@@ -53,6 +53,7 @@ describe('kernel threads', function () {
         tf.matMul(r([517, 203], 4), b, true, false),
       ];
       const x = r([16, 64, 64, 32], 5);
+      const pooled = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
       const pool = tf.grad((v: tf.Tensor) =>
         tf
           .maxPool(v as tf.Tensor4D, 2, 2, 'valid')
@@ -91,7 +92,7 @@ describe('kernel threads', function () {
           .mul(convWeights)
           .sum(),
       )(convW);
-      return [...products, pool, relu, ...adam, ...bnResults, conv, filterGrad].map(
+      return [...products, pooled, pool, relu, ...adam, ...bnResults, conv, filterGrad].map(
         (t) => t.dataSync() as Float32Array,
       );
     });

@@ -168,6 +168,7 @@ describe('wasm Conv2DBackpropFilter', () => {
       'BatchMatMul',
       'GatherV2',
       'Tile',
+      'MaxPool',
       'MaxPoolGrad',
       'Sum',
       'Mean',

@@ -195,6 +195,29 @@ describe('wasm reductions and max-pool gradient', () => {
       expect(both.wasm).to.deep.equal(both.cpu);
     });
 
+    it("MaxPool takes each 2x2 window's maximum like cpu, bit for bit, for every order of tied, signed-zero and special values", async () => {
+      // The windows above, four channels deep (batchlab's SIMD pool), and cut to odd sides, whose
+      // last row and column no window reads.
+      const windows = (alphabet: number[]): number[] =>
+        Array.from({ length: 256 }, (_, w) => [0, 1, 2, 3].map((k) => alphabet[(w >> (2 * k)) & 3])).flat();
+      const values = [...windows([-0, 0, 1, NaN]), ...windows([-Infinity, 1, Infinity, NaN])];
+      const image = Float32Array.from({ length: 32 * 32 * 4 }, (_, i) => {
+        const [pixel, channel] = [i >> 2, i % 4];
+        const [row, col] = [Math.floor(pixel / 32), pixel % 32];
+        const w = Math.floor(row / 2) * 16 + Math.floor(col / 2);
+        return values[(channel % 2) * 1024 + w * 4 + (row % 2) * 2 + (col % 2)];
+      });
+      for (const [height, width] of [
+        [32, 32],
+        [31, 29],
+      ]) {
+        const x = image.subarray(0, height * width * 4);
+        const pool = () => tf.maxPool(tf.tensor4d(x, [1, height, width, 4]), 2, 2, 'valid');
+        const { wasm, cpu } = await onBoth(() => tf.tidy(pool), float32Bits);
+        expect(wasm, `${height}x${width}`).to.deep.equal(cpu);
+      }
+    });
+
     it("sends every tie to the window's first pixel in row-major order, as cpu does", async () => {
       const { wasm, cpu } = await onBoth(() =>
         tf.tidy(() => {

@@ -15,6 +15,7 @@ import { fastConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
 import { sharingIdentity } from './identity';
 import { leadingMean, leadingSum } from './leading-reduce';
+import { simdMaxPool } from './max-pool';
 import { argMaxPoolGrad } from './max-pool-grad';
 import { simdFusedMatMul } from './simd-mat-mul';
 import { blockTile } from './tile';
@@ -29,6 +30,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
   GatherV2: rowGather,
   Tile: blockTile,
+  MaxPool: simdMaxPool,
   MaxPoolGrad: argMaxPoolGrad,
   Sum: leadingSum,
   Mean: leadingMean,

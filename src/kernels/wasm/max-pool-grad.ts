@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
+import { isPlain2x2 } from './plain-pool';
 import { simdKernels } from './simd/instance';
 
 type Inputs = { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
@@ -80,27 +81,6 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     return out;
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };
-}
-
-/**
- * A 2x2 pool with stride 2 whose every window lies inside the input (no padding on any side), with
- * channels in fours: batchlab's SIMD kernel (./simd), which reads and writes whole windows.
- */
-function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
-  return (
-    filterHeight === 2 &&
-    filterWidth === 2 &&
-    strideHeight === 2 &&
-    strideWidth === 2 &&
-    dilationHeight === 1 &&
-    dilationWidth === 1 &&
-    padInfo.top === 0 &&
-    padInfo.left === 0 &&
-    2 * info.outHeight <= info.inHeight &&
-    2 * info.outWidth <= info.inWidth &&
-    info.inChannels % 4 === 0
-  );
 }
 
 /**

@@ -132,6 +132,16 @@ export interface SimdKernels {
     left: number,
   ): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
+  maxPool2x2(
+    x: number,
+    y: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+  ): void;
   maxPoolGrad2x2(
     x: number,
     dy: number,

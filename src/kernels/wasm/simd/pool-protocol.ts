@@ -28,6 +28,7 @@ export const THREADED_KERNELS = [
   'convFilterGradSlots',
   'adam',
   'reluGrad',
+  'maxPool2x2',
   'maxPoolGrad2x2',
   'colSumsBlocks',
   'colCentredSquaresBlocks',

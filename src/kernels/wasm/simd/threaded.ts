@@ -2,7 +2,8 @@
  * batchlab's SIMD kernels split across the kernel threads (./pool) where the work is large enough:
  * matrix products by rows of the output, in multiples of the 4-row tile, so that every row takes
  * the same path whatever the thread count (results are bit-identical to one thread); Adam and the
- * ReLU gradient by element ranges; the 2x2 max-pool gradient by samples; BatchNorm's sums by whole
+ * ReLU gradient by element ranges; the 2x2 max pool and its gradient by samples; convolutions by
+ * output positions (the filter gradient by fixed slots of positions); BatchNorm's sums by whole
  * blocks of rows (each block's totals in a slot of their own, added up afterwards in block order)
  * and its affine passes by rows. Everything else, and small work, runs on the calling thread.
  */
@@ -203,6 +204,22 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       split(
         'normalizeGrad',
         byRows(rows, c).map(([r0, n]) => [dy + 4 * r0 * c, x + 4 * r0 * c, n, c, mean, k, e, g, dx + 4 * r0 * c]),
+      );
+    },
+    maxPool2x2(x, y, batch, inH, inW, c, outH, outW) {
+      const parts = ranges(batch, batch * inH * inW * c, MIN_ELEMENT_WORK, 1);
+      split(
+        'maxPool2x2',
+        parts.map(([b0, count]) => [
+          x + 4 * b0 * inH * inW * c,
+          y + 4 * b0 * outH * outW * c,
+          count,
+          inH,
+          inW,
+          c,
+          outH,
+          outW,
+        ]),
       );
     },
     maxPoolGrad2x2(x, dy, dx, batch, inH, inW, c, outH, outW) {

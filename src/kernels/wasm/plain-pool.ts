@@ -1,0 +1,23 @@
+/**
+ * The pooling geometry batchlab's SIMD pool kernels take (max-pool.wat, max-pool-grad.wat): a 2x2
+ * window with stride 2, every window inside the input (no padding on any side), channels in fours.
+ * Pure arithmetic on tfjs' pool info.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  return (
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    dilationHeight === 1 &&
+    dilationWidth === 1 &&
+    padInfo.top === 0 &&
+    padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth &&
+    info.inChannels % 4 === 0
+  );
+}
