@@ -287,8 +287,10 @@
     (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (local $end i32) (local $b i32) (local $oy i32) (local $ox i32) (local $dst i32) (local $r i32) (local $c i32)
-    (local $y i32) (local $xx i32) (local $rowFloats i32) (local $pixel i32) (local $src i32)
+    (local $y i32) (local $y0 i32) (local $xx i32) (local $rowFloats i32) (local $pixel i32) (local $src i32)
+    (local $inRowBytes i32)
     (local.set $rowFloats (i32.mul (local.get $fw) (local.get $inC)))
+    (local.set $inRowBytes (i32.shl (i32.mul (local.get $inW) (local.get $inC)) (i32.const 2)))
     (local.set $end (i32.add (local.get $m) (local.get $count)))
     (local.set $ox (i32.rem_u (local.get $m) (local.get $outW)))
     (local.set $oy (i32.div_u (local.get $m) (local.get $outW)))
@@ -299,45 +301,69 @@
       (loop $positions
         (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
         (local.set $xx (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
-        (local.set $r (i32.const 0))
-        (loop $taps
-          (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $r)) (local.get $top)))
-          ;; the float index of the filter row's first pixel, (b, y, xx); read only where inside
-          (local.set $pixel (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $y))
-            (local.get $inW)) (local.get $xx)) (local.get $inC)))
-          (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
-                (i32.and (i32.ge_s (local.get $xx) (i32.const 0))
-                  (i32.le_s (i32.add (local.get $xx) (local.get $fw)) (local.get $inW))))
-            (then
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+        (if (i32.and
+              (i32.and (i32.ge_s (local.get $y0) (i32.const 0)) (i32.le_s (i32.add (local.get $y0) (local.get $fh)) (local.get $inH)))
+              (i32.and (i32.ge_s (local.get $xx) (i32.const 0)) (i32.le_s (i32.add (local.get $xx) (local.get $fw)) (local.get $inW))))
+          (then
+            ;; the whole patch lies inside (most positions): fh runs of fw adjacent pixels, an input row apart
+            (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH))
+              (local.get $y0)) (local.get $inW)) (local.get $xx)) (local.get $inC)) (i32.const 2))))
+            (local.set $r (i32.const 0))
+            (loop $rows
               (if (i32.lt_u (local.get $rowFloats) (i32.const 8))
                 (then
                   ;; a short run (one input channel): copied in line, a call costs more than it
-                  (local.set $src (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2))))
                   (local.set $c (i32.const 0))
                   (loop $short
                     (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
                     (local.set $c (i32.add (local.get $c) (i32.const 4)))
                     (br_if $short (i32.lt_u (local.get $c) (i32.shl (local.get $rowFloats) (i32.const 2))))))
+                (else (call $copyFloats (local.get $src) (local.get $dst) (local.get $rowFloats))))
+              (local.set $src (i32.add (local.get $src) (local.get $inRowBytes)))
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowFloats) (i32.const 2))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $rows (i32.lt_u (local.get $r) (local.get $fh)))))
+          (else
+            (local.set $r (i32.const 0))
+            (loop $taps
+              (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $r)) (local.get $top)))
+              ;; the float index of the filter row's first pixel, (b, y, xx); read only where inside
+              (local.set $pixel (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $y))
+                (local.get $inW)) (local.get $xx)) (local.get $inC)))
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
+                    (i32.and (i32.ge_s (local.get $xx) (i32.const 0))
+                      (i32.le_s (i32.add (local.get $xx) (local.get $fw)) (local.get $inW))))
+                (then
+                  (if (i32.lt_u (local.get $rowFloats) (i32.const 8))
+                    (then
+                      ;; a short run (one input channel): copied in line, a call costs more than it
+                      (local.set $src (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2))))
+                      (local.set $c (i32.const 0))
+                      (loop $short
+                        (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
+                        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                        (br_if $short (i32.lt_u (local.get $c) (i32.shl (local.get $rowFloats) (i32.const 2))))))
+                    (else
+                      (call $copyFloats (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2)))
+                        (local.get $dst) (local.get $rowFloats)))))
                 (else
-                  (call $copyFloats (i32.add (local.get $x) (i32.shl (local.get $pixel) (i32.const 2)))
-                    (local.get $dst) (local.get $rowFloats)))))
-            (else
-              (local.set $c (i32.const 0))
-              (loop $tapColumns
-                (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
-                      (i32.lt_u (i32.add (local.get $xx) (local.get $c)) (local.get $inW)))
-                  (then (call $copyFloats
-                    (i32.add (local.get $x) (i32.shl (i32.add (local.get $pixel) (i32.mul (local.get $c) (local.get $inC))) (i32.const 2)))
-                    (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
-                    (local.get $inC)))
-                  (else (call $zeroFloats
-                    (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
-                    (local.get $inC))))
-                (local.set $c (i32.add (local.get $c) (i32.const 1)))
-                (br_if $tapColumns (i32.lt_u (local.get $c) (local.get $fw))))))
-          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowFloats) (i32.const 2))))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br_if $taps (i32.lt_u (local.get $r) (local.get $fh))))
+                  (local.set $c (i32.const 0))
+                  (loop $tapColumns
+                    (if (i32.and (i32.lt_u (local.get $y) (local.get $inH))
+                          (i32.lt_u (i32.add (local.get $xx) (local.get $c)) (local.get $inW)))
+                      (then (call $copyFloats
+                        (i32.add (local.get $x) (i32.shl (i32.add (local.get $pixel) (i32.mul (local.get $c) (local.get $inC))) (i32.const 2)))
+                        (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
+                        (local.get $inC)))
+                      (else (call $zeroFloats
+                        (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $inC)) (i32.const 2)))
+                        (local.get $inC))))
+                    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                    (br_if $tapColumns (i32.lt_u (local.get $c) (local.get $fw))))))
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rowFloats) (i32.const 2))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $taps (i32.lt_u (local.get $r) (local.get $fh))))))
         (if (i32.gt_u (local.get $stride) (i32.mul (local.get $fh) (local.get $rowFloats)))
           (then (call $zeroFloats (local.get $dst) (i32.sub (local.get $stride) (i32.mul (local.get $fh) (local.get $rowFloats))))))
         (local.set $dst (i32.add (local.get $dst)
