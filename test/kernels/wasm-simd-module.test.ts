@@ -3,8 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import { compileKernels, committedModuleSource, moduleSource, sharedMemoryVariant } from '../../scripts/build-simd';
 import { compiledModules, simdKernels } from '../../src/kernels/wasm/simd/instance';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
-import { fillColumnsT } from '../../src/kernels/wasm/columns';
-import { seededValues } from '../helpers/kernel-reference';
 
 describe('SIMD kernel module', () => {
   it('committed kernels-wasm.ts is the build of the .wat files (run npm run build:simd after editing one)', async () => {
@@ -48,69 +46,4 @@ describe('SIMD kernel module', () => {
     expect(Array.from(acc.dataSync())).to.deep.equal([111.5, 222, 333, 443]);
     tf.dispose([x, acc]);
   });
-
-  // Strides above 1, padding on every side (explicit pads past the input too), one and several channels.
-  const im2colCases: [
-    number[],
-    number[],
-    number | [number, number],
-    tf.backend_util.ExplicitPadding | 'same' | 'valid',
-  ][] = [
-    [[2, 5, 7, 3], [3, 3, 3, 1], 1, 'same'],
-    [[3, 6, 5, 1], [2, 3, 1, 1], [2, 1], 'valid'],
-    [
-      [1, 4, 4, 2],
-      [3, 2, 2, 1],
-      2,
-      [
-        [0, 0],
-        [2, 1],
-        [0, 3],
-        [0, 0],
-      ],
-    ],
-  ];
-  for (const [xShape, filterShape, strides, pad] of im2colCases) {
-    it(`im2colT writes the same columns as fillColumnsT for x [${xShape.join()}], filter [${filterShape.join()}], pad ${JSON.stringify(pad)}`, () => {
-      const backend = tf.backend() as unknown as ArrayBackend;
-      const info = tf.backend_util.computeConv2DInfo(
-        xShape as [number, number, number, number],
-        filterShape as [number, number, number, number],
-        strides,
-        1,
-        pad,
-      );
-      const x = tf.tensor(
-        seededValues(
-          xShape.reduce((a, b) => a * b, 1),
-          5,
-        ),
-        xShape,
-      );
-      const size =
-        info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
-      const cols = tf.fill([size], NaN);
-      const view = (t: tf.Tensor) => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-      simdKernels(backend)!.im2colT(
-        view(x).byteOffset,
-        view(cols).byteOffset,
-        info.batchSize,
-        info.inHeight,
-        info.inWidth,
-        info.inChannels,
-        info.outHeight,
-        info.outWidth,
-        info.filterHeight,
-        info.filterWidth,
-        info.strideHeight,
-        info.strideWidth,
-        info.padInfo.top,
-        info.padInfo.left,
-      );
-      const expected = new Float32Array(size).fill(NaN);
-      fillColumnsT(x.dataSync(), expected, info);
-      expect(Array.from(cols.dataSync())).to.deep.equal(Array.from(expected));
-      tf.dispose([x, cols]);
-    });
-  }
 });

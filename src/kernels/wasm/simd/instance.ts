@@ -48,22 +48,6 @@ export interface SimdKernels {
     eps: number,
     negLr: number,
   ): void;
-  im2colT(
-    x: number,
-    cols: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    inC: number,
-    outH: number,
-    outW: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
   matMulRows(
     a: number,
     b: number,

@@ -128,7 +128,7 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       const blockBytes = 4 * CONV_BLOCK_ROWS * paddedToTile(k);
       // One chunk of all the slots where the work is too small to share, else one per slot.
       const used = threadsFor(mAll * k * outC, simdThreads(), MIN_PRODUCT_WORK);
-      const parts = used === 1 ? [[s0, slots]] : splitRange(slots, slots, 1).map(([i0]) => [s0 + i0, 1]);
+      const parts = used === 1 ? [[s0, slots]] : Array.from({ length: slots }, (_, i) => [s0 + i, 1]);
       split(
         'convFilterGradSlots',
         parts.map(([first, count], chunk) => [
