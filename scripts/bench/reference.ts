@@ -101,13 +101,38 @@ export function simdPeakGflops(m: number, k: number, n: number, repeats = 5): nu
   }
 }
 
-/** The section's lines: the SGD rate (and on stock kernels), first/second epoch, and both SIMD peaks. */
+/**
+ * GFLOP/s of the wasm backend's Conv2D (batchlab's, src/kernels/wasm/conv2d) on the BN CNN's second
+ * convolution at batch 128 (3x3, 16 -> 32 channels over 14x14, 'same'): the kernel the CNN rows
+ * spend most of their time in, timed as simdPeakGflops times the product (the best of `repeats`).
+ */
+export function convPeakGflops(repeats = 5): number {
+  const x = tf.randomUniform<tf.Rank.R4>([128, 14, 14, 16], -1, 1, 'float32', 3);
+  const filter = tf.randomUniform<tf.Rank.R4>([3, 3, 16, 32], -1, 1, 'float32', 4);
+  const convolve = () => tf.conv2d(x, filter, 1, 'same').dispose();
+  try {
+    convolve();
+    const flops = 2 * 128 * 14 * 14 * 3 * 3 * 16 * 32;
+    const count = Math.max(1, Math.round(5e7 / flops));
+    const rates = Array.from({ length: repeats }, () => {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) convolve();
+      return (count * flops) / ((performance.now() - start) / 1000) / 1e9;
+    });
+    return Math.max(...rates);
+  } finally {
+    tf.dispose([x, filter]);
+  }
+}
+
+/** The section's lines: the SGD rate (and on stock kernels), first/second epoch, and the SIMD peaks. */
 export async function referenceLines(data: Dataset, quick: boolean): Promise<string[]> {
   const samples = quick ? 1500 : 6000;
   const threads = activeBackendThreads() ?? 1;
   const run = await sgdReference(data, samples);
   const tiled = simdPeakGflops(1024, 784, 256);
   const oneRow = simdPeakGflops(1, 784, 256);
+  const conv = convPeakGflops();
   // The same run on tfjs' stock wasm kernels (--no-kernels), warm, on a quarter of the samples.
   await useBackend('wasm', { kernels: false, threads });
   const stock = await sgdReference(data, samples / 4).finally(() => useBackend('wasm', { threads }));
@@ -122,5 +147,6 @@ export async function referenceLines(data: Dataset, quick: boolean): Promise<str
     `  updates/s with stock kernels        ${stock.updatesPerSecond.toFixed(0)} (--no-kernels, ${samples / 4} samples; batchlab's ${(run.updatesPerSecond / stock.updatesPerSecond).toFixed(2)}x)`,
     `  kernel dispatches per update        ${dispatches(run.kernelsPerUpdate).toFixed(1)} (stock kernels: ${dispatches(stock.kernelsPerUpdate).toFixed(1)}): ${kernels.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
     `  peak GFLOP/s, batchlab SIMD product${productsUseFma() ? ' (fused multiply-add)' : ''}: tiled 1024x784 x 784x256 ${tiled.toFixed(2)}, one row 1x784 x 784x256 ${oneRow.toFixed(2)}`,
+    `  peak GFLOP/s, batchlab convolution: 3x3, 16 -> 32 channels, 128x14x14 ${conv.toFixed(2)}`,
   ];
 }
