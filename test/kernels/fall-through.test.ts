@@ -30,6 +30,30 @@ const cases: [string, KernelCase, boolean][] = [
   ['Conv2D', conv(f32([3, 3, 2, 3]), {}), false],
   ['Conv2D', conv(f32([3, 3, 2, 3]), { dilations: 2 }), true],
   ['Conv2D', conv(withInfinity(f32([3, 3, 2, 3])), { pad: 'valid' }), true],
+  [
+    'FusedConv2D',
+    {
+      ...conv(f32([3, 3, 2, 3]), { activation: 'relu' }),
+      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
+    },
+    false,
+  ],
+  [
+    'FusedConv2D',
+    {
+      ...conv(f32([3, 3, 2, 3]), { activation: 'elu' }),
+      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
+    },
+    true,
+  ],
+  [
+    'FusedConv2D',
+    {
+      ...conv(f32([3, 3, 2, 3]), { activation: 'relu', dilations: 2 }),
+      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
+    },
+    true,
+  ],
   ['Tile', { inputs: { x: f32([3]) }, attrs: { reps: [0] } }, true],
   ['Tile', { inputs: { x: f32([2, 3]) }, attrs: { reps: [2, 1] } }, false],
   [

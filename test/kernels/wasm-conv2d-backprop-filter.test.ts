@@ -173,6 +173,7 @@ describe('wasm Conv2DBackpropFilter', () => {
       'Sum',
       'Mean',
       'Conv2D',
+      'FusedConv2D',
       'Conv2DBackpropInput',
       'Identity',
       '_FusedMatMul',

@@ -79,6 +79,23 @@ describe('wasm Conv2D', () => {
     });
   });
 
+  it("adds a convolution layer's bias and ReLU like the cpu backend (FusedConv2D)", async () => {
+    const c = cases[cases.length - 1];
+    for (const activation of ['relu', 'linear'] as const) {
+      const fused = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 7), c.xShape);
+          const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), 8), c.filterShape);
+          const bias = tf.tensor1d(seededValues(c.filterShape[3], 9));
+          return tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias, activation }).dataSync<'float32'>();
+        });
+      const expected = await onBackend('cpu', fused);
+      const actual = fused();
+      expect(relativeError(actual, expected), activation).to.be.at.most(TOLERANCE);
+      if (activation === 'relu') expect(actual.some((v) => v === 0) && actual.every((v) => v >= 0)).to.equal(true);
+    }
+  });
+
   it('gives zeros for a filter over no input channels (an empty sum)', () => {
     const y = tf.conv2d(tf.ones<tf.Rank.R4>([1, 3, 3, 0]), tf.ones<tf.Rank.R4>([2, 2, 0, 2]), 1, 'same');
     expect(Array.from(y.dataSync())).to.deep.equal(new Array(18).fill(0));

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedKernels, unregisterFusedKernels } from '../fused';
 import { transposingBatchMatMul } from './batch-mat-mul';
-import { simdConv2D } from './conv2d';
+import { simdConv2D, simdFusedConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { fastConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
@@ -35,6 +35,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Sum: leadingSum,
   Mean: leadingMean,
   Conv2D: simdConv2D,
+  FusedConv2D: simdFusedConv2D,
   Conv2DBackpropInput: fastConv2DBackpropInput,
   Identity: sharingIdentity,
   _FusedMatMul: simdFusedMatMul,

@@ -92,6 +92,8 @@ export interface SimdKernels {
     sw: number,
     top: number,
     left: number,
+    bias: number,
+    relu: number,
   ): void;
   convFilterGradSlots(
     x: number,

@@ -208,11 +208,14 @@
   ;; the NHWC output. A block's columns stay in the core's cache between the gather and the product;
   ;; m0 and the block size are multiples of the 4-row tile, so every row takes the same path of
   ;; $gemm however the rows are cut between threads. cols: 256 x K floats of scratch for this call.
+  ;; With a bias (pointer, 0 for none) each output row starts from it, as XNNPACK's does; with relu
+  ;; set, each output becomes max(v, 0) after (NaN stays NaN, -0 becomes +0, as Math.max(0, v)).
   (func (export "convRows") (param $x i32) (param $w i32) (param $out i32) (param $cols i32)
     (param $m0 i32) (param $rows i32) (param $inH i32) (param $inW i32) (param $inC i32)
     (param $outH i32) (param $outW i32) (param $outC i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
-    (local $kk i32) (local $m i32) (local $end i32) (local $count i32)
+    (param $bias i32) (param $relu i32)
+    (local $kk i32) (local $m i32) (local $end i32) (local $count i32) (local $block i32) (local $i i32)
     (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
     (local.set $m (local.get $m0))
     (local.set $end (i32.add (local.get $m0) (local.get $rows)))
@@ -224,9 +227,20 @@
         (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (local.get $m) (local.get $count)
           (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
           (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
-        (call $gemm (local.get $cols) (local.get $w)
-          (i32.add (local.get $out) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
-          (local.get $count) (local.get $kk) (local.get $outC) (local.get $kk) (i32.const 1) (i32.const 0))
+        (local.set $block (i32.add (local.get $out) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2))))
+        (if (local.get $bias)
+          (then
+            (local.set $i (i32.const 0))
+            (loop $rowsOfBias
+              (call $copyFloats (local.get $bias)
+                (i32.add (local.get $block) (i32.shl (i32.mul (local.get $i) (local.get $outC)) (i32.const 2)))
+                (local.get $outC))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $rowsOfBias (i32.lt_u (local.get $i) (local.get $count))))))
+        (call $gemm (local.get $cols) (local.get $w) (local.get $block)
+          (local.get $count) (local.get $kk) (local.get $outC) (local.get $kk) (i32.const 1) (i32.ne (local.get $bias) (i32.const 0)))
+        (if (local.get $relu)
+          (then (call $reluInPlace (local.get $block) (i32.mul (local.get $count) (local.get $outC)))))
         (local.set $m (i32.add (local.get $m) (local.get $count)))
         (br $blocks))))
 
@@ -398,6 +412,24 @@
         (f32.store (local.get $dst) (f32.load (local.get $src)))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $s))))
+
+  ;; max(v, 0) over n floats from p on, four at a time while four remain.
+  (func $reluInPlace (param $p i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vDone
+      (loop $v
+        (br_if $vDone (i32.ge_u (local.get $p) (local.get $end4)))
+        (v128.store (local.get $p) (f32x4.max (v128.load (local.get $p)) (f32x4.splat (f32.const 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $v)))
+    (block $sDone
+      (loop $s
+        (br_if $sDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (local.get $p) (f32.max (f32.load (local.get $p)) (f32.const 0)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $s))))
 
   ;; n zeros from dst on.

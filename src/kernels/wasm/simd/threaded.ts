@@ -101,8 +101,8 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
         productRows(m, k, n).map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
       );
     },
-    convRows(x, w, out, cols, m0, rows, inH, inW, inC, outH, outW, outC, ...window) {
-      const k = window[0] * window[1] * inC;
+    convRows(x, w, out, cols, m0, rows, inH, inW, inC, outH, outW, outC, ...windowAndEpilogue) {
+      const k = windowAndEpilogue[0] * windowAndEpilogue[1] * inC;
       const blockBytes = 4 * CONV_BLOCK_ROWS * k;
       split(
         'convRows',
@@ -119,7 +119,7 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
           outH,
           outW,
           outC,
-          ...window,
+          ...windowAndEpilogue,
         ]),
       );
     },
