@@ -73,10 +73,24 @@ export async function sgdReference(data: Dataset, samples: number, epochs = 3): 
 }
 
 /**
- * GFLOP/s of batchlab's SIMD product (src/kernels/wasm/simd-mat-mul) on [m, k] x [k, n], the
- * best of `repeats` timings of enough products to take ~50 ms (a peak: the best the machine gave,
- * which load from other processes can only lower). m = 1 is the one-row kernel that
- * batch 1 runs; m >= 4 the tiled one. The kernel is synchronous, so the wall clock times it whole.
+ * The best GFLOP/s of `repeats` timings of enough calls of `once` (`flops` each) to take ~50 ms,
+ * after one untimed call: a peak, the best the machine gave, which load from other processes can
+ * only lower. The kernels are synchronous, so the wall clock times them whole.
+ */
+function peakGflops(flops: number, once: () => void, repeats: number): number {
+  once();
+  const count = Math.max(1, Math.round(5e7 / flops));
+  const rates = Array.from({ length: repeats }, () => {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) once();
+    return (count * flops) / ((performance.now() - start) / 1000) / 1e9;
+  });
+  return Math.max(...rates);
+}
+
+/**
+ * Peak GFLOP/s of batchlab's SIMD product (src/kernels/wasm/simd-mat-mul) on [m, k] x [k, n]. m = 1
+ * is the one-row kernel that batch 1 runs; m >= 4 the tiled one.
  */
 export function simdPeakGflops(m: number, k: number, n: number, repeats = 5): number {
   const backend = tf.backend() as unknown as ArrayBackend;
@@ -87,39 +101,22 @@ export function simdPeakGflops(m: number, k: number, n: number, repeats = 5): nu
     tf.engine().makeTensorFromTensorInfo(out).dispose();
   };
   try {
-    product();
-    const flops = 2 * m * k * n;
-    const count = Math.max(1, Math.round(5e7 / flops));
-    const rates = Array.from({ length: repeats }, () => {
-      const start = performance.now();
-      for (let i = 0; i < count; i++) product();
-      return (count * flops) / ((performance.now() - start) / 1000) / 1e9;
-    });
-    return Math.max(...rates);
+    return peakGflops(2 * m * k * n, product, repeats);
   } finally {
     tf.dispose([a, b]);
   }
 }
 
 /**
- * GFLOP/s of the wasm backend's Conv2D (batchlab's, src/kernels/wasm/conv2d) on the BN CNN's second
- * convolution at batch 128 (3x3, 16 -> 32 channels over 14x14, 'same'): the kernel the CNN rows
- * spend most of their time in, timed as simdPeakGflops times the product (the best of `repeats`).
+ * Peak GFLOP/s of the wasm backend's Conv2D (batchlab's, src/kernels/wasm/conv2d) on the BN CNN's
+ * second convolution at batch 128 (3x3, 16 -> 32 channels over 14x14, 'same'): the kernel the CNN
+ * rows spend most of their time in.
  */
 export function convPeakGflops(repeats = 5): number {
   const x = tf.randomUniform<tf.Rank.R4>([128, 14, 14, 16], -1, 1, 'float32', 3);
   const filter = tf.randomUniform<tf.Rank.R4>([3, 3, 16, 32], -1, 1, 'float32', 4);
-  const convolve = () => tf.conv2d(x, filter, 1, 'same').dispose();
   try {
-    convolve();
-    const flops = 2 * 128 * 14 * 14 * 3 * 3 * 16 * 32;
-    const count = Math.max(1, Math.round(5e7 / flops));
-    const rates = Array.from({ length: repeats }, () => {
-      const start = performance.now();
-      for (let i = 0; i < count; i++) convolve();
-      return (count * flops) / ((performance.now() - start) / 1000) / 1e9;
-    });
-    return Math.max(...rates);
+    return peakGflops(2 * 128 * 14 * 14 * 3 * 3 * 16 * 32, () => tf.conv2d(x, filter, 1, 'same').dispose(), repeats);
   } finally {
     tf.dispose([x, filter]);
   }

@@ -20,6 +20,7 @@ import { fillColumnsT } from './columns';
 import { allFinite } from './finite';
 import { ArrayBackend } from '../kernel-call';
 import { batchMatMul, viewAs } from './mat-mul-call';
+import { convGeometry } from './simd/conv-geometry';
 import { SimdKernels, simdKernels } from './simd/instance';
 import { FILTER_GRAD_SLOTS, convScratchFloats, paddedToTile } from './simd/threaded';
 
@@ -98,18 +99,7 @@ function bySlots(
       FILTER_GRAD_SLOTS,
       FILTER_GRAD_SLOTS,
       info.batchSize * info.outHeight * info.outWidth,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.outChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
+      ...convGeometry(info),
     );
     const slots = backend.typedArrayFromHeap(partials);
     const sum = backend.typedArrayFromHeap(dW);

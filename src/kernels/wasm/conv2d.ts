@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allFinite } from './finite';
 import { ArrayBackend, KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
+import { convGeometry } from './simd/conv-geometry';
 import { SimdKernels, simdKernels } from './simd/instance';
 import { convScratchFloats } from './simd/threaded';
 
@@ -82,18 +83,7 @@ function runRows(
       at(cols),
       0,
       info.batchSize * info.outHeight * info.outWidth,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.outChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
+      ...convGeometry(info),
       tensors.bias ? at(tensors.bias) : 0,
       relu ? 1 : 0,
     );

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
-import { isPlain2x2 } from './plain-pool';
+import { isPlain2x2, poolInfo } from './plain-pool';
 import { simdKernels } from './simd/instance';
 
 type Inputs = { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
@@ -37,15 +37,7 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     if (input.dtype !== 'float32' || dy.dtype !== 'float32' || tf.util.sizeFromShape(input.shape) === 0) {
       return callOriginal(original, call);
     }
-    const { filterSize, strides, pad, dimRoundingMode } = call.attrs as unknown as tf.MaxPoolGradAttrs;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      filterSize,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = poolInfo(input.shape, call.attrs as unknown as tf.MaxPoolGradAttrs);
     // Allocate before taking heap views: malloc may grow the heap and detach earlier views.
     const out = call.backend.makeOutput(input.shape, 'float32');
     const dx = call.backend.typedArrayFromHeap(out) as Float32Array;

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
-import { isPlain2x2 } from './plain-pool';
+import { isPlain2x2, poolInfo } from './plain-pool';
 import { simdKernels } from './simd/instance';
 
 type Inputs = { x: tf.TensorInfo };
@@ -18,15 +18,7 @@ export function simdMaxPool(original: tf.KernelConfig): tf.KernelConfig {
     if (!simd || x.dtype !== 'float32' || x.shape.length !== 4 || tf.util.sizeFromShape(x.shape) === 0) {
       return callOriginal(original, call);
     }
-    const { filterSize, strides, pad, dimRoundingMode } = call.attrs as unknown as tf.MaxPoolAttrs;
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      filterSize,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = poolInfo(x.shape, call.attrs as unknown as tf.MaxPoolAttrs);
     if (!isPlain2x2(info)) return callOriginal(original, call);
     const out = call.backend.makeOutput(info.outShape, 'float32');
     // Addresses taken after the allocation, which may have grown the heap.

@@ -1,9 +1,22 @@
 /**
- * The pooling geometry batchlab's SIMD pool kernels take (max-pool.wat, max-pool-grad.wat): a 2x2
- * window with stride 2, every window inside the input (no padding on any side), channels in fours.
- * Pure arithmetic on tfjs' pool info.
+ * A pool's geometry, and the one batchlab's SIMD pool kernels take (max-pool.wat,
+ * max-pool-grad.wat): a 2x2 window with stride 2, every window inside the input (no padding on any
+ * side), channels in fours. Pure arithmetic on tfjs' pool info.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+
+/** tfjs' geometry of a pool over NHWC `shape` with MaxPool's (or MaxPoolGrad's) attributes. */
+export function poolInfo(shape: number[], attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs;
+  return tf.backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+}
 
 export function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;

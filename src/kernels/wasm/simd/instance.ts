@@ -7,6 +7,7 @@
  * does not expose its memory); callers then use their TypeScript loops.
  */
 import type { ArrayBackend } from '../../kernel-call';
+import type { ConvGeometry } from './conv-geometry';
 import { KERNEL_MODULES_BASE64 } from './kernels-wasm';
 import { threadedKernels } from './threaded';
 
@@ -73,6 +74,7 @@ export interface SimdKernels {
     aCol: number,
     kBlock: number,
   ): void;
+  /** Output rows [m0, m0 + rows) of a convolution, then bias (a pointer, 0 for none) and ReLU (1 or 0). */
   convRows(
     x: number,
     w: number,
@@ -80,21 +82,9 @@ export interface SimdKernels {
     cols: number,
     m0: number,
     rows: number,
-    inH: number,
-    inW: number,
-    inC: number,
-    outH: number,
-    outW: number,
-    outC: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-    bias: number,
-    relu: number,
+    ...geometryAndEpilogue: [...ConvGeometry, bias: number, relu: number]
   ): void;
+  /** Slots [s0, s0 + slots) of `total` of a convolution's filter gradient over m output positions. */
   convFilterGradSlots(
     x: number,
     dy: number,
@@ -104,18 +94,7 @@ export interface SimdKernels {
     slots: number,
     total: number,
     m: number,
-    inH: number,
-    inW: number,
-    inC: number,
-    outH: number,
-    outW: number,
-    outC: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
+    ...geometry: ConvGeometry
   ): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   maxPool2x2(

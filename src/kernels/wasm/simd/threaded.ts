@@ -101,52 +101,30 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
         productRows(m, k, n).map(([i0, rows]) => [a + 4 * i0 * k, b, c + 4 * i0 * n, rows, k, n]),
       );
     },
-    convRows(x, w, out, cols, m0, rows, inH, inW, inC, outH, outW, outC, ...windowAndEpilogue) {
-      const k = windowAndEpilogue[0] * windowAndEpilogue[1] * inC;
+    convRows(x, w, out, cols, m0, rows, ...geometryAndEpilogue) {
+      const [, , inC, , , outC, fh, fw] = geometryAndEpilogue;
+      const k = fh * fw * inC;
       const blockBytes = 4 * CONV_BLOCK_ROWS * k;
       split(
         'convRows',
         productRows(rows, k, outC).map(([i0, count], chunk) => [
-          x,
-          w,
-          out,
-          cols + chunk * blockBytes,
-          m0 + i0,
-          count,
-          inH,
-          inW,
-          inC,
-          outH,
-          outW,
-          outC,
-          ...windowAndEpilogue,
+          ...[x, w, out, cols + chunk * blockBytes, m0 + i0, count],
+          ...geometryAndEpilogue,
         ]),
       );
     },
-    convFilterGradSlots(x, dy, partials, cols, s0, slots, total, mAll, inH, inW, inC, outH, outW, outC, ...window) {
-      const k = window[0] * window[1] * inC;
+    convFilterGradSlots(x, dy, partials, cols, s0, slots, total, m, ...geometry) {
+      const [, , inC, , , outC, fh, fw] = geometry;
+      const k = fh * fw * inC;
       const blockBytes = 4 * CONV_BLOCK_ROWS * paddedToTile(k);
       // One chunk of all the slots where the work is too small to share, else one per slot.
-      const used = threadsFor(mAll * k * outC, simdThreads(), MIN_PRODUCT_WORK);
+      const used = threadsFor(m * k * outC, simdThreads(), MIN_PRODUCT_WORK);
       const parts = used === 1 ? [[s0, slots]] : Array.from({ length: slots }, (_, i) => [s0 + i, 1]);
       split(
         'convFilterGradSlots',
         parts.map(([first, count], chunk) => [
-          x,
-          dy,
-          partials,
-          cols + chunk * blockBytes,
-          first,
-          count,
-          total,
-          mAll,
-          inH,
-          inW,
-          inC,
-          outH,
-          outW,
-          outC,
-          ...window,
+          ...[x, dy, partials, cols + chunk * blockBytes, first, count, total, m],
+          ...geometry,
         ]),
       );
     },
