@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
-import { isPlain2x2, poolInfo } from './plain-pool';
+import { isPlain2x2, poolGeometry, poolInfo } from './plain-pool';
 import { simdKernels } from './simd/instance';
 
 type Inputs = { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
@@ -46,17 +46,7 @@ export function argMaxPoolGrad(original: tf.KernelConfig): tf.KernelConfig {
     if (isPlain2x2(info)) {
       const simd = simdKernels(call.backend);
       if (simd) {
-        simd.maxPoolGrad2x2(
-          x.byteOffset,
-          dyVals.byteOffset,
-          dx.byteOffset,
-          info.batchSize,
-          info.inHeight,
-          info.inWidth,
-          info.inChannels,
-          info.outHeight,
-          info.outWidth,
-        );
+        simd.maxPoolGrad2x2(x.byteOffset, dyVals.byteOffset, dx.byteOffset, ...poolGeometry(info));
         return out;
       }
     }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
-import { isPlain2x2, poolInfo } from './plain-pool';
+import { isPlain2x2, poolGeometry, poolInfo } from './plain-pool';
 import { simdKernels } from './simd/instance';
 
 type Inputs = { x: tf.TensorInfo };
@@ -23,16 +23,7 @@ export function simdMaxPool(original: tf.KernelConfig): tf.KernelConfig {
     const out = call.backend.makeOutput(info.outShape, 'float32');
     // Addresses taken after the allocation, which may have grown the heap.
     const at = (tensor: tf.TensorInfo) => call.backend.typedArrayFromHeap(tensor).byteOffset;
-    simd.maxPool2x2(
-      at(x),
-      at(out),
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-    );
+    simd.maxPool2x2(at(x), at(out), ...poolGeometry(info));
     return out;
   };
   return { ...original, kernelFunc: asKernelFunc(kernelFunc) };

@@ -18,6 +18,13 @@ export function poolInfo(shape: number[], attrs: tf.MaxPoolAttrs): tf.backend_ut
   );
 }
 
+/** A 2x2 pool's geometry as the SIMD pool kernels take it: batch, input height, width, channels, output height, width. */
+export type PoolGeometry = [batch: number, inH: number, inW: number, c: number, outH: number, outW: number];
+
+export function poolGeometry(info: tf.backend_util.Conv2DInfo): PoolGeometry {
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth];
+}
+
 export function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
   return (

@@ -7,6 +7,7 @@
  * does not expose its memory); callers then use their TypeScript loops.
  */
 import type { ArrayBackend } from '../../kernel-call';
+import type { PoolGeometry } from '../plain-pool';
 import type { ConvGeometry } from './conv-geometry';
 import { KERNEL_MODULES_BASE64 } from './kernels-wasm';
 import { threadedKernels } from './threaded';
@@ -97,27 +98,8 @@ export interface SimdKernels {
     ...geometry: ConvGeometry
   ): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
-  maxPool2x2(
-    x: number,
-    y: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    c: number,
-    outH: number,
-    outW: number,
-  ): void;
-  maxPoolGrad2x2(
-    x: number,
-    dy: number,
-    dx: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    c: number,
-    outH: number,
-    outW: number,
-  ): void;
+  maxPool2x2(x: number, y: number, ...geometry: PoolGeometry): void;
+  maxPoolGrad2x2(x: number, dy: number, dx: number, ...geometry: PoolGeometry): void;
 }
 
 /**
