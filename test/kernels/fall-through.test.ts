@@ -65,6 +65,8 @@ const cases: [string, KernelCase, boolean][] = [
     true,
   ],
   ['Sum', { inputs: { x: i32([3, 4]) }, attrs: { axis: [0], keepDims: false } }, true],
+  ['Relu', { inputs: { x: i32([3, 4]) }, attrs: {} }, true],
+  ['Relu', { inputs: { x: f32([3, 5]) }, attrs: {} }, false],
   ['Mean', { inputs: { x: f32([3, 4]) }, attrs: { axis: [1], keepDims: false } }, true],
   ['Mean', { inputs: { x: f32([3, 4]) }, attrs: { axis: [0], keepDims: false } }, false],
   [

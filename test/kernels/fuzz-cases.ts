@@ -111,6 +111,12 @@ function identity(rng: Rng): KernelCase {
   return { inputs: { x: operand(rng, shape(rng, int(rng, 0, 4)), dtype, specialRate(rng)) }, attrs: {} };
 }
 
+/** Relu's case: float32 mostly (the pack's path), int32 (the stock kernel's); sizes past a SIMD lane and its tail. */
+function relu(rng: Rng): KernelCase {
+  const dtype = pick<DType>(rng, ['float32', 'float32', 'float32', 'int32']);
+  return { inputs: { x: operand(rng, shape(rng, int(rng, 0, 4)), dtype, specialRate(rng)) }, attrs: {} };
+}
+
 function pad(rng: Rng): { pad: Pad; dimRoundingMode?: string } {
   const kind = pick(rng, ['valid', 'same', 'number', 'explicit']);
   if (kind === 'number') return { pad: int(rng, 0, 2), dimRoundingMode: pick(rng, ['floor', 'round', 'ceil']) };
@@ -343,6 +349,7 @@ export const overrideCases: Record<string, OverrideFuzz> = {
   Sum: { make: reduction, tolerance: 1e-6, scale: (c) => inputMagnitudes(c).reduce((s, v) => s + v, 1e-30) },
   Mean: { make: reduction, tolerance: 1e-6, scale: (c) => Math.max(1e-30, ...inputMagnitudes(c)) },
   Identity: { make: identity, tolerance: 0 },
+  Relu: { make: relu, tolerance: 0 },
   MaxPool: { make: maxPool, tolerance: 0 },
   MaxPoolGrad: { make: maxPoolGrad, tolerance: 0, derive: maxPoolOutput },
   Conv2D: { make: conv2D, tolerance: 1e-5 },

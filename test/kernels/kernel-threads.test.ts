@@ -39,8 +39,8 @@ describe('kernel threads', function () {
   });
 
   /**
-   * Products (plain, transposed either side, past the 256 inner block), Adam, the 2x2 pool, ReLU
-   * and 2x2 pool gradients, BatchNorm both ways, a convolution and its filter gradient.
+   * Products (plain, transposed either side, past the 256 inner block), Adam, the 2x2 pool, ReLU,
+   * the ReLU and 2x2 pool gradients, BatchNorm both ways, a convolution and its filter gradient.
    */
   function results(): Float32Array[] {
     return tf.tidy(() => {
@@ -60,12 +60,16 @@ describe('kernel threads', function () {
           .mul(r([16, 32, 32, 32], 6))
           .sum(),
       )(x);
-      const relu = tf.grad((v: tf.Tensor) =>
-        tf
-          .relu(v)
-          .mul(r([2200000], 7))
-          .sum(),
-      )(r([2200000], 8));
+      const reluX = r([2200000], 8);
+      const relu = [
+        tf.relu(reluX),
+        tf.grad((v: tf.Tensor) =>
+          tf
+            .relu(v)
+            .mul(r([2200000], 7))
+            .sum(),
+        )(reluX),
+      ];
       const [p, g, m, v] = [9, 10, 11, 12].map((s) => r([2200001], s));
       const [accBeta1, accBeta2] = [tf.scalar(0.9 ** 3), tf.scalar(0.999 ** 3)];
       const adam = adamUpdate(
@@ -92,7 +96,7 @@ describe('kernel threads', function () {
           .mul(convWeights)
           .sum(),
       )(convW);
-      return [...products, pooled, pool, relu, ...adam, ...bnResults, conv, filterGrad].map(
+      return [...products, pooled, pool, ...relu, ...adam, ...bnResults, conv, filterGrad].map(
         (t) => t.dataSync() as Float32Array,
       );
     });

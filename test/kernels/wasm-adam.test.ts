@@ -54,6 +54,19 @@ describe('fused Adam update (wasm)', () => {
     expect(fused).to.deep.equal(stock);
   });
 
+  it('stays equal to AdamOptimizer bit for bit once 1 - beta^t rounds to 1 in float32 (the kernel then skips those divisions)', async () => {
+    // The first update at which 1 - beta^t is 1, beta^t kept in float32 as the optimizer keeps it.
+    const firstUnit = (beta: number) => {
+      let power = 1;
+      for (let t = 1; ; t++) if (Math.fround(1 - (power = Math.fround(power * Math.fround(beta)))) === 1) return t;
+    };
+    // Both corrections divide, then only the second, then neither.
+    expect([firstUnit(0.5), firstUnit(0.9)]).to.deep.equal([25, 165]);
+    const fused = await afterUpdates(new FusedAdamFlushingSubnormals(0.01, 0.5, 0.9), 170);
+    const stock = await afterUpdates(tf.train.adam(0.01, 0.5, 0.9), 170);
+    expect(fused).to.deep.equal(stock);
+  });
+
   it('the TypeScript fallback (no SIMD) gives the same bits as the SIMD kernel', () => {
     const kernel = tf.getKernel(ADAM_UPDATE, 'wasm');
     const backend = tf.backend() as unknown as ArrayBackend;

@@ -177,6 +177,7 @@ describe('wasm Conv2DBackpropFilter', () => {
       'Conv2DBackpropInput',
       'Identity',
       '_FusedMatMul',
+      'Relu',
     ]);
     expect(registerWasmTrainingKernels()).to.deep.equal([]);
     const dW = grad(filter);

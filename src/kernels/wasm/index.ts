@@ -17,6 +17,7 @@ import { sharingIdentity } from './identity';
 import { leadingMean, leadingSum } from './leading-reduce';
 import { simdMaxPool } from './max-pool';
 import { argMaxPoolGrad } from './max-pool-grad';
+import { simdRelu } from './relu';
 import { simdFusedMatMul } from './simd-mat-mul';
 import { blockTile } from './tile';
 
@@ -39,6 +40,7 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Conv2DBackpropInput: fastConv2DBackpropInput,
   Identity: sharingIdentity,
   _FusedMatMul: simdFusedMatMul,
+  Relu: simdRelu,
 };
 
 /** Names registered by this pack, so that unregistering never removes the backend's own kernels. */

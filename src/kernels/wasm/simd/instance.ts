@@ -97,6 +97,7 @@ export interface SimdKernels {
     m: number,
     ...geometry: ConvGeometry
   ): void;
+  relu(x: number, y: number, n: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   maxPool2x2(x: number, y: number, ...geometry: PoolGeometry): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, ...geometry: PoolGeometry): void;

@@ -27,6 +27,7 @@ export const THREADED_KERNELS = [
   'convRows',
   'convFilterGradSlots',
   'adam',
+  'relu',
   'reluGrad',
   'maxPool2x2',
   'maxPoolGrad2x2',

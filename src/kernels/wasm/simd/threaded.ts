@@ -1,8 +1,8 @@
 /**
  * batchlab's SIMD kernels split across the kernel threads (./pool) where the work is large enough:
  * matrix products by rows of the output, in multiples of the 4-row tile, so that every row takes
- * the same path whatever the thread count (results are bit-identical to one thread); Adam and the
- * ReLU gradient by element ranges; the 2x2 max pool and its gradient by samples; convolutions by
+ * the same path whatever the thread count (results are bit-identical to one thread); Adam, ReLU and
+ * its gradient by element ranges; the 2x2 max pool and its gradient by samples; convolutions by
  * output positions (the filter gradient by fixed slots of positions); BatchNorm's sums by whole
  * blocks of rows (each block's totals in a slot of their own, added up afterwards in block order)
  * and its affine passes by rows. Everything else, and small work, runs on the calling thread.
@@ -13,7 +13,7 @@ import type { ThreadedKernel } from './pool-protocol';
 import { splitRange, threadsFor } from './split';
 
 /**
- * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU
+ * The least work worth another thread, in multiply-adds (products) or elements (Adam, ReLU and its
  * gradient, BatchNorm, pooling); below these sizes the caller does the work alone. Measured on the
  * 2-core reference machine (README: Threads): a sleeping kernel thread starts 45 us to 250 us after
  * it is notified, and splitting Adam's 200k weights at batch size 1 made SGD a quarter slower (at
@@ -139,6 +139,13 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
           ...[pOut, mOut, vOut].map((ptr) => at(ptr, i0)),
           ...scalars,
         ]),
+      );
+    },
+    relu(x, y, n) {
+      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
+      split(
+        'relu',
+        parts.map(([i0, count]) => [x + 4 * i0, y + 4 * i0, count]),
       );
     },
     reluGrad(dy, x, dx, n) {
