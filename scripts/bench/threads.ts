@@ -4,7 +4,9 @@
  * round (1, n, n, 1, ...) so that the machine's drift falls on both; the speed-up is the median of
  * the per-round ratios. Rows: the cases users were promised a speed-up for, and those that must not
  * get slower (small work stays on one thread); then what handing work to another core costs here
- * (./hand-off).
+ * (./hand-off). For the rows with a target above 1x, each round also runs n one-thread processes at
+ * once, each on 1/n of the samples with 1/n of the batch: the same updates' work with nothing
+ * shared or waited for, which bounds what splitting each step across n cores can give here.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,7 +32,17 @@ interface ThreadRow {
   many: number;
   /** Median over rounds of (1-thread seconds / n-thread seconds). */
   speedup: number;
+  /** Median over rounds of (1-thread seconds / the slowest of n one-thread processes on 1/n each). */
+  separate: number | null;
   target: string;
+}
+
+/** The case cut in n: 1/n of the samples and of the batch; null where either does not divide. */
+export function nthOf(c: ThreadCase, n: number): ThreadCase | null {
+  const batch = /^mini:(\d+)$/.exec(c.strategy);
+  if (c.samples % n !== 0 || (batch && Number(batch[1]) % n !== 0) || (!batch && c.strategy !== 'full')) return null;
+  const strategy = batch ? `mini:${Number(batch[1]) / n}` : c.strategy;
+  return { ...c, strategy, samples: c.samples / n };
 }
 
 /** Sample counts keep a pass near a second on 2 cores; quick: a quarter. */
@@ -93,21 +105,25 @@ async function seconds(ask: (m: ThreadsRequest) => Promise<ThreadsReply>, c: Thr
 
 /** The table's lines: 1 thread against `threads`, `repeats` interleaved rounds after a warm-up each. */
 export async function threadLines(threads: number, repeats: number, quick: boolean): Promise<string[]> {
-  const one = await startChild(1);
-  const many = await startChild(threads).catch((error: unknown) => {
-    one.child.kill();
-    throw error;
-  });
+  const children: Awaited<ReturnType<typeof startChild>>[] = [];
   const rows: ThreadRow[] = [];
   try {
+    // The 1-thread process, the n-thread one, then n - 1 more 1-thread ones for the separate runs.
+    for (const t of [1, threads, ...Array.from({ length: threads - 1 }, () => 1)]) children.push(await startChild(t));
+    const [one, many] = children;
+    const singles = [one, ...children.slice(2)];
     for (const { c, label, target } of threadCases(quick)) {
+      const part = target === '>= 1x' ? null : nthOf(c, threads);
       await seconds(one.ask, c);
       await seconds(many.ask, c);
-      const [t1, tn]: number[][] = [[], []];
+      if (part) await Promise.all(singles.map((s) => seconds(s.ask, part)));
+      const [t1, tn, tSeparate]: number[][] = [[], [], []];
       for (let round = 0; round < repeats; round++) {
         // Alternating which goes first, so that neither always follows the other's cache traffic.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const side of order) (side === 0 ? t1 : tn).push(await seconds(side === 0 ? one.ask : many.ask, c));
+        // Started together; the work is done when the slowest is.
+        if (part) tSeparate.push(Math.max(...(await Promise.all(singles.map((s) => seconds(s.ask, part))))));
       }
       const work = c.samples * c.epochs;
       rows.push({
@@ -116,13 +132,13 @@ export async function threadLines(threads: number, repeats: number, quick: boole
         one: work / median(t1),
         many: work / median(tn),
         speedup: median(t1.map((s, i) => s / tn[i])),
+        separate: part ? median(t1.map((s, i) => s / tSeparate[i])) : null,
         target,
       });
       process.stderr.write(`  threads ${label}: ${rows[rows.length - 1].speedup.toFixed(2)}x\n`);
     }
   } finally {
-    one.child.kill();
-    many.child.kill();
+    for (const { child } of children) child.kill();
   }
   const header = `wasm, --threads ${threads} against --threads 1 (same threaded build, ${repeats} interleaved rounds, median of per-round ratios):`;
   const line = (cells: string[]) =>
@@ -132,8 +148,18 @@ export async function threadLines(threads: number, repeats: number, quick: boole
       .join('  ')}`;
   return [
     header,
-    line(['case', '1 thread /s', `${threads} threads /s`, 'speed-up', 'target']),
-    ...rows.map((r) => line([r.label, r.one.toFixed(0), r.many.toFixed(0), `${r.speedup.toFixed(2)}x`, r.target])),
+    line(['case', '1 thread /s', `${threads} threads /s`, 'speed-up', 'target', `${threads} processes`]),
+    ...rows.map((r) =>
+      line([
+        r.label,
+        r.one.toFixed(0),
+        r.many.toFixed(0),
+        `${r.speedup.toFixed(2)}x`,
+        r.target,
+        r.separate === null ? '' : `${r.separate.toFixed(2)}x`,
+      ]),
+    ),
+    `  ${threads} processes: ${threads} one-thread processes at once, each on 1/${threads} of the samples with 1/${threads} of the batch (nothing shared), against one thread`,
     ...(await handOffLines()),
   ];
 }
