@@ -7,6 +7,15 @@ import { createRng, gaussian } from '../../src/util/random';
 export type Shape4 = [number, number, number, number];
 export type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
+/** A named channels-last convolution to compare: its input and filter shapes, strides and padding. */
+export interface ConvCase {
+  name: string;
+  xShape: Shape4;
+  filterShape: Shape4;
+  strides: [number, number];
+  pad: Pad;
+}
+
 export function seededValues(size: number, seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: size }, () => gaussian(rng));

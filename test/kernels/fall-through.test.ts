@@ -19,41 +19,25 @@ const i32 = (shape: number[]): Operand => ({
   dtype: 'int32',
 });
 
-/** Kernel, case, and whether the stock kernel should run (false: the pack's own path). */
 const withInfinity = (o: Operand): Operand => ({ ...o, values: [Infinity, ...o.values.slice(1)] });
-const conv = (filter: Operand, attrs: Record<string, unknown>): KernelCase => ({
+/** A 3x3, 2 -> 3 channel convolution of a [2, 5, 5, 2] input; with a bias for FusedConv2D. */
+const conv = (attrs: Record<string, unknown>, filter = f32([3, 3, 2, 3])): KernelCase => ({
   inputs: { x: f32([2, 5, 5, 2]), filter },
   attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...attrs },
 });
+const fusedConv = (attrs: Record<string, unknown>): KernelCase => {
+  const c = conv(attrs);
+  return { ...c, inputs: { ...c.inputs, bias: f32([3]) } };
+};
 
+/** Kernel, case, and whether the stock kernel should run (false: the pack's own path). */
 const cases: [string, KernelCase, boolean][] = [
-  ['Conv2D', conv(f32([3, 3, 2, 3]), {}), false],
-  ['Conv2D', conv(f32([3, 3, 2, 3]), { dilations: 2 }), true],
-  ['Conv2D', conv(withInfinity(f32([3, 3, 2, 3])), { pad: 'valid' }), true],
-  [
-    'FusedConv2D',
-    {
-      ...conv(f32([3, 3, 2, 3]), { activation: 'relu' }),
-      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
-    },
-    false,
-  ],
-  [
-    'FusedConv2D',
-    {
-      ...conv(f32([3, 3, 2, 3]), { activation: 'elu' }),
-      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
-    },
-    true,
-  ],
-  [
-    'FusedConv2D',
-    {
-      ...conv(f32([3, 3, 2, 3]), { activation: 'relu', dilations: 2 }),
-      inputs: { x: f32([2, 5, 5, 2]), filter: f32([3, 3, 2, 3]), bias: f32([3]) },
-    },
-    true,
-  ],
+  ['Conv2D', conv({}), false],
+  ['Conv2D', conv({ dilations: 2 }), true],
+  ['Conv2D', conv({ pad: 'valid' }, withInfinity(f32([3, 3, 2, 3]))), true],
+  ['FusedConv2D', fusedConv({ activation: 'relu' }), false],
+  ['FusedConv2D', fusedConv({ activation: 'elu' }), true],
+  ['FusedConv2D', fusedConv({ activation: 'relu', dilations: 2 }), true],
   ['Tile', { inputs: { x: f32([3]) }, attrs: { reps: [0] } }, true],
   ['Tile', { inputs: { x: f32([2, 3]) }, attrs: { reps: [2, 1] } }, false],
   [

@@ -8,15 +8,7 @@ import { cnn } from '../../models/cnn';
 import { toDataset } from '../../src/data/dataset';
 import { singleStep } from '../../src/training/step';
 import { deriveSeed } from '../../src/util/random';
-import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
-
-interface ConvCase {
-  name: string;
-  xShape: Shape4;
-  filterShape: Shape4;
-  strides: [number, number];
-  pad: Pad;
-}
+import { ConvCase, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
 interface Grads {
   dx: Float32Array;

@@ -4,14 +4,9 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/kernels/wasm';
 import { deriveSeed } from '../../src/util/random';
-import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
+import { ConvCase, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
-interface GradCase {
-  name: string;
-  xShape: Shape4;
-  filterShape: Shape4;
-  strides: [number, number];
-  pad: Pad;
+interface GradCase extends ConvCase {
   dataFormat: 'NHWC' | 'NCHW';
 }
 

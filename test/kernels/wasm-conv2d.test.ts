@@ -5,15 +5,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../src/kernels/wasm';
 import { deriveSeed } from '../../src/util/random';
-import { Pad, Shape4, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
-
-interface ConvCase {
-  name: string;
-  xShape: Shape4;
-  filterShape: Shape4;
-  strides: [number, number];
-  pad: Pad;
-}
+import { ConvCase, onBackend, relativeError, seededValues } from '../helpers/kernel-reference';
 
 const TOLERANCE = 1e-5;
 

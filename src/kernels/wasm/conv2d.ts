@@ -60,18 +60,18 @@ function convolve(
     if (bias) applyEpilogue(values, backend.typedArrayFromHeap(bias), epilogue.relu);
     return out;
   }
-  runRows(simd, backend, { x, filter, out, bias }, info, epilogue.relu);
+  runRows(simd, backend, { x, filter, out, bias }, { info, m, k }, epilogue.relu);
   return out;
 }
 
+/** All m output rows by convRows, with K = fh * fw * inC floats per gathered patch. */
 function runRows(
   simd: SimdKernels,
   backend: ArrayBackend,
   tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; out: tf.TensorInfo; bias: tf.TensorInfo | null },
-  info: tf.backend_util.Conv2DInfo,
+  { info, m, k }: { info: tf.backend_util.Conv2DInfo; m: number; k: number },
   relu: boolean,
 ): void {
-  const k = info.filterHeight * info.filterWidth * info.inChannels;
   const cols = backend.makeOutput([convScratchFloats(k)], 'float32');
   try {
     // Addresses taken after the allocations, which may have grown the heap.
@@ -82,7 +82,7 @@ function runRows(
       at(tensors.out),
       at(cols),
       0,
-      info.batchSize * info.outHeight * info.outWidth,
+      m,
       ...convGeometry(info),
       tensors.bias ? at(tensors.bias) : 0,
       relu ? 1 : 0,
