@@ -14,6 +14,14 @@ npx esbuild scripts/gpu-check.ts --bundle --platform=node --target=node18 --form
   --external:webgpu --log-level=warning --outfile="$out/gpu-check.js"
 # tfjs-backend-wasm loads its binaries from the directory of the code that loads them.
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$out/"
+# The threaded build is found through the package's own folder; the scripts that tfjs' threads and
+# batchlab's kernel threads run are plain JavaScript, looked for beside the code.
+wasm_pkg="$out/node_modules/@tensorflow/tfjs-backend-wasm"
+mkdir -p "$wasm_pkg/wasm-out"
+cp node_modules/@tensorflow/tfjs-backend-wasm/package.json "$wasm_pkg/"
+cp node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.{js,wasm,worker.js} "$wasm_pkg/wasm-out/"
+cp src/backend/wasm-threads/pthread-worker.ts "$out/pthread-worker.js"
+cp src/kernels/wasm/simd/pool-worker.ts "$out/pool-worker.js"
 # Dawn: its loader and the linux-x64 binary only (the package carries every platform's).
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
 cp -r node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
