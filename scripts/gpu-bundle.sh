@@ -5,9 +5,24 @@
 # It holds a single JavaScript file (esbuild), tfjs' wasm binaries, Dawn for linux-x64, the
 # embedded data, and this machine's node binary compressed with xz (used when the GPU machine has
 # no node of its own).
+#   bash scripts/gpu-bundle.sh [--no-node] [out-dir]
+# --no-node leaves the node binary out (24 MB), for a machine with Node.js 20 or newer.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+with_node=1
 out=gpu-bundle
+for arg in "$@"; do
+  case "$arg" in
+    --no-node) with_node=0 ;;
+    -*) echo "gpu-bundle.sh: unknown option $arg" >&2; exit 2 ;;
+    *) out="$(realpath -m "$arg")" ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+# Replaces an earlier bundle, never a folder that holds anything else.
+if [ -d "$out" ] && [ ! -f "$out/gpu-check.js" ] && [ -n "$(ls -A "$out")" ]; then
+  echo "gpu-bundle.sh: out-dir $out exists and is not a bundle; name a new or empty folder" >&2
+  exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out/node_modules/webgpu/dist" "$out/data"
 npx esbuild scripts/gpu-check.ts --bundle --platform=node --target=node18 --format=cjs --minify \
@@ -28,7 +43,7 @@ cp -r node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
 # The embedded data set, found through a package.json named batchlab above the code.
 cp -r data/fashion-mnist-small "$out/data/"
 echo '{ "name": "batchlab", "private": true }' > "$out/package.json"
-xz -9 -T0 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"
+if [ "$with_node" = 1 ]; then xz -9 -T0 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"; fi
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the GPU check with the machine's node (20 or newer), else with the bundled one.
@@ -36,6 +51,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 node_bin="$(command -v node || true)"
 if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  if [ ! -f "$here/node.xz" ]; then echo "run.sh: needs Node.js 20 or newer (this bundle carries none)" >&2; exit 1; fi
   node_bin="${TMPDIR:-/tmp}/batchlab-node"
   xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
 fi

@@ -1,28 +1,39 @@
 /**
  * The check for a GPU machine without internet or npm (see scripts/gpu-bundle.sh, which bundles this
- * file with its dependencies): every backend batchlab finds, the parity of each against tfjs' stock cpu, and
- * samples/s of the trainer on each GPU backend against wasm (on as many threads as it starts with here)
- * for the MLP-BN and CNN-BN at batch 128 and 1024.
+ * file with its dependencies): every backend batchlab finds, the parity of each against tfjs' stock
+ * cpu, and samples/s of the trainer on each GPU backend against wasm for the MLP-BN and CNN-BN.
  *
- *   node gpu-check.js [--samples 4096]   (the CNN-BN trains on half as many)
+ *   node gpu-check.js [--samples 4096] [--batch-sizes 128,1024] [--backends webgpu,wasm] [--threads n]
+ *
+ * The CNN-BN trains on half as many samples as the MLP-BN.
  */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
 import { miniBatch } from '../src/batching';
-import { BackendName, releaseWebGpu, useBackend } from '../src/backend';
+import { BackendName, checkThreads, defaultThreads, MAX_THREADS, releaseWebGpu, useBackend } from '../src/backend';
 import { checkParity, formatParity, formatProbes, probeBackends } from '../src/doctor';
 import { loadDataset } from '../src/data/catalog';
 import { disposeDataset, subset } from '../src/data/dataset';
 import { cnn, mlp } from '../models';
 import { timeInterleaved, trainerPass } from './bench/measure';
 
-const BATCH_SIZES = [128, 1024];
+const GPU_BACKENDS: BackendName[] = ['webgpu', 'tensorflow'];
+
+/** A wrong argument: reported with its name and value, exit status 2. */
+class UsageError extends Error {}
+
+interface Measure {
+  model: 'MLP-BN' | 'CNN-BN';
+  samples: number;
+  batchSize: number;
+  threads: number;
+}
 
 async function samplesPerSecond(
   backend: BackendName,
-  model: 'MLP-BN' | 'CNN-BN',
-  samples: number,
-  batchSize: number,
+  { model, samples, batchSize, threads }: Measure,
 ): Promise<number> {
-  await useBackend(backend);
+  await useBackend(backend, { threads });
   const { train, test } = await loadDataset('fashion-mnist-small');
   const part = subset(
     train,
@@ -42,24 +53,62 @@ async function samplesPerSecond(
   }
 }
 
+function positiveIntegers(name: string, text: string): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1))
+    throw new UsageError(`--${name} must be whole numbers of 1 or more, comma-separated, got ${text}`);
+  return values;
+}
+
 async function main(): Promise<void> {
-  const samples = Number(process.argv[process.argv.indexOf('--samples') + 1]) || 4096;
-  const probes = await probeBackends();
+  const args = await yargs(hideBin(process.argv))
+    .option('samples', { type: 'string', default: '4096', describe: 'samples per timed pass of the MLP-BN' })
+    .option('batch-sizes', { type: 'string', default: '128,1024', describe: 'mini-batch sizes to time' })
+    .option('backends', { type: 'string', describe: 'backends to check and time [every one that starts]' })
+    .option('threads', {
+      type: 'string',
+      default: String(defaultThreads()),
+      describe: `wasm's threads (1 to ${MAX_THREADS})`,
+    })
+    .strict()
+    .fail((message) => {
+      throw new UsageError(message);
+    })
+    .parseAsync();
+  const [samples] = positiveIntegers('samples', args.samples);
+  const batchSizes = positiveIntegers('batch-sizes', args['batch-sizes']);
+  let threads: number;
+  try {
+    threads = checkThreads(Number(args.threads), '--threads');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const probes = await probeBackends({ threads });
   console.log(formatProbes(probes));
   const available = probes.filter((p) => p.available).map((p) => p.name);
-  console.log(`\nparity against stock cpu:\n${formatParity(await checkParity(available))}\n`);
-  const gpus = available.filter((b) => b === 'webgpu' || b === 'tensorflow');
-  const wasmThreads = probes.find((p) => p.name === 'wasm')?.info?.threads ?? 1;
+  const asked = args.backends?.split(',') ?? available;
+  const unknown = asked.filter((b) => !probes.some((p) => p.name === b));
+  if (unknown.length > 0) throw new UsageError(`--backends: no backend named ${unknown.join(', ')}`);
+  const chosen = available.filter((b) => asked.includes(b));
+  console.log(`\nparity against stock cpu:\n${formatParity(await checkParity(chosen))}\n`);
+  const gpus = chosen.filter((b) => GPU_BACKENDS.includes(b));
+  const withWasm = chosen.includes('wasm');
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
-    const modelSamples = model === 'CNN-BN' ? samples / 2 : samples;
-    for (const batchSize of BATCH_SIZES) {
-      const wasm = await samplesPerSecond('wasm', model, modelSamples, batchSize);
-      const line = [`${model} mini:${batchSize}  wasm (${wasmThreads} threads) ${wasm.toFixed(0)} samples/s`];
+    for (const batchSize of batchSizes) {
+      const measure: Measure = {
+        model,
+        samples: model === 'CNN-BN' ? Math.ceil(samples / 2) : samples,
+        batchSize,
+        threads,
+      };
+      const wasm = withWasm ? await samplesPerSecond('wasm', measure) : null;
+      const line: string[] = [];
+      if (wasm !== null) line.push(`wasm (${threads} threads) ${wasm.toFixed(0)} samples/s`);
       for (const gpu of gpus) {
-        const value = await samplesPerSecond(gpu, model, modelSamples, batchSize);
-        line.push(`${gpu} ${value.toFixed(0)} samples/s (${(value / wasm).toFixed(2)}x wasm)`);
+        const value = await samplesPerSecond(gpu, measure);
+        line.push(`${gpu} ${value.toFixed(0)} samples/s${wasm ? ` (${(value / wasm).toFixed(2)}x wasm)` : ''}`);
       }
-      console.log(line.join(', '));
+      console.log(`${model} mini:${batchSize}  ${line.join(', ')}`);
     }
   }
 }
@@ -67,6 +116,6 @@ async function main(): Promise<void> {
 main()
   .catch((error: unknown) => {
     console.error(`gpu-check: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   })
   .finally(releaseWebGpu);

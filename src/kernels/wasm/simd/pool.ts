@@ -7,6 +7,7 @@
  * the thread count or the memory changes, or by stopSimdThreads().
  */
 import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CLOSED,
@@ -43,9 +44,16 @@ const SPINS = 4000;
 let threads = 1;
 let pool: Pool | null = null;
 
+/** The script each kernel thread runs; plain JavaScript either way (see it). */
+const WORKER_SCRIPT = join(__dirname, __filename.endsWith('.ts') ? 'pool-worker.ts' : 'pool-worker.js');
+
 /** The threads batchlab's kernels use from now on (1: the calling thread only). */
 export function setSimdThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`kernel threads must be a positive integer, got ${n}`);
+  // Checked here rather than when the threads start: a thread that cannot load its script fails
+  // only later, from the event loop, after the caller has run its first jobs alone.
+  if (n > 1 && !existsSync(WORKER_SCRIPT))
+    throw new Error(`batchlab's kernel threads cannot start: their script ${WORKER_SCRIPT} is missing`);
   if (n !== threads) stopSimdThreads();
   threads = n;
 }
@@ -70,8 +78,6 @@ export function runningSimdThreads(): number {
 }
 
 function startPool(memory: object, modules: unknown[]): Pool {
-  const fromSource = __filename.endsWith('.ts');
-  const script = join(__dirname, fromSource ? 'pool-worker.ts' : 'pool-worker.js');
   const control = new SharedArrayBuffer(controlBytes());
   const started: Pool = {
     memory,
@@ -82,8 +88,7 @@ function startPool(memory: object, modules: unknown[]): Pool {
   };
   Atomics.store(started.words, NEXT, CLOSED);
   for (let slot = 1; slot < threads; slot++) {
-    // No loader: the script is plain JavaScript either way (see it).
-    const worker = new Worker(script, {
+    const worker = new Worker(WORKER_SCRIPT, {
       execArgv: [],
       workerData: { memory, modules, control, slot, layout: LAYOUT },
     });

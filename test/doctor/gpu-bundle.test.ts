@@ -1,0 +1,62 @@
+// The GPU bundle runs where there is no npm and no node_modules: built into a folder outside the
+// checkout (so that nothing resolves from the project's node_modules), it must start the threaded
+// wasm build and batchlab's kernel threads from its own files and train both models.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('GPU bundle', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let bundle: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batchlab-gpu-bundle-'));
+    bundle = join(dir, 'bundle');
+    const built = spawnSync('bash', ['scripts/gpu-bundle.sh', '--no-node', bundle], { cwd: ROOT, encoding: 'utf8' });
+    expect(built.status, built.stderr).to.equal(0);
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function check(...args: string[]) {
+    return spawnSync(process.execPath, [join(bundle, 'gpu-check.js'), ...args], { cwd: dir, encoding: 'utf8' });
+  }
+
+  it('trains the MLP-BN and CNN-BN on two wasm threads from its own files', () => {
+    expect(existsSync(join(bundle, 'node.xz'))).to.equal(false);
+    const run = check('--samples', '256', '--batch-sizes', '128', '--backends', 'wasm', '--threads', '2');
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^wasm +available: CPU \(WebAssembly, SIMD\), threads 2 /m);
+    expect(run.stdout).to.match(/^wasm +BN MLP: largest loss difference from stock cpu /m);
+    expect(run.stdout).to.match(/^MLP-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
+    expect(run.stdout).to.match(/^CNN-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
+  });
+
+  it('refuses a bad argument by name and value, with exit status 2', () => {
+    const sizes = check('--batch-sizes', '128,0');
+    expect([sizes.status, sizes.stderr.trim()]).to.deep.equal([
+      2,
+      'gpu-check: --batch-sizes must be whole numbers of 1 or more, comma-separated, got 128,0',
+    ]);
+    const threads = check('--threads', '9');
+    expect([threads.status, threads.stderr.trim()]).to.deep.equal([
+      2,
+      'gpu-check: --threads must be a whole number from 1 to 8, got 9',
+    ]);
+  });
+
+  it('will not replace a folder that is not a bundle', () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'keep.txt'), 'mine');
+    const built = spawnSync('bash', ['scripts/gpu-bundle.sh', '--no-node', other], { cwd: ROOT, encoding: 'utf8' });
+    expect(built.status).to.equal(2);
+    expect(built.stderr).to.include(`out-dir ${other} exists and is not a bundle`);
+    expect(existsSync(join(other, 'keep.txt'))).to.equal(true);
+  });
+});
