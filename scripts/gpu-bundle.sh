@@ -40,13 +40,21 @@ cp src/kernels/wasm/simd/pool-worker.ts "$out/pool-worker.js"
 # Dawn: its loader and the linux-x64 binary only (the package carries every platform's).
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
 cp -r node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
+# The Vulkan loader that Dawn opens, which images with only a GPU driver often lack; run.sh uses it
+# where the machine has none of its own.
+loader="$(ldconfig -p | awk '/libvulkan\.so\.1 .*x86-64/ { print $NF; exit }')"
+if [ -n "$loader" ]; then
+  mkdir -p "$out/lib"
+  cp -L "$loader" "$out/lib/libvulkan.so.1"
+fi
 # The embedded data set, found through a package.json named batchlab above the code.
 cp -r data/fashion-mnist-small "$out/data/"
 echo '{ "name": "batchlab", "private": true }' > "$out/package.json"
 if [ "$with_node" = 1 ]; then xz -9 -T0 -c "$(readlink -f "$(command -v node)")" > "$out/node.xz"; fi
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Runs the GPU check with the machine's node (20 or newer), else with the bundled one.
+# Runs the GPU check with the machine's node (20 or newer), else with the bundled one, and with the
+# bundled Vulkan loader where the machine has none.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 node_bin="$(command -v node || true)"
@@ -54,6 +62,9 @@ if [ -z "$node_bin" ] || ! "$node_bin" -e 'process.exit(Number(process.versions.
   if [ ! -f "$here/node.xz" ]; then echo "run.sh: needs Node.js 20 or newer (this bundle carries none)" >&2; exit 1; fi
   node_bin="${TMPDIR:-/tmp}/batchlab-node"
   xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
+fi
+if [ -f "$here/lib/libvulkan.so.1" ] && ! grep -qa 'libvulkan\.so\.1' /etc/ld.so.cache 2>/dev/null; then
+  export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 exec "$node_bin" "$here/gpu-check.js" "$@"
 RUN

@@ -6,6 +6,8 @@
  * returns false without one), and removing navigator.gpu at the end so the process can exit.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { withNativeStderrFiltered } from './native-stderr';
 
 export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 (Dawn for Node)';
@@ -13,6 +15,38 @@ export const WEBGPU_INSTALL_HINT = 'npm install webgpu@0.6.2 (Dawn for Node)';
 export const VULKAN_HINT =
   "Dawn found no Vulkan adapter: install your GPU's Vulkan driver (NVIDIA, AMD, Intel), or Mesa's software driver " +
   "lavapipe (Debian bookworm: apt-get install -t bookworm-backports mesa-vulkan-drivers; bookworm's own 22.x is too old for Dawn)";
+
+export const VULKAN_LOADER_HINT =
+  'Dawn found no Vulkan adapter, and the Vulkan loader libvulkan.so.1 that it opens is not installed: install it ' +
+  "(Debian, Ubuntu: apt-get install libvulkan1) beside your GPU's Vulkan driver";
+
+/** The file Dawn opens on Linux to reach any Vulkan driver; driver-only images often lack it. */
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/**
+ * Whether the dynamic linker can find the Vulkan loader: named in its cache (/etc/ld.so.cache, whose
+ * entries are plain strings), or present in a folder of LD_LIBRARY_PATH.
+ */
+export function vulkanLoaderFound(
+  linkerCache: string,
+  ldLibraryPath: string | undefined,
+  exists: (path: string) => boolean = existsSync,
+): boolean {
+  if (linkerCache.includes(VULKAN_LOADER)) return true;
+  return (ldLibraryPath ?? '').split(delimiter).some((dir) => dir !== '' && exists(join(dir, VULKAN_LOADER)));
+}
+
+/** Why Dawn found no adapter, as far as can be told from outside it. */
+function noAdapterHint(): string {
+  if (process.platform !== 'linux') return VULKAN_HINT;
+  let cache: string;
+  try {
+    cache = readFileSync('/etc/ld.so.cache', 'latin1');
+  } catch {
+    return VULKAN_HINT; // no cache (musl, say): nothing to tell a missing loader by
+  }
+  return vulkanLoaderFound(cache, process.env.LD_LIBRARY_PATH) ? VULKAN_HINT : VULKAN_LOADER_HINT;
+}
 
 /**
  * Dawn's two notices, printed from native code when it first enumerates a Vulkan adapter whose
@@ -73,7 +107,7 @@ export async function installNavigatorGpu(dawnPackage = 'webgpu'): Promise<WebGp
   const adapter = gpu ? await withNativeStderrFiltered(DAWN_LIMIT_NOTICES, () => gpu.requestAdapter()) : null;
   if (!adapter) {
     releaseWebGpu();
-    throw new Error(VULKAN_HINT);
+    throw new Error(noAdapterHint());
   }
   const { vendor = 'unknown', architecture = 'unknown', description = '' } = adapter.info ?? {};
   return {

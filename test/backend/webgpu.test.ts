@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
 import { checkParity } from '../../src/doctor';
-import { installNavigatorGpu } from '../../src/backend/webgpu';
+import { installNavigatorGpu, vulkanLoaderFound } from '../../src/backend/webgpu';
 import { skipBecause } from '../setup';
 
 describe('webgpu backend', function () {
@@ -23,6 +23,19 @@ describe('webgpu backend', function () {
     expect((error as Error).message).to.match(
       /the webgpu backend needs the npm package webgpu .*npm install webgpu@0\.6\.2/,
     );
+  });
+
+  it("finds the Vulkan loader in the linker's cache or on LD_LIBRARY_PATH, and says when it is in neither", () => {
+    const cache = 'ld.so-1.7.0\0glibc-ld.so.cache1.1\0libvulkan_lvp.so\0libvulkan.so.1\0libz.so.1';
+    expect(vulkanLoaderFound(cache, undefined)).to.equal(true);
+    // Mesa's drivers are named libvulkan_*.so: they are not the loader.
+    expect(vulkanLoaderFound('libvulkan_lvp.so\0libvulkan_radeon.so', undefined)).to.equal(false);
+    const seen: string[] = [];
+    const exists = (path: string) => (seen.push(path), path === '/opt/vk/lib/libvulkan.so.1');
+    expect(vulkanLoaderFound('', '/nowhere::/opt/vk/lib', exists)).to.equal(true);
+    // The empty entry is not looked up as the current folder.
+    expect(seen).to.deep.equal(['/nowhere/libvulkan.so.1', '/opt/vk/lib/libvulkan.so.1']);
+    expect(vulkanLoaderFound('', '/nowhere', exists)).to.equal(false);
   });
 
   it("trains a BN MLP and a BN CNN with stock cpu's losses to 1e-6", async function () {

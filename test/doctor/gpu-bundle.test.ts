@@ -6,8 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipBecause } from '../setup';
 
 const ROOT = join(__dirname, '..', '..');
+/** The smallest check of WebGPU alone: parity, then one short timing of each model. */
+const CHECK = '--backends webgpu --samples 256 --batch-sizes 128';
 
 describe('GPU bundle', function () {
   this.timeout(240_000);
@@ -48,6 +51,26 @@ describe('GPU bundle', function () {
       2,
       'gpu-check: --threads must be a whole number from 1 to 8, got 9',
     ]);
+  });
+
+  it('starts WebGPU with its own Vulkan loader where the machine has none', function () {
+    // The machine's loader and the linker's cache are hidden in a mount namespace of their own.
+    if (spawnSync('unshare', ['-m', 'true']).status !== 0) skipBecause(this, 'no mount namespaces here (unshare -m)');
+    const script = [
+      `loader="$(readlink -f "$(ldconfig -p | awk '/libvulkan\\.so\\.1 .*x86-64/ { print $NF; exit }')")"`,
+      'mount --bind /dev/null "$loader" && mount --bind /dev/null /etc/ld.so.cache || exit 3',
+      `node gpu-check.js ${CHECK} 2>&1 | grep '^webgpu '`,
+      'echo ---',
+      `bash run.sh ${CHECK} 2>&1 | grep '^webgpu '`,
+    ].join('\n');
+    const run = spawnSync('unshare', ['-m', 'bash', '-c', script], { cwd: bundle, encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const [direct, bundled] = run.stdout.split('---\n');
+    expect(direct).to.include(
+      'webgpu     unavailable: Dawn found no Vulkan adapter, and the Vulkan loader libvulkan.so.1',
+    );
+    expect(bundled).to.match(/^webgpu +available: /m);
+    expect(bundled).to.match(/^webgpu +BN CNN: largest loss difference from stock cpu /m);
   });
 
   it('will not replace a folder that is not a bundle', () => {
