@@ -10,7 +10,15 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { miniBatch } from '../src/batching';
-import { BackendName, checkThreads, defaultThreads, MAX_THREADS, releaseWebGpu, useBackend } from '../src/backend';
+import {
+  ALL_BACKENDS,
+  BackendName,
+  checkThreads,
+  defaultThreads,
+  MAX_THREADS,
+  releaseWebGpu,
+  useBackend,
+} from '../src/backend';
 import { checkParity, formatParity, formatProbes, probeBackends } from '../src/doctor';
 import { loadDataset } from '../src/data/catalog';
 import { disposeDataset, subset } from '../src/data/dataset';
@@ -83,13 +91,14 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const asked = args.backends?.split(',') ?? [...ALL_BACKENDS];
+  const unknown = asked.filter((b) => !ALL_BACKENDS.includes(b as BackendName));
+  if (unknown.length > 0)
+    throw new UsageError(`--backends takes ${ALL_BACKENDS.join(', ')}; got ${unknown.join(', ')}`);
   const probes = await probeBackends({ threads });
   console.log(formatProbes(probes));
-  const available = probes.filter((p) => p.available).map((p) => p.name);
-  const asked = args.backends?.split(',') ?? available;
-  const unknown = asked.filter((b) => !probes.some((p) => p.name === b));
-  if (unknown.length > 0) throw new UsageError(`--backends: no backend named ${unknown.join(', ')}`);
-  const chosen = available.filter((b) => asked.includes(b));
+  const chosen = probes.filter((p) => p.available && asked.includes(p.name)).map((p) => p.name);
+  if (chosen.length === 0) throw new Error(`none of ${asked.join(', ')} starts here (see above)`);
   console.log(`\nparity against stock cpu:\n${formatParity(await checkParity(chosen))}\n`);
   const gpus = chosen.filter((b) => GPU_BACKENDS.includes(b));
   const withWasm = chosen.includes('wasm');

@@ -46,6 +46,11 @@ describe('GPU bundle', function () {
       2,
       'gpu-check: --batch-sizes must be whole numbers of 1 or more, comma-separated, got 128,0',
     ]);
+    const backends = check('--backends', 'wasm,gpu');
+    expect([backends.status, backends.stderr.trim()]).to.deep.equal([
+      2,
+      'gpu-check: --backends takes tensorflow, webgpu, wasm, cpu; got gpu',
+    ]);
     const threads = check('--threads', '9');
     expect([threads.status, threads.stderr.trim()]).to.deep.equal([
       2,
