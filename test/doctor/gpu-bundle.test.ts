@@ -64,7 +64,7 @@ describe('GPU bundle', function () {
     const script = [
       `loader="$(readlink -f "$(ldconfig -p | awk '/libvulkan\\.so\\.1 .*x86-64/ { print $NF; exit }')")"`,
       'mount --bind /dev/null "$loader" && mount --bind /dev/null /etc/ld.so.cache || exit 3',
-      `node gpu-check.js ${CHECK} 2>&1 | grep '^webgpu '`,
+      `"${process.execPath}" gpu-check.js ${CHECK} 2>&1 | grep '^webgpu '`,
       'echo ---',
       `bash run.sh ${CHECK} 2>&1 | grep '^webgpu '`,
     ].join('\n');
