@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   if (chosen.length === 0) throw new Error(`none of ${asked.join(', ')} starts here (see above)`);
   console.log(`\nparity against stock cpu:\n${formatParity(await checkParity(chosen))}\n`);
   const gpus = chosen.filter((b) => GPU_BACKENDS.includes(b));
+  // What wasm started with, which is one thread where its thread scripts are missing.
+  const wasmThreads = probes.find((p) => p.name === 'wasm')?.info?.threads ?? threads;
   const withWasm = chosen.includes('wasm');
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
     for (const batchSize of batchSizes) {
@@ -112,7 +114,8 @@ async function main(): Promise<void> {
       };
       const wasm = withWasm ? await samplesPerSecond('wasm', measure) : null;
       const line: string[] = [];
-      if (wasm !== null) line.push(`wasm (${threads} threads) ${wasm.toFixed(0)} samples/s`);
+      if (wasm !== null)
+        line.push(`wasm (${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}) ${wasm.toFixed(0)} samples/s`);
       for (const gpu of gpus) {
         const value = await samplesPerSecond(gpu, measure);
         line.push(`${gpu} ${value.toFixed(0)} samples/s${wasm ? ` (${(value / wasm).toFixed(2)}x wasm)` : ''}`);

@@ -14,7 +14,7 @@ import {
   nativeUsesGpu,
 } from './native';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
-import { productsUseFma, setSimdThreads } from '../kernels';
+import { productsUseFma, setSimdThreads, simdThreadsUnavailable } from '../kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
@@ -175,7 +175,9 @@ async function startWasm(kernels: boolean, threads: number): Promise<BackendInfo
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   // tfjs' threaded build is SIMD-only; without SIMD its one-thread build stays.
-  const unthreaded = simd ? installThreadedWasm(wasm, XNNPACK_THREADS) : 'no WebAssembly SIMD in this runtime';
+  const unthreaded = simd
+    ? (simdThreadsUnavailable() ?? installThreadedWasm(wasm, XNNPACK_THREADS))
+    : 'no WebAssembly SIMD in this runtime';
   // The threads asked for are batchlab's kernels', which split their large calls across them.
   setSimdThreads(unthreaded ? 1 : threads);
   if (!kernels) unregisterWasmTrainingKernels();

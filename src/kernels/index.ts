@@ -7,5 +7,5 @@
  */
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm';
 export { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from './cpu';
-export { setSimdThreads, simdThreads, stopSimdThreads } from './wasm/simd/pool';
+export { setSimdThreads, simdThreads, simdThreadsUnavailable, stopSimdThreads } from './wasm/simd/pool';
 export { productsUseFma } from './wasm/simd/instance';

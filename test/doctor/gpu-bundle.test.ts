@@ -3,7 +3,7 @@
 // wasm build and batchlab's kernel threads from its own files and train both models.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipBecause } from '../setup';
@@ -26,9 +26,10 @@ describe('GPU bundle', function () {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function check(...args: string[]) {
-    return spawnSync(process.execPath, [join(bundle, 'gpu-check.js'), ...args], { cwd: dir, encoding: 'utf8' });
+  function checkIn(folder: string, ...args: string[]) {
+    return spawnSync(process.execPath, [join(folder, 'gpu-check.js'), ...args], { cwd: dir, encoding: 'utf8' });
   }
+  const check = (...args: string[]) => checkIn(bundle, ...args);
 
   it('trains the MLP-BN and CNN-BN on two wasm threads from its own files', () => {
     expect(existsSync(join(bundle, 'node.xz'))).to.equal(false);
@@ -38,6 +39,20 @@ describe('GPU bundle', function () {
     expect(run.stdout).to.match(/^wasm +BN MLP: largest loss difference from stock cpu /m);
     expect(run.stdout).to.match(/^MLP-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
     expect(run.stdout).to.match(/^CNN-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
+  });
+
+  it('falls back to one thread, saying why, where a thread script is missing', () => {
+    for (const script of ['pool-worker.js', 'pthread-worker.js']) {
+      const copy = join(dir, `without-${script}`);
+      cpSync(bundle, copy, { recursive: true });
+      rmSync(join(copy, script));
+      const run = checkIn(copy, '--samples', '256', '--batch-sizes', '128', '--backends', 'wasm', '--threads', '2');
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^wasm +available: CPU \(WebAssembly, SIMD\), threads 1 /m);
+      expect(run.stdout).to.include(`one thread: `);
+      expect(run.stdout).to.include(`${join(copy, script)} not found`);
+      expect(run.stdout).to.match(/^MLP-BN mini:128 {2}wasm \(1 thread\) [1-9]\d* samples\/s$/m);
+    }
   });
 
   it('refuses a bad argument by name and value, with exit status 2', () => {

@@ -4,7 +4,7 @@
  * threads from blob URLs that Node's worker_threads refuse. Owns the Emscripten module's start-up
  * (file locations, the worker script, the thread count the C++ side sees) and the threads' lifetime.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The part of the Emscripten module tfjs' BackendWasm and batchlab use. */
@@ -42,6 +42,9 @@ const wasmApi = (
 /** Why the threaded build cannot run in this process, or null when it can. */
 export function threadedWasmUnsupported(): string | null {
   if (typeof SharedArrayBuffer !== 'function') return 'this Node has no SharedArrayBuffer';
+  // A bundler that copies only the code leaves these behind; their threads would fail to start.
+  const missing = [SCRIPT, BINARY, WORKER].filter((file) => !existsSync(file));
+  if (missing.length > 0) return `the threaded build's ${missing.join(', ')} not found`;
   return null;
 }
 

@@ -47,13 +47,20 @@ let pool: Pool | null = null;
 /** The script each kernel thread runs; plain JavaScript either way (see it). */
 const WORKER_SCRIPT = join(__dirname, __filename.endsWith('.ts') ? 'pool-worker.ts' : 'pool-worker.js');
 
+/**
+ * Why the kernel threads cannot start here, or null. Checked before they are asked for: a thread
+ * that cannot load its script fails only later, from the event loop, after the caller has run its
+ * first jobs alone (a bundler that copies only the code leaves the script behind).
+ */
+export function simdThreadsUnavailable(): string | null {
+  return existsSync(WORKER_SCRIPT) ? null : `batchlab's kernel-thread script ${WORKER_SCRIPT} not found`;
+}
+
 /** The threads batchlab's kernels use from now on (1: the calling thread only). */
 export function setSimdThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`kernel threads must be a positive integer, got ${n}`);
-  // Checked here rather than when the threads start: a thread that cannot load its script fails
-  // only later, from the event loop, after the caller has run its first jobs alone.
-  if (n > 1 && !existsSync(WORKER_SCRIPT))
-    throw new Error(`batchlab's kernel threads cannot start: their script ${WORKER_SCRIPT} is missing`);
+  const unavailable = n > 1 ? simdThreadsUnavailable() : null;
+  if (unavailable) throw new Error(`batchlab's kernel threads cannot start: ${unavailable}`);
   if (n !== threads) stopSimdThreads();
   threads = n;
 }
