@@ -83,8 +83,14 @@ async function main(): Promise<void> {
       throw new UsageError(message);
     })
     .parseAsync();
-  const [samples] = positiveIntegers('samples', args.samples);
+  const [samples, ...more] = positiveIntegers('samples', args.samples);
+  if (more.length > 0) throw new UsageError(`--samples takes one number, got ${args.samples}`);
   const batchSizes = positiveIntegers('batch-sizes', args['batch-sizes']);
+  const largest = Math.max(...batchSizes);
+  if (largest > Math.ceil(samples / 2))
+    throw new UsageError(
+      `--batch-sizes ${largest} is larger than the CNN-BN's ${Math.ceil(samples / 2)} samples (half of --samples ${samples})`,
+    );
   let threads: number;
   try {
     threads = checkThreads(Number(args.threads), '--threads');

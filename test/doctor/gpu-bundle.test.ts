@@ -61,6 +61,11 @@ describe('GPU bundle', function () {
       2,
       'gpu-check: --batch-sizes must be whole numbers of 1 or more, comma-separated, got 128,0',
     ]);
+    const tooLarge = check('--samples', '1000', '--batch-sizes', '128,1024');
+    expect([tooLarge.status, tooLarge.stderr.trim()]).to.deep.equal([
+      2,
+      "gpu-check: --batch-sizes 1024 is larger than the CNN-BN's 500 samples (half of --samples 1000)",
+    ]);
     const backends = check('--backends', 'wasm,gpu');
     expect([backends.status, backends.stderr.trim()]).to.deep.equal([
       2,
