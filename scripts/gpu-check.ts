@@ -23,12 +23,10 @@ import { checkParity, formatParity, formatProbes, probeBackends } from '../src/d
 import { loadDataset } from '../src/data/catalog';
 import { disposeDataset, subset } from '../src/data/dataset';
 import { cnn, mlp } from '../models';
+import { UsageError } from '../src/cli/parse';
 import { timeInterleaved, trainerPass } from './bench/measure';
 
 const GPU_BACKENDS: BackendName[] = ['webgpu', 'tensorflow'];
-
-/** A wrong argument: reported with its name and value, exit status 2. */
-class UsageError extends Error {}
 
 interface Measure {
   model: 'MLP-BN' | 'CNN-BN';
@@ -86,10 +84,11 @@ async function main(): Promise<void> {
   const [samples, ...more] = positiveIntegers('samples', args.samples);
   if (more.length > 0) throw new UsageError(`--samples takes one number, got ${args.samples}`);
   const batchSizes = positiveIntegers('batch-sizes', args['batch-sizes']);
+  const cnnSamples = Math.ceil(samples / 2);
   const largest = Math.max(...batchSizes);
-  if (largest > Math.ceil(samples / 2))
+  if (largest > cnnSamples)
     throw new UsageError(
-      `--batch-sizes ${largest} is larger than the CNN-BN's ${Math.ceil(samples / 2)} samples (half of --samples ${samples})`,
+      `--batch-sizes ${largest} is larger than the CNN-BN's ${cnnSamples} samples (half of --samples ${samples})`,
     );
   let threads: number;
   try {
@@ -114,7 +113,7 @@ async function main(): Promise<void> {
     for (const batchSize of batchSizes) {
       const measure: Measure = {
         model,
-        samples: model === 'CNN-BN' ? Math.ceil(samples / 2) : samples,
+        samples: model === 'CNN-BN' ? cnnSamples : samples,
         batchSize,
         threads,
       };

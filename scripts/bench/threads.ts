@@ -10,6 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { parseStrategy } from '../../src/batching';
 import { median } from './measure';
 import { handOffLines } from './hand-off';
 
@@ -39,9 +40,9 @@ interface ThreadRow {
 
 /** The case cut in n: 1/n of the samples and of the batch; null where either does not divide. */
 export function nthOf(c: ThreadCase, n: number): ThreadCase | null {
-  const batch = /^mini:(\d+)$/.exec(c.strategy);
-  if (c.samples % n !== 0 || (batch && Number(batch[1]) % n !== 0) || (!batch && c.strategy !== 'full')) return null;
-  const strategy = batch ? `mini:${Number(batch[1]) / n}` : c.strategy;
+  const { kind, n: batch } = parseStrategy(c.strategy);
+  if (kind === 'sgd' || c.samples % n !== 0 || (batch !== null && batch % n !== 0)) return null;
+  const strategy = kind === 'mini' && batch !== null ? `mini:${batch / n}` : c.strategy;
   return { ...c, strategy, samples: c.samples / n };
 }
 

@@ -129,11 +129,10 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       );
     },
     adam(p, g, m, v, n, pOut, mOut, vOut, ...scalars) {
-      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
       const at = (ptr: number, i0: number) => ptr + 4 * i0;
       split(
         'adam',
-        parts.map(([i0, count]) => [
+        byElements(n).map(([i0, count]) => [
           ...[p, g, m, v].map((ptr) => at(ptr, i0)),
           count,
           ...[pOut, mOut, vOut].map((ptr) => at(ptr, i0)),
@@ -142,17 +141,15 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       );
     },
     relu(x, y, n) {
-      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
       split(
         'relu',
-        parts.map(([i0, count]) => [x + 4 * i0, y + 4 * i0, count]),
+        byElements(n).map(([i0, count]) => [x + 4 * i0, y + 4 * i0, count]),
       );
     },
     reluGrad(dy, x, dx, n) {
-      const parts = ranges(n, n, MIN_ELEMENT_WORK, 4);
       split(
         'reluGrad',
-        parts.map(([i0, count]) => [dy + 4 * i0, x + 4 * i0, dx + 4 * i0, count]),
+        byElements(n).map(([i0, count]) => [dy + 4 * i0, x + 4 * i0, dx + 4 * i0, count]),
       );
     },
     colSumsBlocks(x, rows, c, acc, block) {
@@ -228,6 +225,11 @@ export function threadedKernels(local: SimdKernels, memory: object, modules: () 
       );
     },
   };
+}
+
+/** Chunks [first element, count] of n elements, each a multiple of 4 but the last (see ranges). */
+function byElements(n: number): [number, number][] {
+  return ranges(n, n, MIN_ELEMENT_WORK, 4);
 }
 
 /** Chunks of whole rows [first row, rows] of an activation of rows x c (see ranges). */
