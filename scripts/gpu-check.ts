@@ -20,7 +20,9 @@ import {
   useBackend,
 } from '../src/backend';
 import { checkParity, formatParity, formatProbes, probeBackends } from '../src/doctor';
-import { loadDataset } from '../src/data/catalog';
+import { join } from 'node:path';
+import { EMBEDDED_DATA_DIR, loadDataset } from '../src/data/catalog';
+import { readIdxFile } from '../src/data/idx';
 import { disposeDataset, subset } from '../src/data/dataset';
 import { cnn, mlp } from '../models';
 import { UsageError } from '../src/cli/parse';
@@ -43,7 +45,7 @@ async function samplesPerSecond(
   const { train, test } = await loadDataset('fashion-mnist-small');
   const part = subset(
     train,
-    Int32Array.from({ length: Math.min(samples, train.size) }, (_, i) => i),
+    Int32Array.from({ length: samples }, (_, i) => i),
   );
   try {
     const builder = model === 'MLP-BN' ? mlp({ batchNorm: true }) : cnn({ batchNorm: true });
@@ -68,7 +70,11 @@ function positiveIntegers(name: string, text: string): number[] {
 
 async function main(): Promise<void> {
   const args = await yargs(hideBin(process.argv))
-    .option('samples', { type: 'string', default: '4096', describe: 'samples per timed pass of the MLP-BN' })
+    .option('samples', {
+      type: 'string',
+      default: '4096',
+      describe: 'samples per timed pass of the MLP-BN (at most the embedded data, 6000)',
+    })
     .option('batch-sizes', { type: 'string', default: '128,1024', describe: 'mini-batch sizes to time' })
     .option('backends', { type: 'string', describe: 'backends to check and time [every one that starts]' })
     .option('threads', {
@@ -83,6 +89,10 @@ async function main(): Promise<void> {
     .parseAsync();
   const [samples, ...more] = positiveIntegers('samples', args.samples);
   if (more.length > 0) throw new UsageError(`--samples takes one number, got ${args.samples}`);
+  // Read from the labels file's header, before any backend starts.
+  const available = readIdxFile(join(EMBEDDED_DATA_DIR, 'train-labels-idx1-ubyte.gz')).dims[0];
+  if (samples > available)
+    throw new UsageError(`--samples ${samples} is more than the embedded data set's ${available} training images`);
   const batchSizes = positiveIntegers('batch-sizes', args['batch-sizes']);
   const cnnSamples = Math.ceil(samples / 2);
   const largest = Math.max(...batchSizes);

@@ -16,6 +16,7 @@ import {
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/wasm';
 import { productsUseFma, setSimdThreads, simdThreadsUnavailable } from '../kernels';
 import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '../kernels/cpu';
+import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels } from '../kernels/webgpu';
 import { activateWebGpu, installNavigatorGpu } from './webgpu';
 import { skipCpuBanner } from './cpu-banner';
 import { checkThreads, defaultThreads } from './thread-count';
@@ -49,9 +50,9 @@ export interface BackendInfo {
 
 export interface UseBackendOptions {
   /**
-   * Use batchlab's kernel packs: on wasm the training kernels (needed to train CNNs there) and on
-   * wasm and cpu the fused BatchNorm, Adam, loss and ReLU-gradient kernels; false restores tfjs'
-   * stock kernels. Default: true.
+   * Use batchlab's kernel packs: on wasm the training kernels (needed to train CNNs there), on
+   * wasm and cpu the fused BatchNorm, Adam, loss and ReLU-gradient kernels, on webgpu the fused
+   * Adam update; false restores tfjs' stock kernels. Default: true.
    */
   kernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
@@ -114,7 +115,7 @@ async function start(name: BackendName, options: UseBackendOptions): Promise<Bac
     name === 'tensorflow'
       ? await startNative(options.nativePackages ?? NATIVE_PACKAGES)
       : name === 'webgpu'
-        ? await startWebGpu()
+        ? await startWebGpu(options.kernels ?? true)
         : name === 'wasm'
           ? await startWasm(options.kernels ?? true, options.threads ?? defaultThreads())
           : await startCpu(options.kernels ?? true);
@@ -153,8 +154,10 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
   };
 }
 
-async function startWebGpu(): Promise<BackendInfo> {
+async function startWebGpu(kernels: boolean): Promise<BackendInfo> {
   const adapter = await installNavigatorGpu();
+  if (kernels) registerWebGpuTrainingKernels();
+  else unregisterWebGpuTrainingKernels();
   await activateWebGpu();
   // The version of whichever copy Node resolves at run time, which a static import would fix at build.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -167,6 +170,7 @@ async function startWebGpu(): Promise<BackendInfo> {
     threads: null,
     notes: [
       'every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit',
+      ...(kernels ? ["batchlab's fused Adam update for webgpu (README: Performance)"] : []),
     ],
   };
 }

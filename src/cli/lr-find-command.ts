@@ -81,7 +81,11 @@ export function lrFindOptions(yargs: Argv) {
     })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights and sample order' })
     .option('backend', { choices: BACKEND_CHOICES, default: DEFAULT_BACKEND, describe: 'tfjs backend' })
-    .option('kernels', { type: 'boolean', default: true, describe: "batchlab's training kernels on wasm and cpu" })
+    .option('kernels', {
+      type: 'boolean',
+      default: true,
+      describe: "batchlab's training kernels on wasm, cpu and webgpu",
+    })
     .option('out', { type: 'string', describe: 'output directory [default: runs/lr-find-<time>]' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace the test already in --out' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })

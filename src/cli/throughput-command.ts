@@ -77,7 +77,11 @@ export function throughputOptions(yargs: Argv) {
       describe: `about this many seconds per repeat, the step count set per batch size after its warm-up [default: ${DEFAULT_SECONDS}]`,
     })
     .option('seed', { coerce: integer('seed'), default: 0, describe: 'seed for weights and sample order' })
-    .option('kernels', { type: 'boolean', default: true, describe: "batchlab's training kernels on wasm and cpu" })
+    .option('kernels', {
+      type: 'boolean',
+      default: true,
+      describe: "batchlab's training kernels on wasm, cpu and webgpu",
+    })
     .option('out', { type: 'string', describe: 'output directory [default: runs/throughput-<time>]' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace the sweep already in --out' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })

@@ -188,7 +188,7 @@ export function trainOptions(yargs: Argv) {
     .option('kernels', {
       type: 'boolean',
       default: true,
-      describe: "use batchlab's training kernels on wasm and cpu (--no-kernels: stock tfjs kernels)",
+      describe: "use batchlab's training kernels on wasm, cpu and webgpu (--no-kernels: stock tfjs kernels)",
     })
     .option('threads', {
       coerce: positiveIntegerUpTo('threads', MAX_THREADS),

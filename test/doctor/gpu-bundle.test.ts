@@ -66,6 +66,12 @@ describe('GPU bundle', function () {
       2,
       "gpu-check: --batch-sizes 1024 is larger than the CNN-BN's 500 samples (half of --samples 1000)",
     ]);
+    // The embedded data set holds 6000 training images.
+    const tooMany = check('--samples', '6001');
+    expect([tooMany.status, tooMany.stderr.trim()]).to.deep.equal([
+      2,
+      "gpu-check: --samples 6001 is more than the embedded data set's 6000 training images",
+    ]);
     const backends = check('--backends', 'wasm,gpu');
     expect([backends.status, backends.stderr.trim()]).to.deep.equal([
       2,

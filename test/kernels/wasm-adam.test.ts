@@ -3,45 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { FusedAdamFlushingSubnormals } from '../../src/training/flush-denormals';
 import { ADAM_UPDATE, hasFusedAdamUpdate } from '../../src/ops/adam-update';
 import { seededValues } from '../helpers/kernel-reference';
+import { afterUpdates } from '../helpers/adam-updates';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
-
-// Sizes that exercise the SIMD lanes (16) and the scalar tail (15, 7, 1).
-const SHAPES = [[4, 4], [3, 5], [7], [1]];
-
-/** Weights and optimizer state after `updates` updates with seeded gradients. */
-async function afterUpdates(
-  optimizer: tf.Optimizer,
-  updates: number,
-): Promise<{ weights: number[][]; state: Record<string, number[]> }> {
-  const tag = Math.random().toString(36).slice(2);
-  const vars = SHAPES.map((shape, i) =>
-    tf.variable(
-      tf.tensor(
-        seededValues(
-          shape.reduce((a, b) => a * b, 1),
-          i,
-        ),
-        shape,
-      ),
-      true,
-      `w${i}_${tag}`,
-    ),
-  );
-  for (let t = 0; t < updates; t++) {
-    tf.tidy(() =>
-      optimizer.applyGradients(
-        Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(seededValues(v.size, 100 * t + i), v.shape)])),
-      ),
-    );
-  }
-  const weights = vars.map((v) => Array.from(v.dataSync()));
-  const saved = await optimizer.getWeights();
-  const state = Object.fromEntries(saved.map((s) => [s.name.replace(`_${tag}`, ''), Array.from(s.tensor.dataSync())]));
-  tf.dispose(vars);
-  tf.dispose(saved.map((s) => s.tensor));
-  optimizer.dispose();
-  return { weights, state };
-}
 
 describe('fused Adam update (wasm)', () => {
   it('is registered with the kernel pack', () => {
