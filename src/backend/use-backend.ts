@@ -52,7 +52,7 @@ export interface UseBackendOptions {
   /**
    * Use batchlab's kernel packs: on wasm the training kernels (needed to train CNNs there), on
    * wasm and cpu the fused BatchNorm, Adam, loss and ReLU-gradient kernels, on webgpu the fused
-   * Adam update; false restores tfjs' stock kernels. Default: true.
+   * Adam update and the filter gradient; false restores tfjs' stock kernels. Default: true.
    */
   kernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
@@ -156,9 +156,10 @@ async function startNative(candidates: readonly NativeCandidate[]): Promise<Back
 
 async function startWebGpu(kernels: boolean): Promise<BackendInfo> {
   const adapter = await installNavigatorGpu();
+  await activateWebGpu();
+  // After activation: the pack replaces kernels that the backend's module registers on loading.
   if (kernels) registerWebGpuTrainingKernels();
   else unregisterWebGpuTrainingKernels();
-  await activateWebGpu();
   // The version of whichever copy Node resolves at run time, which a static import would fix at build.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { version } = require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
@@ -170,7 +171,7 @@ async function startWebGpu(kernels: boolean): Promise<BackendInfo> {
     threads: null,
     notes: [
       'every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit',
-      ...(kernels ? ["batchlab's fused Adam update for webgpu (README: Performance)"] : []),
+      ...(kernels ? ["batchlab's webgpu kernels: the fused Adam update, the filter gradient (README: WebGPU)"] : []),
     ],
   };
 }

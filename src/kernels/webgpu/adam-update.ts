@@ -9,11 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, AdamUpdateAttrs } from '../../ops/adam-update';
 import { PortableKernel, asKernelFunc } from '../kernel-call';
-import { WebGpuBackend, WebGpuProgram, elementWiseProgram, f32Uniforms } from './program';
+import { Uniform, WebGpuBackend, WebGpuProgram, elementWiseProgram, runProgram } from './program';
 
 type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
-
-const UNIFORMS = ['b1', 'c1', 'b2', 'c2', 'eps', 'negLr'];
 
 /** WGSL: the new moments of element `i` (flushed: those below 1e-30 in magnitude set to 0). */
 const NEW_M = 'fn newM(i : i32) -> f32 { return m[i] * uniforms.b1 + gradient[i] * uniforms.c1; }';
@@ -37,9 +35,9 @@ const OUTPUTS = {
 
 type Output = keyof typeof OUTPUTS;
 
-function program(shape: number[], output: Output): WebGpuProgram {
+function program(shape: number[], output: Output, uniforms: Uniform[]): WebGpuProgram {
   const { inputs, helpers, result } = OUTPUTS[output];
-  return elementWiseProgram(shape, `batchlab_adam_${output}`, [...inputs], UNIFORMS, helpers.join('\n'), result);
+  return elementWiseProgram(shape, `batchlab_adam_${output}`, [...inputs], uniforms, helpers.join('\n'), result);
 }
 
 function adamUpdate(args: { inputs: Inputs; backend: WebGpuBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
@@ -48,11 +46,12 @@ function adamUpdate(args: { inputs: Inputs; backend: WebGpuBackend; attrs: tf.Na
     if (info.dtype !== 'float32') throw new Error(`${ADAM_UPDATE} needs float32 inputs, got ${name} ${info.dtype}`);
   }
   const { learningRate, beta1, beta2, epsilon } = attrs as unknown as AdamUpdateAttrs;
-  const uniforms = f32Uniforms([beta1, 1 - beta1, beta2, 1 - beta2, epsilon, -learningRate]);
+  const constants = { b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, eps: epsilon, negLr: -learningRate };
+  const uniforms = Object.entries(constants).map(([name, value]): Uniform => ({ name, type: 'f32', value }));
   const shape = inputs.value.shape;
   return (['value', 'm', 'v'] as const).map((output) => {
     const read = OUTPUTS[output].inputs.map((name) => inputs[name]);
-    return backend.runWebGPUProgram(program(shape, output), read, 'float32', uniforms);
+    return runProgram(backend, program(shape, output, uniforms), read, uniforms);
   });
 }
 

@@ -1,29 +1,54 @@
 /**
- * batchlab's kernel pack for tfjs' WebGPU backend: the fused Adam update, the one fused kernel whose
- * stock form costs most there (13 dispatches and as many scalar uploads per weight and update).
- * Owns the pack's (un)registration; a kernel the backend already has is left alone.
+ * batchlab's kernel pack for tfjs' WebGPU backend: the fused Adam update, whose stock form costs 13
+ * dispatches and as many scalar uploads per weight and update, and a Conv2DBackpropFilter that
+ * keeps the GPU busy (tfjs' own, built on, still takes channels-first). Owns the pack's
+ * (un)registration, which needs the backend's module loaded: a kernel the backend already has is
+ * left alone, and a replaced one is restored on unregistering.
  */
 import * as tf from '@tensorflow/tfjs';
 import { webGpuAdamUpdateKernel } from './adam-update';
+import { slicedConv2DBackpropFilter } from './conv2d-backprop-filter';
 
 const WEBGPU = 'webgpu';
-const KERNELS = [webGpuAdamUpdateKernel];
-let registered: string[] = [];
+
+/** Kernels the backend lacks. */
+const ADDED = [webGpuAdamUpdateKernel];
+
+/** Replacements for stock kernels, built on the originals. */
+const OVERRIDES: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
+  Conv2DBackpropFilter: slicedConv2DBackpropFilter,
+};
+
+const added = new Set<string>();
+const replacedOriginals = new Map<string, tf.KernelConfig>();
 
 /** Registers the pack for webgpu (idempotent); returns the names registered by this call. */
 export function registerWebGpuTrainingKernels(): string[] {
-  const added: string[] = [];
-  for (const { kernelName, kernelFunc } of KERNELS) {
+  const registered: string[] = [];
+  for (const { kernelName, kernelFunc } of ADDED) {
     if (tf.getKernel(kernelName, WEBGPU) !== undefined) continue;
     tf.registerKernel({ kernelName, backendName: WEBGPU, kernelFunc });
-    added.push(kernelName);
+    added.add(kernelName);
+    registered.push(kernelName);
   }
-  registered = [...registered, ...added];
-  return added;
+  for (const [name, makeOverride] of Object.entries(OVERRIDES)) {
+    const original = tf.getKernel(name, WEBGPU);
+    if (replacedOriginals.has(name) || !original) continue;
+    tf.unregisterKernel(name, WEBGPU);
+    tf.registerKernel(makeOverride(original));
+    replacedOriginals.set(name, original);
+    registered.push(name);
+  }
+  return registered;
 }
 
-/** Removes them again; tfjs' own ops (13 per weight for Adam) run afterwards. */
+/** Removes them again: tfjs' own kernels run afterwards. */
 export function unregisterWebGpuTrainingKernels(): void {
-  for (const kernelName of registered) tf.unregisterKernel(kernelName, WEBGPU);
-  registered = [];
+  for (const kernelName of added) tf.unregisterKernel(kernelName, WEBGPU);
+  added.clear();
+  for (const [name, original] of replacedOriginals) {
+    tf.unregisterKernel(name, WEBGPU);
+    tf.registerKernel(original);
+  }
+  replacedOriginals.clear();
 }

@@ -3,7 +3,8 @@
  * runWebGPUProgram (public in its types, documented for custom kernels), described here so that
  * importing this module does not load the backend. tfjs writes each program's WGSL preamble: one
  * storage array per input, named as the program's variables, `uniforms` with the program's own
- * fields, and `setOutputAtIndex`; the program supplies `main`.
+ * fields, and `setOutputAtIndex`; the program supplies `main`. A pipeline binds only the buffers its
+ * shader reads, so a program names just the inputs it uses.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -28,20 +29,30 @@ export interface WebGpuBackend {
     outputDtype: tf.DataType,
     uniforms?: ProgramUniforms,
   ): tf.TensorInfo;
+  /** Releases a tensor's buffer once the queued dispatches that use it have run. */
+  disposeData(dataId: tf.DataId): boolean;
+}
+
+/** A program's own uniform: its WGSL name, type and value. */
+export interface Uniform {
+  name: string;
+  type: 'f32' | 'i32';
+  value: number;
 }
 
 const WORKGROUP = 128;
 
 /**
  * A flat program over `shape` that sets each output element to `expression` (WGSL, of `index`),
- * after `helpers` (WGSL functions); `uniforms` are f32 fields of `uniforms`, filled by
- * f32Uniforms in the same order. tfjs splits a dispatch wider than the device allows.
+ * after `helpers` (WGSL functions), with `uniforms` as fields of `uniforms`. Each value travels in
+ * the dispatch, so one compiled shader serves every value. tfjs splits a dispatch wider than the
+ * device allows.
  */
 export function elementWiseProgram(
   shape: number[],
   key: string,
   variables: string[],
-  uniforms: string[],
+  uniforms: Uniform[],
   helpers: string,
   expression: string,
 ): WebGpuProgram {
@@ -53,7 +64,7 @@ export function elementWiseProgram(
     dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
     workgroupSize: [WORKGROUP, 1, 1],
     variableNames: variables,
-    uniforms: uniforms.map((name) => `${name} : f32,`).join(' '),
+    uniforms: uniforms.map(({ name, type }) => `${name} : ${type},`).join(' '),
     size: true,
     getUserCode: () => `
       ${helpers}
@@ -65,7 +76,17 @@ export function elementWiseProgram(
   };
 }
 
-/** Program-defined uniforms, each a float32, in the order the program declared them. */
-export function f32Uniforms(values: number[]): ProgramUniforms {
-  return values.map((value) => ({ type: 'float32', data: [value] }));
+/** The uniforms' values, in declaration order, as runWebGPUProgram takes them. */
+export function uniformValues(uniforms: Uniform[]): ProgramUniforms {
+  return uniforms.map(({ type, value }) => ({ type: type === 'f32' ? 'float32' : 'int32', data: [value] }));
+}
+
+/** Runs `program` on `backend` with `inputs` and the program's uniforms, into a new float32 tensor. */
+export function runProgram(
+  backend: WebGpuBackend,
+  program: WebGpuProgram,
+  inputs: tf.TensorInfo[],
+  uniforms: Uniform[],
+): tf.TensorInfo {
+  return backend.runWebGPUProgram(program, inputs, 'float32', uniformValues(uniforms));
 }
