@@ -1,18 +1,21 @@
 /**
  * batchlab's kernel pack for tfjs' WebGPU backend: the fused Adam update, whose stock form costs 13
- * dispatches and as many scalar uploads per weight and update, and a Conv2DBackpropFilter that
+ * dispatches and as many scalar uploads per weight and update, BatchNorm in training mode (whose
+ * stock gradient uploads a tensor of ones the size of the activation), and a Conv2DBackpropFilter that
  * keeps the GPU busy (tfjs' own, built on, still takes channels-first). Owns the pack's
  * (un)registration, which needs the backend's module loaded: a kernel the backend already has is
  * left alone, and a replaced one is restored on unregistering.
  */
 import * as tf from '@tensorflow/tfjs';
 import { webGpuAdamUpdateKernel } from './adam-update';
+import { webGpuBatchNormKernels } from './batch-norm-training';
 import { slicedConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { webGpuSoftmaxCrossEntropyKernels } from './softmax-cross-entropy';
 
 const WEBGPU = 'webgpu';
 
 /** Kernels the backend lacks. */
-const ADDED = [webGpuAdamUpdateKernel];
+const ADDED = [webGpuAdamUpdateKernel, ...webGpuBatchNormKernels, ...webGpuSoftmaxCrossEntropyKernels];
 
 /** Replacements for stock kernels, built on the originals. */
 const OVERRIDES: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {

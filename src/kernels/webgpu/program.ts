@@ -29,6 +29,8 @@ export interface WebGpuBackend {
     outputDtype: tf.DataType,
     uniforms?: ProgramUniforms,
   ): tf.TensorInfo;
+  /** A tensor of the given values, uploaded when a program first reads it. */
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   /** Releases a tensor's buffer once the queued dispatches that use it have run. */
   disposeData(dataId: tf.DataId): boolean;
 }

@@ -1,0 +1,134 @@
+/**
+ * The fused classification objective (contract in src/ops/softmax-cross-entropy.ts) for tfjs'
+ * WebGPU backend, where tf.losses.softmaxCrossEntropy and the accuracy count cost about twenty
+ * dispatches and the gradient eight more. Forward: one thread per row computes its loss and
+ * whether its arg-max is right, then the rows are added as two channels (./channel-sums), 4
+ * dispatches; backward: one element-wise pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from '../../ops/softmax-cross-entropy';
+import { PortableKernel, asKernelFunc } from '../kernel-call';
+import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
+import { WebGpuBackend, elementWiseProgram, runProgram } from './program';
+
+type Inputs = { labels: tf.TensorInfo; logits: tf.TensorInfo };
+type GradInputs = Inputs & { dy: tf.TensorInfo };
+
+interface Call<I> {
+  inputs: I;
+  backend: WebGpuBackend;
+}
+
+function checkInputs(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+  for (const [name, info] of Object.entries(inputs)) {
+    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
+  }
+  const { labels, logits } = inputs;
+  if (logits.shape.length !== 2 || labels.shape.join() !== logits.shape.join()) {
+    throw new Error(
+      `${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape.join()}] and [${logits.shape.join()}]`,
+    );
+  }
+}
+
+/** WGSL: log(sum(exp(row r))) with the row's maximum subtracted first, as tf.logSoftmax does. */
+const LOG_SUM_EXP = `
+  fn logSumExp(r : i32) -> f32 {
+    let first = r * uniforms.classes;
+    var top = logits[first];
+    for (var j = 1; j < uniforms.classes; j = j + 1) { top = max(top, logits[first + j]); }
+    var sum = 0.0;
+    for (var j = 0; j < uniforms.classes; j = j + 1) { sum = sum + exp(logits[first + j] - top); }
+    return top + log(sum);
+  }`;
+
+/**
+ * WGSL: [rows, 2], row r's loss, then 1 where its logits' first arg-max is its label's (a strict
+ * comparison, so NaN never wins).
+ */
+const ROW_VALUES = `${LOG_SUM_EXP}
+  fn firstArgMax(first : i32, isLabels : bool) -> i32 {
+    var best = 0;
+    for (var j = 1; j < uniforms.classes; j = j + 1) {
+      let candidate = select(logits[first + j], f32(labels[first + j]), isLabels);
+      let current = select(logits[first + best], f32(labels[first + best]), isLabels);
+      if (candidate > current) { best = j; }
+    }
+    return best;
+  }
+  fn rowValue(index : i32) -> f32 {
+    let r = index / 2;
+    let first = r * uniforms.classes;
+    if (index % 2 == 1) {
+      return select(0.0, 1.0, firstArgMax(first, false) == firstArgMax(first, true));
+    }
+    let lse = logSumExp(r);
+    var loss = 0.0;
+    for (var j = 0; j < uniforms.classes; j = j + 1) {
+      loss = loss - f32(labels[first + j]) * (logits[first + j] - lse);
+    }
+    return loss;
+  }`;
+
+function forward({ inputs, backend }: Call<Inputs>): tf.TensorInfo[] {
+  checkInputs(SOFTMAX_CROSS_ENTROPY, inputs);
+  const [rows, classes] = inputs.logits.shape;
+  if (rows === 0) {
+    // The mean of no losses, as the wasm and cpu kernels give it.
+    return [NaN, 0].map((v) => backend.makeTensorInfo([], 'float32', Float32Array.of(v)));
+  }
+  const { labels, logits } = inputs;
+  const uniforms = [int('classes', classes)];
+  const program = elementWiseProgram(
+    [rows, 2],
+    'batchlab_sce_rows',
+    ['labels', 'logits'],
+    uniforms,
+    ROW_VALUES,
+    'rowValue(index)',
+  );
+  const rowValues = runProgram(backend, program, [labels, logits], uniforms);
+  const temporaries = [rowValues];
+  try {
+    const values = { variables: ['values'], tensors: [rowValues] };
+    const { partials, slices } = partialSums(backend, 'batchlab_sce_sums', values, ['values[i]'], rows, 2);
+    temporaries.push(partials);
+    const totals = totalUniforms(slices, 1, 2, rows);
+    const total = (key: string, expression: string) =>
+      runProgram(backend, elementWiseProgram([], key, ['partials'], totals, TOTAL, expression), [partials], totals);
+    return [
+      total('batchlab_sce_loss', 'total(0, 0) / f32(uniforms.rows)'),
+      total('batchlab_sce_correct', 'total(0, 1)'),
+    ];
+  } finally {
+    for (const t of temporaries) backend.disposeData(t.dataId);
+  }
+}
+
+/** WGSL: dy / rows * (softmax - labels) at element `index`. */
+const GRAD = `${LOG_SUM_EXP}
+  fn gradAt(index : i32) -> f32 {
+    let r = index / uniforms.classes;
+    return dy[0] / f32(uniforms.rows) * (exp(logits[index] - logSumExp(r)) - f32(labels[index]));
+  }`;
+
+function backward({ inputs, backend }: Call<GradInputs>): tf.TensorInfo {
+  checkInputs(SOFTMAX_CROSS_ENTROPY_GRAD, inputs);
+  const [rows, classes] = inputs.logits.shape;
+  const uniforms = [int('classes', classes), int('rows', rows)];
+  const { labels, logits, dy } = inputs;
+  const program = elementWiseProgram(
+    [rows, classes],
+    'batchlab_sce_grad',
+    ['labels', 'logits', 'dy'],
+    uniforms,
+    GRAD,
+    'gradAt(index)',
+  );
+  return runProgram(backend, program, [labels, logits, dy], uniforms);
+}
+
+export const webGpuSoftmaxCrossEntropyKernels: readonly PortableKernel[] = [
+  { kernelName: SOFTMAX_CROSS_ENTROPY, kernelFunc: asKernelFunc(forward as never) },
+  { kernelName: SOFTMAX_CROSS_ENTROPY_GRAD, kernelFunc: asKernelFunc(backward as never) },
+];
