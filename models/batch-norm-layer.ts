@@ -1,6 +1,6 @@
 /**
  * tfjs-layers' BatchNormalization, with its training-mode call routed through the fused kernels of
- * src/ops/batch-norm-training.ts when the active backend has them (wasm or cpu, with batchlab's
+ * src/ops/batch-norm-training.ts when the active backend has them (wasm, cpu or webgpu, with batchlab's
  * kernel packs). The maths, the moving-average update, the weights and the saved form are the stock
  * layer's: the class keeps the name 'BatchNormalization', so a saved model loads in plain tfjs.
  *

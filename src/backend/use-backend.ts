@@ -52,7 +52,8 @@ export interface UseBackendOptions {
   /**
    * Use batchlab's kernel packs: on wasm the training kernels (needed to train CNNs there), on
    * wasm and cpu the fused BatchNorm, Adam, loss and ReLU-gradient kernels, on webgpu the fused
-   * Adam update and the filter gradient; false restores tfjs' stock kernels. Default: true.
+   * BatchNorm, loss and Adam kernels and the filter gradient; false restores tfjs' stock kernels.
+   * Default: true.
    */
   kernels?: boolean;
   /** Native packages to try, in order. Default: tfjs-node-gpu, then tfjs-node. */
@@ -171,7 +172,7 @@ async function startWebGpu(kernels: boolean): Promise<BackendInfo> {
     threads: null,
     notes: [
       'every tensor read is asynchronous on WebGPU; call releaseWebGpu() (the CLI does) so that the process can exit',
-      ...(kernels ? ["batchlab's webgpu kernels: the fused Adam update, the filter gradient (README: WebGPU)"] : []),
+      ...(kernels ? ["batchlab's webgpu kernel pack: BatchNorm, loss, Adam, filter gradient (README: WebGPU)"] : []),
     ],
   };
 }

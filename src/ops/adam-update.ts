@@ -1,8 +1,8 @@
 /**
  * One Adam update of one weight as a single kernel, for backends that provide it (batchlab's kernel
- * packs for wasm and cpu do). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update;
- * at batch size 1 these dominate a step. Owns the kernel's name and contract; the kernel lives in
- * src/kernels/fused, the update step that calls it in src/training/fused-adam.ts.
+ * packs for wasm, cpu and webgpu do). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update;
+ * at batch size 1 these dominate a step. Owns the kernel's name and contract; the kernels live in
+ * src/kernels/fused and src/kernels/webgpu, the update step that calls it in src/training/fused-adam.ts.
  *
  * BatchlabAdamUpdate {value, gradient, m, v, accBeta1, accBeta2} {learningRate, beta1, beta2,
  * epsilon} -> [value', m', v'], computed in float32 op for op as tfjs' AdamOptimizer (accBeta1 and

@@ -1,12 +1,12 @@
 /**
  * BatchNorm in training mode as one kernel each way, for backends that provide it (batchlab's kernel
- * packs for wasm and cpu do). tfjs-layers composes the same maths from about a dozen ops (moments, then
+ * packs for wasm, cpu and webgpu do). tfjs-layers composes the same maths from about a dozen ops (moments, then
  * FusedBatchNorm, whose gradient tiles and multiplies [C]-shaped operands up to the activation's
  * shape); two passes over the activation forward and two backward do the same work.
  *
  * Owns the kernels' names and contract, the gradient (registered once, for every backend) and the
  * op that picks the fused kernel when the active backend has it. The kernels themselves live in
- * src/kernels/fused; the layer that calls the op is models/batch-norm-layer.ts.
+ * src/kernels/fused and src/kernels/webgpu; the layer that calls the op is models/batch-norm-layer.ts.
  *
  * Contract, for x of shape [..., C] (channels last) reduced over every leading axis, M rows of C:
  *   forward  BatchlabBatchNormTraining {x, gamma, beta} {epsilon} -> [y, mean, variance]

@@ -1,6 +1,6 @@
 /**
- * The classification objective of one update as one kernel, for backends that provide it (wasm and
- * cpu with batchlab's kernel packs): mean softmax cross-entropy of logits against one-hot labels, and the
+ * The classification objective of one update as one kernel, for backends that provide it (wasm, cpu
+ * and webgpu with batchlab's kernel packs): mean softmax cross-entropy of logits against one-hot labels, and the
  * number of rows whose arg-max matches the label's, which tf.losses.softmaxCrossEntropy plus the
  * accuracy count spread over about twenty ops (and eight more in the gradient). Owns the kernels'
  * names and contract, the gradient (registered once) and the op.

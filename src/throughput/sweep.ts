@@ -82,7 +82,7 @@ export interface ThroughputOptions {
   seconds?: number;
   /** Seeds the weights and the batch order. Default: 0. */
   seed?: number;
-  /** batchlab's kernel packs on wasm and cpu (as useBackend). Default: true. */
+  /** batchlab's kernel packs on wasm, cpu and webgpu (as useBackend). Default: true. */
   kernels?: boolean;
   /**
    * Measure in a child process per backend (true), or in this process (false: one backend only,

@@ -7,7 +7,7 @@
  * that small changes no weight (Adam divides it by sqrt(v) + 1e-7). They count updates with tfjs' own
  * `iterations`, which a checkpoint restores, so a resumed run flushes at the same updates.
  *
- * Where the backend has the fused Adam kernel (wasm or cpu with batchlab's kernels),
+ * Where the backend has the fused Adam kernel (wasm, cpu or webgpu with batchlab's kernels),
  * FusedAdamFlushingSubnormals updates through ./fused-adam instead, whose kernel flushes as it goes.
  */
 import * as tf from '@tensorflow/tfjs';
