@@ -23,6 +23,13 @@ export interface KernelCall<Inputs> {
 /** A kernel written against ArrayBackend, that each pack registers under its backend's name. */
 export type PortableKernel = Omit<tf.KernelConfig, 'backendName'>;
 
+/** Throws, naming the kernel and the input, unless every input is float32 (the fused kernels' contract). */
+export function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+  for (const [name, info] of Object.entries(inputs)) {
+    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
+  }
+}
+
 /** Wraps a typed kernel function as the untyped one tfjs registers. */
 export function asKernelFunc<Inputs>(fn: (call: KernelCall<Inputs>) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelFunc {
   return fn as unknown as tf.KernelFunc;

@@ -36,6 +36,15 @@ function registerGradient(): void {
   });
 }
 
+/** The kernels' shape rule: labels and logits of one [rows, classes] shape (dtypes are the kernels'). */
+export function checkSoftmaxCrossEntropyShapes(kernel: string, labels: tf.TensorInfo, logits: tf.TensorInfo): void {
+  if (logits.shape.length !== 2 || labels.shape.join() !== logits.shape.join()) {
+    throw new Error(
+      `${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape.join()}] and [${logits.shape.join()}]`,
+    );
+  }
+}
+
 export function hasFusedSoftmaxCrossEntropy(): boolean {
   return activeBackendHas(SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD);
 }

@@ -9,7 +9,7 @@ import { ADAM_UPDATE, adamUpdate, hasFusedAdamUpdate } from '../../src/ops/adam-
 import { FusedAdamFlushingSubnormals } from '../../src/training/flush-denormals';
 import { afterUpdates } from '../helpers/adam-updates';
 import { seededValues } from '../helpers/kernel-reference';
-import { skipBecause } from '../setup';
+import { onWebGpu } from '../helpers/webgpu-suite';
 
 /** Largest |a - b| / max(|b|, 1e-6) over two equally long lists. */
 function largestRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -19,17 +19,7 @@ function largestRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
 
 describe('fused Adam update (webgpu)', function () {
   this.timeout(180000);
-  before(async function () {
-    try {
-      await useBackend('webgpu');
-    } catch (error) {
-      if (process.env.CI) throw error;
-      skipBecause(this, (error as Error).message.split('\n')[0]);
-    }
-  });
-  after(async () => {
-    await useBackend('wasm');
-  });
+  onWebGpu();
 
   it('is registered with the kernel pack, and kernels: false takes it away', async () => {
     expect(hasFusedAdamUpdate()).to.equal(true);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, MOVING_AVERAGES } from '../../src/ops/batch-norm-training';
 import { relativeError, seededValues } from '../helpers/kernel-reference';
-import { skipBecause } from '../setup';
+import { onWebGpu } from '../helpers/webgpu-suite';
 
 const OUTPUTS = ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta', 'movingMean', 'movingVariance'];
 
@@ -43,17 +43,7 @@ async function kernelsOn(shape: number[]): Promise<Record<string, Float32Array>>
 
 describe('BatchNorm training kernels (webgpu)', function () {
   this.timeout(180000);
-  before(async function () {
-    try {
-      await useBackend('webgpu');
-    } catch (error) {
-      if (process.env.CI) throw error;
-      skipBecause(this, (error as Error).message.split('\n')[0]);
-    }
-  });
-  after(async () => {
-    await useBackend('wasm');
-  });
+  onWebGpu();
 
   for (const shape of [
     [1, 4],

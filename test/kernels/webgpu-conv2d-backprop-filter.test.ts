@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
 import { STOCK_CPU } from '../helpers/stock-cpu';
 import { Pad, Shape4, relativeError, seededValues } from '../helpers/kernel-reference';
-import { skipBecause } from '../setup';
+import { onWebGpu } from '../helpers/webgpu-suite';
 
 interface FilterCase {
   name: string;
@@ -79,17 +79,7 @@ async function filterGrad(c: FilterCase): Promise<Float32Array> {
 
 describe('Conv2DBackpropFilter (webgpu)', function () {
   this.timeout(180000);
-  before(async function () {
-    try {
-      await useBackend('webgpu');
-    } catch (error) {
-      if (process.env.CI) throw error;
-      skipBecause(this, (error as Error).message.split('\n')[0]);
-    }
-  });
-  after(async () => {
-    await useBackend('wasm');
-  });
+  onWebGpu();
 
   it("equals stock cpu's to 1e-5 on every geometry", async () => {
     const reference: Float32Array[] = [];

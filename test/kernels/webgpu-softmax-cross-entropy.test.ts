@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backend';
 import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from '../../src/ops/softmax-cross-entropy';
 import { relativeError, seededValues } from '../helpers/kernel-reference';
-import { skipBecause } from '../setup';
+import { onWebGpu } from '../helpers/webgpu-suite';
 
 interface Objective {
   loss: number;
@@ -37,17 +37,7 @@ async function objectiveOn(rows: number, classes: number): Promise<Objective> {
 
 describe('softmax cross-entropy kernels (webgpu)', function () {
   this.timeout(180000);
-  before(async function () {
-    try {
-      await useBackend('webgpu');
-    } catch (error) {
-      if (process.env.CI) throw error;
-      skipBecause(this, (error as Error).message.split('\n')[0]);
-    }
-  });
-  after(async () => {
-    await useBackend('wasm');
-  });
+  onWebGpu();
 
   for (const [rows, classes] of [
     [1, 10],

@@ -3,27 +3,16 @@
 // coefficients) included, and everything is released with the model.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/backend';
 import { miniBatch } from '../../src/batching';
 import { disposeDataset, subset } from '../../src/data/dataset';
 import { loadDataset } from '../../src/data/catalog';
 import { Callback, train } from '../../src/training';
 import { cnn, mlp } from '../../models';
-import { skipBecause } from '../setup';
+import { onWebGpu } from '../helpers/webgpu-suite';
 
 describe('training on webgpu with the kernel pack', function () {
   this.timeout(180000);
-  before(async function () {
-    try {
-      await useBackend('webgpu');
-    } catch (error) {
-      if (process.env.CI) throw error;
-      skipBecause(this, (error as Error).message.split('\n')[0]);
-    }
-  });
-  after(async () => {
-    await useBackend('wasm');
-  });
+  onWebGpu();
 
   for (const [name, builder] of [
     ['BN CNN', cnn({ batchNorm: true })],

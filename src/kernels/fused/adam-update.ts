@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, AdamUpdateAttrs } from '../../ops/adam-update';
-import { KernelCall, PortableKernel, asKernelFunc } from '../kernel-call';
+import { KernelCall, PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { simdKernels } from '../wasm/simd/instance';
 
 type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
@@ -23,9 +23,7 @@ interface Coefficients {
 }
 
 function adamUpdate({ inputs, backend, attrs }: KernelCall<Inputs>): tf.TensorInfo[] {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${ADAM_UPDATE} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
+  requireFloat32(ADAM_UPDATE, inputs);
   const { learningRate, beta1, beta2, epsilon } = attrs as unknown as AdamUpdateAttrs;
   const outputs = [inputs.value, inputs.m, inputs.v].map((t) => backend.makeOutput(t.shape, 'float32'));
   // Views taken after the last allocation, which may have grown (and detached) the heap.

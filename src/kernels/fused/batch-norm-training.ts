@@ -21,7 +21,7 @@ import {
   normalizeGradInFloat64,
   normalizeInFloat64,
 } from './float64-channels';
-import { ArrayBackend, KernelCall, PortableKernel, asKernelFunc } from '../kernel-call';
+import { ArrayBackend, KernelCall, PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 
 type ForwardInputs = { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
 type GradInputs = {
@@ -33,12 +33,6 @@ type GradInputs = {
   dMean: tf.TensorInfo;
   dVariance: tf.TensorInfo;
 };
-
-function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
-}
 
 /** Rows of `channels` values in x (0 when there are no channels). */
 function rowsOf(x: tf.TensorInfo, channels: number): number {

@@ -4,22 +4,19 @@
  * matters is the ops it replaces, not the arithmetic. Sums run in float64.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from '../../ops/softmax-cross-entropy';
-import { KernelCall, PortableKernel, asKernelFunc } from '../kernel-call';
+import {
+  SOFTMAX_CROSS_ENTROPY,
+  SOFTMAX_CROSS_ENTROPY_GRAD,
+  checkSoftmaxCrossEntropyShapes,
+} from '../../ops/softmax-cross-entropy';
+import { KernelCall, PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 
 type Inputs = { labels: tf.TensorInfo; logits: tf.TensorInfo };
 type GradInputs = Inputs & { dy: tf.TensorInfo };
 
 function checkInputs(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
-  const { labels, logits } = inputs;
-  if (logits.shape.length !== 2 || labels.shape.join() !== logits.shape.join()) {
-    throw new Error(
-      `${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape.join()}] and [${logits.shape.join()}]`,
-    );
-  }
+  requireFloat32(kernel, inputs);
+  checkSoftmaxCrossEntropyShapes(kernel, inputs.labels, inputs.logits);
 }
 
 /** Index of the first maximum of row r (NaN never wins, as in tfjs' ArgMax on finite data). */

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, AdamUpdateAttrs } from '../../ops/adam-update';
-import { PortableKernel, asKernelFunc } from '../kernel-call';
+import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { Uniform, WebGpuBackend, WebGpuProgram, elementWiseProgram, runProgram } from './program';
 
 type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
@@ -42,9 +42,7 @@ function program(shape: number[], output: Output, uniforms: Uniform[]): WebGpuPr
 
 function adamUpdate(args: { inputs: Inputs; backend: WebGpuBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${ADAM_UPDATE} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
+  requireFloat32(ADAM_UPDATE, inputs);
   const { learningRate, beta1, beta2, epsilon } = attrs as unknown as AdamUpdateAttrs;
   const constants = { b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, eps: epsilon, negLr: -learningRate };
   const uniforms = Object.entries(constants).map(([name, value]): Uniform => ({ name, type: 'f32', value }));

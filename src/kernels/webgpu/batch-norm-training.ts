@@ -15,7 +15,7 @@ import {
   MOVING_AVERAGES,
   MovingAveragesAttrs,
 } from '../../ops/batch-norm-training';
-import { PortableKernel, asKernelFunc } from '../kernel-call';
+import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
 import { Uniform, WebGpuBackend, elementWiseProgram, runProgram } from './program';
 
@@ -23,12 +23,6 @@ interface Call<Inputs> {
   inputs: Inputs;
   backend: WebGpuBackend;
   attrs: tf.NamedAttrMap;
-}
-
-function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
 }
 
 /** [rows, channels] of an activation [..., C]. */

@@ -6,8 +6,12 @@
  * dispatches; backward: one element-wise pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from '../../ops/softmax-cross-entropy';
-import { PortableKernel, asKernelFunc } from '../kernel-call';
+import {
+  SOFTMAX_CROSS_ENTROPY,
+  SOFTMAX_CROSS_ENTROPY_GRAD,
+  checkSoftmaxCrossEntropyShapes,
+} from '../../ops/softmax-cross-entropy';
+import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
 import { WebGpuBackend, elementWiseProgram, runProgram } from './program';
 
@@ -20,15 +24,8 @@ interface Call<I> {
 }
 
 function checkInputs(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel} needs float32 inputs, got ${name} ${info.dtype}`);
-  }
-  const { labels, logits } = inputs;
-  if (logits.shape.length !== 2 || labels.shape.join() !== logits.shape.join()) {
-    throw new Error(
-      `${kernel} needs labels and logits of one [rows, classes] shape, got [${labels.shape.join()}] and [${logits.shape.join()}]`,
-    );
-  }
+  requireFloat32(kernel, inputs);
+  checkSoftmaxCrossEntropyShapes(kernel, inputs.labels, inputs.logits);
 }
 
 /** WGSL: log(sum(exp(row r))) with the row's maximum subtracted first, as tf.logSoftmax does. */
