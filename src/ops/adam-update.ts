@@ -1,6 +1,6 @@
 /**
  * One Adam update of one weight as a single kernel, for backends that provide it (batchlab's kernel
- * packs for wasm, cpu and webgpu do). tfjs' AdamOptimizer spends 13 element-wise ops per weight and update;
+ * packs for wasm, cpu and webgpu do). tfjs' AdamOptimizer spends 14 element-wise ops per weight and update;
  * at batch size 1 these dominate a step. Owns the kernel's name and contract; the kernels live in
  * src/kernels/fused and src/kernels/webgpu, the update step that calls it in src/training/fused-adam.ts.
  *

@@ -1,6 +1,6 @@
 /**
  * tfjs' AdamOptimizer.applyGradients with each weight's arithmetic in one fused kernel
- * (src/ops/adam-update.ts) instead of 13 ops, keeping the optimizer's own state (moment slots,
+ * (src/ops/adam-update.ts) instead of 14 ops, keeping the optimizer's own state (moment slots,
  * beta powers, iteration count) in tfjs' form, so that getWeights, setWeights and dispose work as
  * before. Used by FusedAdamFlushingSubnormals where the backend has the kernel.
  */

@@ -1,9 +1,9 @@
 /**
  * The fused Adam update (contract in src/ops/adam-update.ts) for tfjs' WebGPU backend, as three
- * element-wise shader dispatches (a WebGPU program writes one output: the moments m' and v', then
- * the weight, which recomputes both moments rather than read them back). tfjs' AdamOptimizer spends
- * 13 dispatches per weight and update, and uploads a scalar tensor for each of its constants; here
- * the constants travel in the dispatches' uniforms. Same arithmetic, in the same order, as
+ * element-wise shader dispatches (a WebGPU program writes one output: the weight, which computes
+ * the new moments itself, then m' and v'). tfjs' AdamOptimizer spends 14 dispatches per weight and
+ * update, and uploads a scalar tensor for each of its six constants; here the constants travel in
+ * the dispatches' uniforms. Same arithmetic, in the same order, as
  * ../fused/adam-update.ts.
  */
 import * as tf from '@tensorflow/tfjs';

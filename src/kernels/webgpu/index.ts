@@ -2,7 +2,7 @@
  * batchlab's kernel pack for tfjs' WebGPU backend, where a step's cost is mostly its dispatches:
  * the fused kernels of src/ops as shaders (BatchNorm in training mode, whose stock gradient also
  * uploads a tensor of ones the size of the activation; the softmax cross-entropy; the Adam update,
- * 13 dispatches and as many scalar uploads per weight in stock form), and a Conv2DBackpropFilter
+ * 14 dispatches and 6 scalar uploads per weight in stock form), and a Conv2DBackpropFilter
  * that keeps the GPU busy (tfjs' own, built on, still takes channels-first). Owns the pack's
  * (un)registration, which needs the backend's module loaded: a kernel the backend already has is
  * left alone, and a replaced one is restored on unregistering.

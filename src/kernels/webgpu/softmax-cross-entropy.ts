@@ -1,9 +1,10 @@
 /**
  * The fused classification objective (contract in src/ops/softmax-cross-entropy.ts) for tfjs'
  * WebGPU backend, where tf.losses.softmaxCrossEntropy and the accuracy count cost about twenty
- * dispatches and the gradient eight more. Forward: one thread per row computes its loss and
+ * dispatches and the gradient eight more. Forward: two threads per row compute its loss and
  * whether its arg-max is right, then the rows are added as two channels (./channel-sums), 4
- * dispatches; backward: one element-wise pass.
+ * dispatches; backward: one element-wise pass, after a pass for each row's log-sum-exp where
+ * rows are long.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -70,9 +71,11 @@ const ROW_VALUES = `${LOG_SUM_EXP}
 function forward({ inputs, backend }: Call<Inputs>): tf.TensorInfo[] {
   checkInputs(SOFTMAX_CROSS_ENTROPY, inputs);
   const [rows, classes] = inputs.logits.shape;
-  if (rows === 0) {
-    // The mean of no losses, as the wasm and cpu kernels give it.
-    return [NaN, 0].map((v) => backend.makeTensorInfo([], 'float32', Float32Array.of(v)));
+  // As the wasm and cpu kernels: the mean of no losses is NaN; rows of no classes lose nothing and
+  // all count as right (both arg-maxes are 0). Neither binds the empty inputs to a program.
+  if (rows === 0 || classes === 0) {
+    const [loss, correct] = rows === 0 ? [NaN, 0] : [0, rows];
+    return [loss, correct].map((v) => backend.makeTensorInfo([], 'float32', Float32Array.of(v)));
   }
   const { labels, logits } = inputs;
   const uniforms = [int('classes', classes)];
@@ -102,11 +105,21 @@ function forward({ inputs, backend }: Call<Inputs>): tf.TensorInfo[] {
   }
 }
 
-/** WGSL: dy / rows * (softmax - labels) at element `index`. */
+/** Row length from which the gradient reads each row's log-sum-exp from a pass of its own. */
+const LONG_ROWS = 32;
+
+/** WGSL: dy / rows * (softmax - labels) at element `index`, its row's log-sum-exp computed here. */
 const GRAD = `${LOG_SUM_EXP}
   fn gradAt(index : i32) -> f32 {
     let r = index / uniforms.classes;
     return dy[0] / f32(uniforms.rows) * (exp(logits[index] - logSumExp(r)) - f32(labels[index]));
+  }`;
+
+/** WGSL: the same, reading its row's log-sum-exp from `rowLse` (rows long enough to pay a pass). */
+const GRAD_LONG_ROWS = `
+  fn gradAt(index : i32) -> f32 {
+    let r = index / uniforms.classes;
+    return dy[0] / f32(uniforms.rows) * (exp(logits[index] - rowLse[r]) - f32(labels[index]));
   }`;
 
 function backward({ inputs, backend }: Call<GradInputs>): tf.TensorInfo {
@@ -114,15 +127,42 @@ function backward({ inputs, backend }: Call<GradInputs>): tf.TensorInfo {
   const [rows, classes] = inputs.logits.shape;
   const uniforms = [int('classes', classes), int('rows', rows)];
   const { labels, logits, dy } = inputs;
-  const program = elementWiseProgram(
-    [rows, classes],
-    'batchlab_sce_grad',
-    ['labels', 'logits', 'dy'],
+  const shape = [rows, classes];
+  // Below LONG_ROWS classes each element redoes its row's sum; above, a pass per row saves classes² reads.
+  if (classes < LONG_ROWS || rows === 0) {
+    const program = elementWiseProgram(
+      shape,
+      'batchlab_sce_grad',
+      ['labels', 'logits', 'dy'],
+      uniforms,
+      GRAD,
+      'gradAt(index)',
+    );
+    return runProgram(backend, program, [labels, logits, dy], uniforms);
+  }
+  const lseProgram = elementWiseProgram(
+    [rows],
+    'batchlab_sce_lse',
+    ['logits'],
     uniforms,
-    GRAD,
-    'gradAt(index)',
+    LOG_SUM_EXP,
+    'logSumExp(index)',
   );
-  return runProgram(backend, program, [labels, logits, dy], uniforms);
+  const rowLse = runProgram(backend, lseProgram, [logits], uniforms);
+  try {
+    const variables = ['labels', 'logits', 'dy', 'rowLse'];
+    const program = elementWiseProgram(
+      shape,
+      'batchlab_sce_grad_long',
+      variables,
+      uniforms,
+      GRAD_LONG_ROWS,
+      'gradAt(index)',
+    );
+    return runProgram(backend, program, [labels, logits, dy, rowLse], uniforms);
+  } finally {
+    backend.disposeData(rowLse.dataId);
+  }
 }
 
 export const webGpuSoftmaxCrossEntropyKernels: readonly PortableKernel[] = [
