@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installReluGradient, uninstallReluGradient } from '../../ops/relu-grad';
 import { PortableKernel } from '../kernel-call';
+import { KernelAdditions } from '../kernel-registry';
 import { adamUpdateKernel } from './adam-update';
 import { batchNormTrainingKernels } from './batch-norm-training';
 import { reluGradKernel } from './relu-grad';
@@ -20,8 +21,8 @@ export const FUSED_KERNELS: readonly PortableKernel[] = [
   reluGradKernel,
 ];
 
-/** Kernel names registered here, by backend name. */
-const registeredFor = new Map<string, string[]>();
+/** The fused kernels added to each backend. */
+const additionsFor = new Map<string, KernelAdditions>();
 
 /**
  * Registers the fused kernels `backendName` lacks, each kernel function passed through `adapt`
@@ -31,20 +32,15 @@ export function registerFusedKernels(
   backendName: string,
   adapt: (kernelFunc: tf.KernelFunc) => tf.KernelFunc = (kernelFunc) => kernelFunc,
 ): string[] {
-  const registered: string[] = [];
-  for (const { kernelName, kernelFunc } of FUSED_KERNELS) {
-    if (tf.getKernel(kernelName, backendName) !== undefined) continue;
-    tf.registerKernel({ kernelName, backendName, kernelFunc: adapt(kernelFunc) });
-    registered.push(kernelName);
-  }
-  registeredFor.set(backendName, [...(registeredFor.get(backendName) ?? []), ...registered]);
+  let additions = additionsFor.get(backendName);
+  if (!additions) additionsFor.set(backendName, (additions = new KernelAdditions(backendName)));
+  const registered = additions.add(FUSED_KERNELS, adapt);
   installReluGradient(backendName);
   return registered;
 }
 
 /** Removes the fused kernels registered for `backendName`; other backends keep theirs. */
 export function unregisterFusedKernels(backendName: string): void {
-  for (const kernelName of registeredFor.get(backendName) ?? []) tf.unregisterKernel(kernelName, backendName);
-  registeredFor.delete(backendName);
+  additionsFor.get(backendName)?.remove();
   uninstallReluGradient(backendName);
 }

@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fillColumnsT } from './columns';
+import { filterGradInfo } from '../filter-grad-info';
 import { allFinite } from './finite';
 import { ArrayBackend } from '../kernel-call';
 import { batchMatMul, viewAs } from './mat-mul-call';
@@ -48,20 +49,10 @@ function activationStrides(info: ConvInfo, height: number, width: number, channe
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new Error(`Conv2DBackpropFilter on wasm needs float32 x and dy, got ${x.dtype}, ${dy.dtype}`);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const info = filterGradInfo(x, attrs);
   if (info.dataFormat !== 'channelsLast') return byLoop(x, dy, info, backend);
   const simd = simdKernels(backend);
   const dW = simd ? bySlots(simd, x, dy, info, backend) : byMatMul(x, dy, info, backend);

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedKernels, unregisterFusedKernels } from '../fused';
+import { KernelAdditions, KernelOverrides } from '../kernel-registry';
 import { transposingBatchMatMul } from './batch-mat-mul';
 import { simdConv2D, simdFusedConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
@@ -27,7 +28,7 @@ const WASM = 'wasm';
 const missingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
-const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
+const overrides = new KernelOverrides(WASM, {
   BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
   GatherV2: rowGather,
   Tile: blockTile,
@@ -41,13 +42,10 @@ const overrides: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> 
   Identity: sharingIdentity,
   _FusedMatMul: simdFusedMatMul,
   Relu: simdRelu,
-};
+});
 
-/** Names registered by this pack, so that unregistering never removes the backend's own kernels. */
-const registeredByPack = new Set<string>();
-
-/** The stock kernels the overrides replaced, restored on unregistering. */
-const replacedOriginals = new Map<string, tf.KernelConfig>();
+/** What this pack added, so that unregistering never removes the backend's own kernels. */
+const additions = new KernelAdditions(WASM);
 
 function requireKernel(name: string): tf.KernelConfig {
   const kernel = tf.getKernel(name, WASM);
@@ -61,33 +59,12 @@ function requireKernel(name: string): tf.KernelConfig {
  * and [] afterwards.
  */
 export function registerWasmTrainingKernels(): string[] {
-  const registered: string[] = [];
-  for (const config of missingKernels) {
-    if (tf.getKernel(config.kernelName, WASM) !== undefined) continue;
-    tf.registerKernel(config);
-    registeredByPack.add(config.kernelName);
-    registered.push(config.kernelName);
-  }
-  registered.push(...registerFusedKernels(WASM));
-  for (const [name, makeOverride] of Object.entries(overrides)) {
-    if (replacedOriginals.has(name)) continue;
-    const original = requireKernel(name);
-    tf.unregisterKernel(name, WASM);
-    tf.registerKernel(makeOverride(original));
-    replacedOriginals.set(name, original);
-    registered.push(name);
-  }
-  return registered;
+  return [...additions.add(missingKernels), ...registerFusedKernels(WASM), ...overrides.apply(requireKernel)];
 }
 
 /** Removes the kernels this pack registered (for tests); the backend's own kernels stay. */
 export function unregisterWasmTrainingKernels(): void {
-  for (const name of registeredByPack) tf.unregisterKernel(name, WASM);
-  registeredByPack.clear();
+  additions.remove();
   unregisterFusedKernels(WASM);
-  for (const [name, original] of replacedOriginals) {
-    tf.unregisterKernel(name, WASM);
-    tf.registerKernel(original);
-  }
-  replacedOriginals.clear();
+  overrides.restore();
 }

@@ -19,8 +19,17 @@ export interface SlicedRows {
   slice: number;
 }
 
-export function sliceRows(rows: number, channels: number): SlicedRows {
-  const slices = Math.max(1, Math.min(Math.ceil(TARGET_THREADS / Math.max(channels, 1)), Math.floor(rows / MIN_SLICE)));
+/**
+ * Slices of `rows` for `channels` threads per slice: about `targetThreads` threads in all, no slice
+ * shorter than `minSlice` rows (unless there is only one).
+ */
+export function sliceRows(
+  rows: number,
+  channels: number,
+  targetThreads = TARGET_THREADS,
+  minSlice = MIN_SLICE,
+): SlicedRows {
+  const slices = Math.max(1, Math.min(Math.ceil(targetThreads / Math.max(channels, 1)), Math.floor(rows / minSlice)));
   return { slices, slice: Math.max(1, Math.ceil(rows / slices)) };
 }
 

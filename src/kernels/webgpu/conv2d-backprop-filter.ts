@@ -9,7 +9,9 @@
  * goes to tfjs' kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Uniform, WebGpuBackend, elementWiseProgram, runProgram } from './program';
+import { filterGradInfo } from '../filter-grad-info';
+import { TOTAL, int, sliceRows, totalUniforms } from './channel-sums';
+import { WebGpuBackend, elementWiseProgram, runProgram } from './program';
 
 interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -63,39 +65,17 @@ const PARTIAL = `
   }
 `;
 
-/** WGSL: filter element `index`'s partials added in slice order. */
-const TOTAL = `
-  fn total(index : i32) -> f32 {
-    var sum = 0.0;
-    for (var s = 0; s < uniforms.slices; s = s + 1) {
-      sum = sum + partials[s * uniforms.elements + index];
-    }
-    return sum;
-  }
-`;
-
 function slicedFilterGrad(original: tf.KernelConfig) {
   return (args: KernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x, dy } = inputs;
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      tf.backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const { filterShape } = attrs;
+    const info = filterGradInfo(x, attrs);
     if (info.dataFormat !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32')
       return original.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const elements = tf.util.sizeFromShape(filterShape);
     const positions = info.batchSize * info.outHeight * info.outWidth;
-    const slices = Math.max(1, Math.min(Math.ceil(TARGET_THREADS / elements), Math.floor(positions / MIN_SLICE)));
-    const slice = Math.ceil(positions / slices);
-    const int = (name: string, value: number): Uniform => ({ name, type: 'i32', value });
+    const { slices, slice } = sliceRows(positions, elements, TARGET_THREADS, MIN_SLICE);
     const geometry = [
       int('elements', elements),
       int('slice', slice),
@@ -122,14 +102,15 @@ function slicedFilterGrad(original: tf.KernelConfig) {
     );
     const partials = runProgram(backend, partialsProgram, [x, dy], geometry);
     try {
-      const sums = [int('elements', elements), int('slices', slices)];
+      // The partials are [slices, elements]: channel sums of one term over `elements` channels.
+      const sums = totalUniforms(slices, 1, elements, positions);
       const totalProgram = elementWiseProgram(
         filterShape,
         'batchlab_conv2d_filter_total',
         ['partials'],
         sums,
         TOTAL,
-        'total(index)',
+        'total(0, index)',
       );
       return runProgram(backend, totalProgram, [partials], sums);
     } finally {

@@ -7,7 +7,7 @@
  * (un)registration, which needs the backend's module loaded: a kernel the backend already has is
  * left alone, and a replaced one is restored on unregistering.
  */
-import * as tf from '@tensorflow/tfjs';
+import { KernelAdditions, KernelOverrides } from '../kernel-registry';
 import { webGpuAdamUpdateKernel } from './adam-update';
 import { webGpuBatchNormKernels } from './batch-norm-training';
 import { slicedConv2DBackpropFilter } from './conv2d-backprop-filter';
@@ -19,40 +19,17 @@ const WEBGPU = 'webgpu';
 const ADDED = [webGpuAdamUpdateKernel, ...webGpuBatchNormKernels, ...webGpuSoftmaxCrossEntropyKernels];
 
 /** Replacements for stock kernels, built on the originals. */
-const OVERRIDES: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
-  Conv2DBackpropFilter: slicedConv2DBackpropFilter,
-};
+const overrides = new KernelOverrides(WEBGPU, { Conv2DBackpropFilter: slicedConv2DBackpropFilter });
 
-const added = new Set<string>();
-const replacedOriginals = new Map<string, tf.KernelConfig>();
+const additions = new KernelAdditions(WEBGPU);
 
 /** Registers the pack for webgpu (idempotent); returns the names registered by this call. */
 export function registerWebGpuTrainingKernels(): string[] {
-  const registered: string[] = [];
-  for (const { kernelName, kernelFunc } of ADDED) {
-    if (tf.getKernel(kernelName, WEBGPU) !== undefined) continue;
-    tf.registerKernel({ kernelName, backendName: WEBGPU, kernelFunc });
-    added.add(kernelName);
-    registered.push(kernelName);
-  }
-  for (const [name, makeOverride] of Object.entries(OVERRIDES)) {
-    const original = tf.getKernel(name, WEBGPU);
-    if (replacedOriginals.has(name) || !original) continue;
-    tf.unregisterKernel(name, WEBGPU);
-    tf.registerKernel(makeOverride(original));
-    replacedOriginals.set(name, original);
-    registered.push(name);
-  }
-  return registered;
+  return [...additions.add(ADDED), ...overrides.apply()];
 }
 
 /** Removes them again: tfjs' own kernels run afterwards. */
 export function unregisterWebGpuTrainingKernels(): void {
-  for (const kernelName of added) tf.unregisterKernel(kernelName, WEBGPU);
-  added.clear();
-  for (const [name, original] of replacedOriginals) {
-    tf.unregisterKernel(name, WEBGPU);
-    tf.registerKernel(original);
-  }
-  replacedOriginals.clear();
+  additions.remove();
+  overrides.restore();
 }
