@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Task } from '../data/dataset';
 import { PlainDense, plainDense } from '../../models/dense-layer';
 import { SOFTMAX_CROSS_ENTROPY, hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy';
+import { denseBackward, denseForward, hasFusedDenseLayer } from '../ops/dense-layer';
 
 /** The chain's layers from input to output, and whether the input is flattened first. */
 export interface DenseChain {
@@ -103,6 +104,60 @@ function forwardBackward(
   y: tf.Tensor,
   weight: number | null,
 ): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
+  return hasFusedDenseLayer() ? fusedForwardBackward(chain, x, y, weight) : opForwardBackward(chain, x, y, weight);
+}
+
+/** The loss of the chain's output h, weighted, and the gradient of that with respect to h. */
+function weightedLoss(
+  y: tf.Tensor,
+  h: tf.Tensor,
+  weight: number | null,
+): { loss: tf.Scalar; correct: tf.Scalar; dh: tf.Tensor } {
+  const result = softmaxCrossEntropy(y, h);
+  const loss = weight === null ? result.loss : tf.mul<tf.Scalar>(result.loss, weight);
+  // The gradient of loss * weight is weight times the loss's own (the tape's Multiply).
+  const seed = tf.scalar(weight ?? 1);
+  const dh = (gradientOf(SOFTMAX_CROSS_ENTROPY)([seed], [y, h], {}) as Record<string, () => tf.Tensor>).logits();
+  return { loss, correct: result.correct, dh };
+}
+
+/** The chain through the fused layer kernels: one dispatch per layer and pass. */
+function fusedForwardBackward(
+  chain: DenseChain,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  weight: number | null,
+): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
+  const inputs: tf.Tensor[] = [];
+  const preActivations: tf.Tensor[] = [];
+  let h = x;
+  for (const layer of chain.layers) {
+    inputs.push(h);
+    const { z, output } = denseForward(h, layer.kernel.read(), layer.bias?.read() ?? null, layer.relu);
+    preActivations.push(z);
+    h = output;
+  }
+  const { loss, correct, dh } = weightedLoss(y, h, weight);
+  const byVariable = new Map<tf.Variable, tf.Tensor>();
+  let dy = dh;
+  for (let i = chain.layers.length - 1; i >= 0; i--) {
+    const layer = chain.layers[i];
+    const attrs = { relu: layer.relu, bias: layer.bias !== null, inputGradient: i > 0 };
+    const { dKernel, dBias, dx } = denseBackward(dy, inputs[i], layer.kernel.read(), preActivations[i], attrs);
+    byVariable.set(layer.kernel.read() as tf.Variable, dKernel);
+    if (layer.bias && dBias) byVariable.set(layer.bias.read() as tf.Variable, dBias);
+    if (dx) dy = dx;
+  }
+  return { loss, correct, byVariable };
+}
+
+/** The chain through tfjs' ops and their registered gradients. */
+function opForwardBackward(
+  chain: DenseChain,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  weight: number | null,
+): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
   // Forward, keeping each layer's input, product and pre-activation (the tape's saved tensors).
   const inputs: tf.Tensor[] = [];
   const products: tf.Tensor[] = [];
@@ -116,11 +171,8 @@ function forwardBackward(
     preActivations.push(z);
     h = layer.relu ? tf.relu(z) : z;
   }
-  const result = softmaxCrossEntropy(y, h);
-  const loss = weight === null ? result.loss : tf.mul<tf.Scalar>(result.loss, weight);
-  // Backward: the gradient of loss * weight is weight times the loss's own (the tape's Multiply).
-  const seed = tf.scalar(weight ?? 1);
-  let dy = (gradientOf(SOFTMAX_CROSS_ENTROPY)([seed], [y, h], {}) as Record<string, () => tf.Tensor>).logits();
+  const { loss, correct, dh } = weightedLoss(y, h, weight);
+  let dy = dh;
   const byVariable = new Map<tf.Variable, tf.Tensor>();
   const [relu, add, matMul] = ['Relu', 'Add', 'BatchMatMul'].map(gradientOf);
   for (let i = chain.layers.length - 1; i >= 0; i--) {
@@ -136,5 +188,5 @@ function forwardBackward(
     byVariable.set(kernel as tf.Variable, product.b());
     if (i > 0) dy = product.a();
   }
-  return { loss, correct: result.correct, byVariable };
+  return { loss, correct, byVariable };
 }

@@ -12,6 +12,7 @@ import { KernelAdditions, KernelOverrides } from '../kernel-registry';
 import { transposingBatchMatMul } from './batch-mat-mul';
 import { simdConv2D, simdFusedConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { denseLayerKernels } from './dense-layer';
 import { fastConv2DBackpropInput } from './conv2d-backprop-input';
 import { rowGather } from './gather-rows';
 import { sharingIdentity } from './identity';
@@ -24,8 +25,8 @@ import { blockTile } from './tile';
 
 const WASM = 'wasm';
 
-/** Kernels that training needs and wasm 4.22 lacks. */
-const missingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig];
+/** Kernels that training needs and wasm 4.22 lacks, and the Dense chain's layer passes. */
+const missingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, ...denseLayerKernels];
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
 const overrides = new KernelOverrides(WASM, {
