@@ -2,7 +2,7 @@
  * A Dense layer's forward and backward pass each as one kernel, for the tape-free Dense chain
  * (src/training/dense-chain.ts) where the backend has them (wasm with batchlab's kernel pack). At
  * batch size 1 the arithmetic of a step is tiny and each dispatch through tfjs' engine costs
- * several microseconds of bookkeeping; the two kernels take the chain from 26 dispatches per step
+ * several microseconds of bookkeeping; the two kernels take the chain from 22 dispatches per step
  * to 6 for a three-layer MLP. Owns the kernels' names and contracts; the kernels live in
  * src/kernels/wasm/dense-layer.ts.
  *
