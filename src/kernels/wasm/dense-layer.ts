@@ -38,7 +38,13 @@ function denseForward({ inputs, backend, attrs }: KernelCall<ForwardInputs>): tf
       backend.disposeData(product.dataId);
     }
   }
-  return attrs.relu ? [z, run(backend, tf.Relu, { x: z })] : [z];
+  if (!attrs.relu) return [z];
+  try {
+    return [z, run(backend, tf.Relu, { x: z })];
+  } catch (error) {
+    backend.disposeData(z.dataId);
+    throw error;
+  }
 }
 
 type BackwardInputs = { dy: tf.TensorInfo; x: tf.TensorInfo; kernel: tf.TensorInfo; z?: tf.TensorInfo };

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, AdamUpdateAttrs } from '../../ops/adam-update';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
-import { Uniform, WebGpuBackend, WebGpuProgram, elementWiseProgram, runProgram } from './program';
+import { Uniform, WebGpuBackend, WebGpuProgram, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
 
@@ -47,10 +47,12 @@ function adamUpdate(args: { inputs: Inputs; backend: WebGpuBackend; attrs: tf.Na
   const constants = { b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, eps: epsilon, negLr: -learningRate };
   const uniforms = Object.entries(constants).map(([name, value]): Uniform => ({ name, type: 'f32', value }));
   const shape = inputs.value.shape;
-  return (['value', 'm', 'v'] as const).map((output) => {
-    const read = OUTPUTS[output].inputs.map((name) => inputs[name]);
-    return runProgram(backend, program(shape, output, uniforms), read, uniforms);
-  });
+  return releasedOnFailure(backend, (keep) =>
+    (['value', 'm', 'v'] as const).map((output) => {
+      const read = OUTPUTS[output].inputs.map((name) => inputs[name]);
+      return keep(runProgram(backend, program(shape, output, uniforms), read, uniforms));
+    }),
+  );
 }
 
 export const webGpuAdamUpdateKernel: PortableKernel = {

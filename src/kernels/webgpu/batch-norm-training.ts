@@ -17,7 +17,7 @@ import {
 } from '../../ops/batch-norm-training';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
-import { Uniform, WebGpuBackend, elementWiseProgram, runProgram } from './program';
+import { Uniform, WebGpuBackend, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 interface Call<Inputs> {
   inputs: Inputs;
@@ -87,30 +87,41 @@ function forward({ inputs, backend, attrs }: Call<ForwardInputs>): tf.TensorInfo
   if (rows === 0) return noRows(backend, x, channels);
   const temporaries: tf.TensorInfo[] = [];
   try {
-    const sums = partialSums(backend, 'batchlab_bn_sums', { variables: ['x'], tensors: [x] }, ['x[i]'], rows, channels);
-    temporaries.push(sums.partials);
-    const mean = channelMeans(backend, 'batchlab_bn_mean', sums.partials, sums.slices, rows, channels);
-    const squares = partialSums(
-      backend,
-      'batchlab_bn_squares',
-      { variables: ['x', 'mean'], tensors: [x, mean] },
-      ['(x[i] - mean[c]) * (x[i] - mean[c])'],
-      rows,
-      channels,
-    );
-    temporaries.push(squares.partials);
-    const variance = channelMeans(backend, 'batchlab_bn_variance', squares.partials, squares.slices, rows, channels);
-    const uniforms = [int('channels', channels), epsilonUniform(epsilon)];
-    const y = pass(
-      backend,
-      'batchlab_bn_normalize',
-      x.shape,
-      { x, mean, variance, gamma, beta },
-      uniforms,
-      Y,
-      'yAt(index)',
-    );
-    return [y, mean, variance];
+    return releasedOnFailure(backend, (keep) => {
+      const sums = partialSums(
+        backend,
+        'batchlab_bn_sums',
+        { variables: ['x'], tensors: [x] },
+        ['x[i]'],
+        rows,
+        channels,
+      );
+      temporaries.push(sums.partials);
+      const mean = keep(channelMeans(backend, 'batchlab_bn_mean', sums.partials, sums.slices, rows, channels));
+      const squares = partialSums(
+        backend,
+        'batchlab_bn_squares',
+        { variables: ['x', 'mean'], tensors: [x, mean] },
+        ['(x[i] - mean[c]) * (x[i] - mean[c])'],
+        rows,
+        channels,
+      );
+      temporaries.push(squares.partials);
+      const variance = keep(
+        channelMeans(backend, 'batchlab_bn_variance', squares.partials, squares.slices, rows, channels),
+      );
+      const uniforms = [int('channels', channels), epsilonUniform(epsilon)];
+      const y = pass(
+        backend,
+        'batchlab_bn_normalize',
+        x.shape,
+        { x, mean, variance, gamma, beta },
+        uniforms,
+        Y,
+        'yAt(index)',
+      );
+      return [y, mean, variance];
+    });
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
   }
@@ -162,30 +173,36 @@ function backward({ inputs, backend, attrs }: Call<GradInputs>): tf.TensorInfo[]
   );
   const temporaries = [partials];
   try {
-    const totals = [...totalUniforms(slices, 2, channels, rows), epsilonUniform(epsilon)];
-    const dBeta = pass(backend, 'batchlab_bn_dbeta', [channels], { partials }, totals, TOTAL, 'total(0, index)');
-    const dGamma = pass(
-      backend,
-      'batchlab_bn_dgamma',
-      [channels],
-      { partials, variance },
-      totals,
-      TOTAL,
-      'total(1, index) * (1.0 / sqrt(variance[index] + uniforms.epsilon))',
-    );
-    const uniforms = [int('channels', channels), int('rows', rows), epsilonUniform(epsilon)];
-    const coefficients = pass(
-      backend,
-      'batchlab_bn_dx_coefficients',
-      [3, channels],
-      { variance, gamma, dMean, dVariance, dBeta, dGamma },
-      uniforms,
-      COEFFICIENTS,
-      'coefficient(index)',
-    );
-    temporaries.push(coefficients);
-    const dx = pass(backend, 'batchlab_bn_dx', x.shape, { dy, x, mean, coefficients }, uniforms, DX, 'dxAt(index)');
-    return [dx, dGamma, dBeta];
+    return releasedOnFailure(backend, (keep) => {
+      const totals = [...totalUniforms(slices, 2, channels, rows), epsilonUniform(epsilon)];
+      const dBeta = keep(
+        pass(backend, 'batchlab_bn_dbeta', [channels], { partials }, totals, TOTAL, 'total(0, index)'),
+      );
+      const dGamma = keep(
+        pass(
+          backend,
+          'batchlab_bn_dgamma',
+          [channels],
+          { partials, variance },
+          totals,
+          TOTAL,
+          'total(1, index) * (1.0 / sqrt(variance[index] + uniforms.epsilon))',
+        ),
+      );
+      const uniforms = [int('channels', channels), int('rows', rows), epsilonUniform(epsilon)];
+      const coefficients = pass(
+        backend,
+        'batchlab_bn_dx_coefficients',
+        [3, channels],
+        { variance, gamma, dMean, dVariance, dBeta, dGamma },
+        uniforms,
+        COEFFICIENTS,
+        'coefficient(index)',
+      );
+      temporaries.push(coefficients);
+      const dx = pass(backend, 'batchlab_bn_dx', x.shape, { dy, x, mean, coefficients }, uniforms, DX, 'dxAt(index)');
+      return [dx, dGamma, dBeta];
+    });
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
   }
@@ -207,7 +224,10 @@ function movingAverages({ inputs, backend, attrs }: Call<MovingInputs>): tf.Tens
       '',
       'moving[index] - (moving[index] - batch[index]) * uniforms.decay',
     );
-  return [average(inputs.movingMean, inputs.mean), average(inputs.movingVariance, inputs.variance)];
+  return releasedOnFailure(backend, (keep) => [
+    keep(average(inputs.movingMean, inputs.mean)),
+    average(inputs.movingVariance, inputs.variance),
+  ]);
 }
 
 export const webGpuBatchNormKernels: readonly PortableKernel[] = [

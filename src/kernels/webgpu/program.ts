@@ -92,3 +92,24 @@ export function runProgram(
 ): tf.TensorInfo {
   return backend.runWebGPUProgram(program, inputs, 'float32', uniformValues(uniforms));
 }
+
+/**
+ * Runs `body`, which passes each output it makes through `keep`; if a later dispatch throws (a
+ * lost device, memory), the outputs kept so far are released before the error goes on, so that a
+ * kernel of several dispatches that fails part way leaves no buffer behind.
+ */
+export function releasedOnFailure<T>(
+  backend: WebGpuBackend,
+  body: (keep: (t: tf.TensorInfo) => tf.TensorInfo) => T,
+): T {
+  const kept: tf.TensorInfo[] = [];
+  try {
+    return body((t) => {
+      kept.push(t);
+      return t;
+    });
+  } catch (error) {
+    for (const t of kept) backend.disposeData(t.dataId);
+    throw error;
+  }
+}

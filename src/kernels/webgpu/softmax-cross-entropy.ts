@@ -14,7 +14,7 @@ import {
 } from '../../ops/softmax-cross-entropy';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
-import { WebGpuBackend, elementWiseProgram, runProgram } from './program';
+import { WebGpuBackend, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 type Inputs = { labels: tf.TensorInfo; logits: tf.TensorInfo };
 type GradInputs = Inputs & { dy: tf.TensorInfo };
@@ -96,10 +96,10 @@ function forward({ inputs, backend }: Call<Inputs>): tf.TensorInfo[] {
     const totals = totalUniforms(slices, 1, 2, rows);
     const total = (key: string, expression: string) =>
       runProgram(backend, elementWiseProgram([], key, ['partials'], totals, TOTAL, expression), [partials], totals);
-    return [
-      total('batchlab_sce_loss', 'total(0, 0) / f32(uniforms.rows)'),
-      total('batchlab_sce_correct', 'total(0, 1)'),
-    ];
+    return releasedOnFailure(backend, (keep) => [
+      keep(total('batchlab_sce_loss', 'total(0, 0) / f32(uniforms.rows)')),
+      keep(total('batchlab_sce_correct', 'total(0, 1)')),
+    ]);
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
   }
