@@ -3,9 +3,12 @@
  * file with its dependencies): every backend batchlab finds, the parity of each against tfjs' stock
  * cpu, and samples/s of the trainer on each GPU backend against wasm for the MLP-BN and CNN-BN.
  *
- *   node gpu-check.js [--samples 4096] [--batch-sizes 128,1024] [--backends webgpu,wasm] [--threads n]
+ *   node gpu-check.js [--samples 4096] [--batch-sizes 128,1024] [--min-steps 24] [--backends webgpu,wasm]
+ *     [--threads n]
  *
- * The CNN-BN trains on half as many samples as the MLP-BN.
+ * The CNN-BN trains on half as many samples as the MLP-BN. A timed pass is whole epochs over the
+ * samples, as many as make at least --min-steps steps: at batch 1024 one epoch is only a few steps,
+ * too few to time.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -34,12 +37,22 @@ interface Measure {
   model: 'MLP-BN' | 'CNN-BN';
   samples: number;
   batchSize: number;
+  /** Epochs per timed pass. */
+  epochs: number;
   threads: number;
+}
+
+/** Timed passes per backend and case (after one untimed). */
+const REPEATS = 3;
+
+/** Epochs of `samples` at `batchSize` that make at least `minSteps` steps. */
+function epochsFor(samples: number, batchSize: number, minSteps: number): number {
+  return Math.ceil(minSteps / Math.ceil(samples / batchSize));
 }
 
 async function samplesPerSecond(
   backend: BackendName,
-  { model, samples, batchSize, threads }: Measure,
+  { model, samples, batchSize, epochs, threads }: Measure,
 ): Promise<number> {
   await useBackend(backend, { threads });
   const { train, test } = await loadDataset('fashion-mnist-small');
@@ -51,7 +64,8 @@ async function samplesPerSecond(
     const builder = model === 'MLP-BN' ? mlp({ batchNorm: true }) : cnn({ batchNorm: true });
     const built = builder.build({ inputShape: part.inputShape, outputs: part.numClasses }, 0);
     try {
-      const [timing] = await timeInterleaved([trainerPass(built, part, miniBatch(batchSize))], part.size, 3);
+      const pass = trainerPass(built, part, miniBatch(batchSize), epochs);
+      const [timing] = await timeInterleaved([pass], part.size * epochs, REPEATS);
       return timing?.samplesPerSecond ?? 0;
     } finally {
       built.dispose();
@@ -76,6 +90,11 @@ async function main(): Promise<void> {
       describe: 'samples per timed pass of the MLP-BN (at most the embedded data, 6000)',
     })
     .option('batch-sizes', { type: 'string', default: '128,1024', describe: 'mini-batch sizes to time' })
+    .option('min-steps', {
+      type: 'string',
+      default: '24',
+      describe: 'least steps per timed pass (whole epochs over the samples)',
+    })
     .option('backends', { type: 'string', describe: 'backends to check and time [every one that starts]' })
     .option('threads', {
       type: 'string',
@@ -94,6 +113,8 @@ async function main(): Promise<void> {
   if (samples > available)
     throw new UsageError(`--samples ${samples} is more than the embedded data set's ${available} training images`);
   const batchSizes = positiveIntegers('batch-sizes', args['batch-sizes']);
+  const [minSteps, ...moreSteps] = positiveIntegers('min-steps', args['min-steps']);
+  if (moreSteps.length > 0) throw new UsageError(`--min-steps takes one number, got ${args['min-steps']}`);
   const cnnSamples = Math.ceil(samples / 2);
   const largest = Math.max(...batchSizes);
   if (largest > cnnSamples)
@@ -121,12 +142,10 @@ async function main(): Promise<void> {
   const withWasm = chosen.includes('wasm');
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
     for (const batchSize of batchSizes) {
-      const measure: Measure = {
-        model,
-        samples: model === 'CNN-BN' ? cnnSamples : samples,
-        batchSize,
-        threads,
-      };
+      const modelSamples = model === 'CNN-BN' ? cnnSamples : samples;
+      const epochs = epochsFor(modelSamples, batchSize, minSteps);
+      const measure: Measure = { model, samples: modelSamples, batchSize, epochs, threads };
+      const steps = epochs * Math.ceil(modelSamples / batchSize);
       const wasm = withWasm ? await samplesPerSecond('wasm', measure) : null;
       const line: string[] = [];
       if (wasm !== null)
@@ -135,7 +154,7 @@ async function main(): Promise<void> {
         const value = await samplesPerSecond(gpu, measure);
         line.push(`${gpu} ${value.toFixed(0)} samples/s${wasm ? ` (${(value / wasm).toFixed(2)}x wasm)` : ''}`);
       }
-      console.log(`${model} mini:${batchSize}  ${line.join(', ')}`);
+      console.log(`${model} mini:${batchSize} (${REPEATS} x ${steps} steps)  ${line.join(', ')}`);
     }
   }
 }

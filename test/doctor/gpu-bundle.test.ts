@@ -10,7 +10,7 @@ import { skipBecause } from '../setup';
 
 const ROOT = join(__dirname, '..', '..');
 /** The smallest check of WebGPU alone: parity, then one short timing of each model. */
-const CHECK = '--backends webgpu --samples 256 --batch-sizes 128';
+const CHECK = '--backends webgpu --samples 256 --batch-sizes 128 --min-steps 1';
 
 describe('GPU bundle', function () {
   this.timeout(240_000);
@@ -33,12 +33,14 @@ describe('GPU bundle', function () {
 
   it('trains the MLP-BN and CNN-BN on two wasm threads from its own files', () => {
     expect(existsSync(join(bundle, 'node.xz'))).to.equal(false);
-    const run = check('--samples', '256', '--batch-sizes', '128', '--backends', 'wasm', '--threads', '2');
+    const args = ['--samples', '256', '--batch-sizes', '128', '--min-steps', '5', '--backends', 'wasm'];
+    const run = check(...args, '--threads', '2');
     expect(run.status, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^wasm +available: CPU \(WebAssembly, SIMD\), threads 2 /m);
     expect(run.stdout).to.match(/^wasm +BN MLP: largest loss difference from stock cpu /m);
-    expect(run.stdout).to.match(/^MLP-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
-    expect(run.stdout).to.match(/^CNN-BN mini:128 {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
+    // Whole epochs of at least 5 steps: 3 epochs of 2 steps over 256 samples, 5 of 1 over the CNN's 128.
+    expect(run.stdout).to.match(/^MLP-BN mini:128 \(3 x 6 steps\) {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
+    expect(run.stdout).to.match(/^CNN-BN mini:128 \(3 x 5 steps\) {2}wasm \(2 threads\) [1-9]\d* samples\/s$/m);
   });
 
   it('falls back to one thread, saying why, where a thread script is missing', () => {
@@ -46,12 +48,13 @@ describe('GPU bundle', function () {
       const copy = join(dir, `without-${script}`);
       cpSync(bundle, copy, { recursive: true });
       rmSync(join(copy, script));
-      const run = checkIn(copy, '--samples', '256', '--batch-sizes', '128', '--backends', 'wasm', '--threads', '2');
+      const args = ['--samples', '256', '--batch-sizes', '128', '--min-steps', '1', '--backends', 'wasm'];
+      const run = checkIn(copy, ...args, '--threads', '2');
       expect(run.status, run.stderr).to.equal(0);
       expect(run.stdout).to.match(/^wasm +available: CPU \(WebAssembly, SIMD\), threads 1 /m);
       expect(run.stdout).to.include(`one thread: `);
       expect(run.stdout).to.include(`${join(copy, script)} not found`);
-      expect(run.stdout).to.match(/^MLP-BN mini:128 {2}wasm \(1 thread\) [1-9]\d* samples\/s$/m);
+      expect(run.stdout).to.match(/^MLP-BN mini:128 \(3 x 2 steps\) {2}wasm \(1 thread\) [1-9]\d* samples\/s$/m);
     }
   });
 
@@ -76,6 +79,11 @@ describe('GPU bundle', function () {
     expect([backends.status, backends.stderr.trim()]).to.deep.equal([
       2,
       'gpu-check: --backends takes tensorflow, webgpu, wasm, cpu; got gpu',
+    ]);
+    const steps = check('--min-steps', '0');
+    expect([steps.status, steps.stderr.trim()]).to.deep.equal([
+      2,
+      'gpu-check: --min-steps must be whole numbers of 1 or more, comma-separated, got 0',
     ]);
     const threads = check('--threads', '9');
     expect([threads.status, threads.stderr.trim()]).to.deep.equal([
