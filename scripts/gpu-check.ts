@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     .option('samples', {
       type: 'string',
       default: '4096',
-      describe: 'samples per timed pass of the MLP-BN (at most the embedded data, 6000)',
+      describe: "the MLP-BN's training samples, each pass whole epochs over them (at most the embedded data, 6000)",
     })
     .option('batch-sizes', { type: 'string', default: '128,1024', describe: 'mini-batch sizes to time' })
     .option('min-steps', {

@@ -7,7 +7,9 @@
  * an update (58 kernel dispatches for the 784-256-128-10 MLP, 17 of them clones). Here the forward
  * pass keeps what the backward pass needs, and the backward pass calls the very gradient functions
  * that tfjs has registered for each op (so the arithmetic, and every result, is bit for bit the
- * tape's), in reverse order, asking only for the gradients that lead to a weight.
+ * tape's), in reverse order, asking only for the gradients that lead to a weight. Where the backend
+ * has the fused Dense layer kernels (src/ops/dense-layer.ts: wasm), each layer's forward and
+ * backward pass is one dispatch of those same kernels instead.
  * Any other model (BatchNorm, dropout, other layers or activations, regression, shared layers,
  * frozen weights, a backend without the fused loss) takes the tape: denseChainOf says which.
  */
@@ -133,7 +135,7 @@ function fusedForwardBackward(
   let h = x;
   for (const layer of chain.layers) {
     inputs.push(h);
-    const { z, output } = denseForward(h, layer.kernel.read(), layer.bias?.read() ?? null, layer.relu);
+    const { z, output } = denseForward(h, layer.kernel.read(), layer.bias?.read() ?? null, { relu: layer.relu });
     preActivations.push(z);
     h = output;
   }

@@ -69,45 +69,48 @@ describe('fused Dense layer kernels (wasm)', () => {
   ];
   for (const [name, rows, inShape, units, bias, relu] of cases) {
     it(`gives the tape's bits: ${name}`, () => {
-      const l = layer(rows, inShape, units, bias, relu);
-      const reference = onTape(l);
-      const { z, output } = denseForward(l.x, l.kernel, l.bias, relu);
-      const grads = denseBackward(l.dy, l.x, l.kernel, z, { relu, bias, inputGradient: true });
-      expect(z.shape).to.deep.equal([rows, units]);
-      expect(bits(z)).to.deep.equal(bits(reference.z));
-      expect(bits(output)).to.deep.equal(bits(reference.output));
-      expect(bits(grads.dKernel)).to.deep.equal(bits(reference.dKernel));
-      expect(grads.dx?.shape).to.deep.equal([rows, inShape.reduce((a, b) => a * b, 1)]);
-      expect(bits(grads.dx as tf.Tensor)).to.deep.equal(bits(tf.reshape(reference.dx, [rows, -1])));
-      if (bias) expect(bits(grads.dBias as tf.Tensor)).to.deep.equal(bits(reference.dBias));
-      else expect(grads.dBias).to.equal(null);
-      tf.dispose([l.x, l.kernel, l.bias, l.dy].filter((t): t is tf.Tensor => t !== null));
+      // tidy releases the inputs, the references and the results alike.
+      tf.tidy(() => {
+        const l = layer(rows, inShape, units, bias, relu);
+        const reference = onTape(l);
+        const { z, output } = denseForward(l.x, l.kernel, l.bias, { relu });
+        const grads = denseBackward(l.dy, l.x, l.kernel, z, { relu, bias, inputGradient: true });
+        expect(z.shape).to.deep.equal([rows, units]);
+        expect(bits(z)).to.deep.equal(bits(reference.z));
+        expect(bits(output)).to.deep.equal(bits(reference.output));
+        expect(bits(grads.dKernel)).to.deep.equal(bits(reference.dKernel));
+        expect(grads.dx?.shape).to.deep.equal([rows, inShape.reduce((a, b) => a * b, 1)]);
+        expect(bits(grads.dx as tf.Tensor)).to.deep.equal(bits(tf.reshape(reference.dx, [rows, -1])));
+        if (bias) expect(bits(grads.dBias as tf.Tensor)).to.deep.equal(bits(reference.dBias));
+        else expect(grads.dBias).to.equal(null);
+      });
     });
   }
 
   it('passes NaN, signed zeros and ties at 0 through the ReLU gradient as the tape does', () => {
-    const x = tf.tensor2d([[1, -1, 0.5]]);
-    const kernel = tf.tensor2d([
-      [1, 0, NaN, -1],
-      [1, 0, 0, 1],
-      [0, -0, 0, 0.5],
-    ]);
-    const dy = tf.tensor2d([[2, 3, 4, -5]]);
-    const l: Layer = { x, kernel, bias: null, dy, relu: true };
-    const reference = onTape(l);
-    const { z } = denseForward(x, kernel, null, true);
-    expect(bits(z)).to.deep.equal(bits(reference.z));
-    const grads = denseBackward(dy, x, kernel, z, { relu: true, bias: false, inputGradient: true });
-    expect(Array.from(grads.dKernel.dataSync()).some(Number.isNaN)).to.equal(true);
-    expect(bits(grads.dKernel)).to.deep.equal(bits(reference.dKernel));
-    expect(bits(grads.dx as tf.Tensor)).to.deep.equal(bits(reference.dx));
-    tf.dispose([x, kernel, dy]);
+    tf.tidy(() => {
+      const x = tf.tensor2d([[1, -1, 0.5]]);
+      const kernel = tf.tensor2d([
+        [1, 0, NaN, -1],
+        [1, 0, 0, 1],
+        [0, -0, 0, 0.5],
+      ]);
+      const dy = tf.tensor2d([[2, 3, 4, -5]]);
+      const l: Layer = { x, kernel, bias: null, dy, relu: true };
+      const reference = onTape(l);
+      const { z } = denseForward(x, kernel, null, { relu: true });
+      expect(bits(z)).to.deep.equal(bits(reference.z));
+      const grads = denseBackward(dy, x, kernel, z, { relu: true, bias: false, inputGradient: true });
+      expect(Array.from(grads.dKernel.dataSync()).some(Number.isNaN)).to.equal(true);
+      expect(bits(grads.dKernel)).to.deep.equal(bits(reference.dKernel));
+      expect(bits(grads.dx as tf.Tensor)).to.deep.equal(bits(reference.dx));
+    });
   });
 
   it('leaves out the input gradient when asked, and keeps no intermediate', () => {
     const l = layer(4, [8], 6, true, true);
     const before = { tensors: tf.memory().numTensors, ids: tf.engine().backend.numDataIds() };
-    const { z, output } = denseForward(l.x, l.kernel, l.bias, true);
+    const { z, output } = denseForward(l.x, l.kernel, l.bias, { relu: true });
     const grads = denseBackward(l.dy, l.x, l.kernel, z, { relu: true, bias: true, inputGradient: false });
     expect(grads.dx).to.equal(null);
     tf.dispose([z, output, grads.dKernel, grads.dBias as tf.Tensor]);
@@ -116,13 +119,63 @@ describe('fused Dense layer kernels (wasm)', () => {
     tf.dispose([l.x, l.kernel, l.bias as tf.Tensor, l.dy]);
   });
 
+  it('releases what it made when a kernel inside fails, at each of them in turn', () => {
+    const inner = ['BatchMatMul', 'Add', 'Relu', 'BatchlabReluGrad', 'Sum'].map((name) => tf.getKernel(name, 'wasm'));
+    let calls = 0;
+    let failAt = 0;
+    for (const kernel of inner) {
+      if (!kernel) throw new Error('a kernel of the pack is missing');
+      tf.unregisterKernel(kernel.kernelName, 'wasm');
+      tf.registerKernel({
+        ...kernel,
+        kernelFunc: (args) => {
+          if (++calls === failAt) throw new Error('planted failure');
+          return kernel.kernelFunc(args);
+        },
+      });
+    }
+    const l = layer(3, [2, 2], 5, true, true);
+    const passes: [string, () => tf.Tensor[]][] = [
+      ['forward', () => Object.values(denseForward(l.x, l.kernel, l.bias, { relu: true }))],
+      [
+        'backward',
+        () => {
+          const g = denseBackward(l.dy, l.x, l.kernel, l.dy, { relu: true, bias: true, inputGradient: true });
+          return [g.dKernel, g.dBias, g.dx].filter((t) => t !== null);
+        },
+      ],
+    ];
+    try {
+      for (const [name, pass] of passes) {
+        calls = 0;
+        failAt = 0;
+        tf.dispose(pass());
+        const inside = calls;
+        expect(inside, `kernels inside the ${name} pass`).to.be.above(2);
+        for (failAt = 1; failAt <= inside; failAt++) {
+          calls = 0;
+          const before = tf.engine().backend.numDataIds();
+          expect(pass, `${name}, failing at ${failAt}`).to.throw('planted failure');
+          expect(tf.engine().backend.numDataIds(), `${name}: buffers after failing at ${failAt}`).to.equal(before);
+        }
+      }
+    } finally {
+      for (const kernel of inner) {
+        if (!kernel) continue;
+        tf.unregisterKernel(kernel.kernelName, 'wasm');
+        tf.registerKernel(kernel);
+      }
+      tf.dispose([l.x, l.kernel, l.bias as tf.Tensor, l.dy]);
+    }
+  });
+
   it('names what is wrong: no pre-activation for the ReLU, an input that is not float32', () => {
     const l = layer(2, [3], 2, false, true);
     expect(() => denseBackward(l.dy, l.x, l.kernel, null, { relu: true, bias: false, inputGradient: false })).to.throw(
       'BatchlabDenseBackward with relu needs the pre-activation z',
     );
     const ints = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
-    expect(() => denseForward(ints, l.kernel, null, false)).to.throw(
+    expect(() => denseForward(ints, l.kernel, null, { relu: false })).to.throw(
       'BatchlabDenseForward needs float32 inputs, got x int32',
     );
     tf.dispose([l.x, l.kernel, l.dy, ints]);

@@ -1,5 +1,5 @@
-// batchlab's WebGPU kernels of several dispatches, when one of them fails part way (a lost device,
-// no memory): the error reaches the caller and no buffer is left behind, for a failure at each of
+// batchlab's WebGPU kernels of several dispatches, when one of them throws part way (tfjs' checks,
+// a failed upload): the error reaches the caller and no buffer is left behind, for a failure at each of
 // the kernel's dispatches in turn. The failure is planted in the backend's runWebGPUProgram.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
@@ -88,7 +88,7 @@ describe('webgpu kernels failing part way', function () {
   ];
   for (const [name, kernel, makeInputs, attrs] of cases) {
     it(`${name}: the error at every dispatch, and no buffer left`, () => {
-      const inputs = makeInputs();
+      const inputs = tf.tidy(makeInputs);
       const dispatches = runFailing(kernel, inputs, attrs, 0);
       expect(dispatches, 'dispatches of one call').to.be.above(1);
       const backend = tf.backend();

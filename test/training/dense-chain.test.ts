@@ -1,6 +1,7 @@
 /**
  * The tape-free step for chains of Dense layers: which models take it, and that it gives the tape's
- * losses and weights bit for bit, under every optimizer, with micro-batches and with clipping.
+ * losses and weights bit for bit, under every optimizer, with micro-batches and with clipping, with
+ * wasm's fused Dense layer kernels and without them.
  */
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +12,9 @@ import { makeOptimizer, OptimizerName } from '../../src/training/optimizers';
 import { GradientClipping } from '../../src/training/clipping';
 import { StepContext, StepResult, accumulatedStep, singleStep } from '../../src/training/step';
 import { blobs, linear, tinyImages } from './helpers';
+import { denseLayerKernels } from '../../src/kernels/wasm/dense-layer';
+import { hasFusedDenseLayer } from '../../src/ops/dense-layer';
+import { registerWasmTrainingKernels } from '../../src/backend';
 
 function variablesOf(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -129,20 +133,29 @@ describe('the Dense chain step (no gradient tape)', () => {
       },
     ],
   ];
-  for (const [name, run] of runs) {
-    it(`gives the tape's losses, counts and weights bit for bit: ${name}`, async () => {
-      for (const [builder, data] of [
-        [mlp({ hidden: [6, 5], batchNorm: false }), images],
-        [logistic(), points],
-      ] as const) {
-        const before = tf.memory().numTensors;
-        const chained = await trace(builder, data, run, true);
-        expect(tf.memory().numTensors, 'tensors left by the chain step').to.equal(before);
-        const taped = await trace(builder, data, run, false);
-        expect(chained.results).to.deep.equal(taped.results);
-        expect(chained.weights).to.deep.equal(taped.weights);
-        expect(chained.weights.flat().some((v, i) => v !== 0 && i > 0)).to.equal(true);
-      }
-    });
+  // With wasm's fused Dense layer kernels, and without them (tfjs' ops, as on cpu and webgpu).
+  for (const fused of [true, false]) {
+    for (const [name, run] of runs) {
+      it(`gives the tape's losses, counts and weights bit for bit${fused ? '' : ' on ops'}: ${name}`, async () => {
+        if (!fused) for (const k of denseLayerKernels) tf.unregisterKernel(k.kernelName, k.backendName);
+        try {
+          expect(hasFusedDenseLayer()).to.equal(fused);
+          for (const [builder, data] of [
+            [mlp({ hidden: [6, 5], batchNorm: false }), images],
+            [logistic(), points],
+          ] as const) {
+            const before = tf.memory().numTensors;
+            const chained = await trace(builder, data, run, true);
+            expect(tf.memory().numTensors, 'tensors left by the chain step').to.equal(before);
+            const taped = await trace(builder, data, run, false);
+            expect(chained.results).to.deep.equal(taped.results);
+            expect(chained.weights).to.deep.equal(taped.weights);
+            expect(chained.weights.flat().some((v, i) => v !== 0 && i > 0)).to.equal(true);
+          }
+        } finally {
+          if (!fused) registerWasmTrainingKernels();
+        }
+      });
+    }
   }
 });

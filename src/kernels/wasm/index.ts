@@ -2,7 +2,8 @@
  * batchlab's kernel pack for the wasm backend. tfjs-backend-wasm 4.22 ships inference kernels
  * but lacks some that training needs (Conv2DBackpropFilter, so a CNN's filter gradient throws
  * "Kernel ... not registered"); this pack fills those gaps, registers the fused training kernels
- * (../fused, shared with the cpu pack), and replaces stock kernels that are slow for training.
+ * (../fused, shared with the cpu pack) and the Dense chain's layer passes (./dense-layer), and
+ * replaces stock kernels that are slow for training.
  * Owns the wasm-only list and its (un)registration; each kernel's maths lives in its own file (the
  * SIMD ones in ./simd). A kernel the installed backend already provides is left alone.
  */
@@ -12,8 +13,8 @@ import { KernelAdditions, KernelOverrides } from '../kernel-registry';
 import { transposingBatchMatMul } from './batch-mat-mul';
 import { simdConv2D, simdFusedConv2D } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
-import { denseLayerKernels } from './dense-layer';
 import { fastConv2DBackpropInput } from './conv2d-backprop-input';
+import { denseLayerKernels } from './dense-layer';
 import { rowGather } from './gather-rows';
 import { sharingIdentity } from './identity';
 import { leadingMean, leadingSum } from './leading-reduce';
@@ -56,8 +57,8 @@ function requireKernel(name: string): tf.KernelConfig {
 
 /**
  * Registers every kernel of the pack that wasm does not already have; safe to call more than once.
- * Returns the kernel names registered by this call, e.g. ['Conv2DBackpropFilter'] the first time
- * and [] afterwards.
+ * Returns the kernel names registered by this call, e.g. ['Conv2DBackpropFilter',
+ * 'BatchlabDenseForward', ...] the first time and [] afterwards.
  */
 export function registerWasmTrainingKernels(): string[] {
   return [...additions.add(missingKernels), ...registerFusedKernels(WASM), ...overrides.apply(requireKernel)];

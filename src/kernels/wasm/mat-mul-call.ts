@@ -1,6 +1,6 @@
 /**
- * Calling wasm's BatchMatMul from inside another kernel (the convolution gradients), on rank-3
- * views of existing tensors. Owns the aliasing rule below; the arithmetic is the registered
+ * Calling wasm's BatchMatMul from inside another kernel (the convolution gradients, the Dense
+ * layer passes), on views of existing tensors with another shape. Owns the aliasing rule below; the arithmetic is the registered
  * BatchMatMul's (batchlab's override: the SIMD products of ./simd-mat-mul for these unbatched
  * operands).
  */

@@ -94,9 +94,10 @@ export function runProgram(
 }
 
 /**
- * Runs `body`, which passes each output it makes through `keep`; if a later dispatch throws (a
- * lost device, memory), the outputs kept so far are released before the error goes on, so that a
- * kernel of several dispatches that fails part way leaves no buffer behind.
+ * Runs `body`, which passes each output it makes through `keep`; if a later dispatch throws (tfjs'
+ * own checks, a failed upload; a lost device is reported later, not thrown), the outputs kept so
+ * far are released before the error goes on, so that a kernel of several dispatches that fails
+ * part way leaves no buffer behind.
  */
 export function releasedOnFailure<T>(
   backend: WebGpuBackend,
