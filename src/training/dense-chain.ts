@@ -100,14 +100,19 @@ export function chainGradients(
   return { loss, correct, grads: named };
 }
 
-function forwardBackward(
-  chain: DenseChain,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  weight: number | null,
-): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
-  return hasFusedDenseLayer() ? fusedForwardBackward(chain, x, y, weight) : opForwardBackward(chain, x, y, weight);
+/** Loss, correct count and each weight's gradient from one forward and backward pass of the chain. */
+interface ChainPass {
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  byVariable: Map<tf.Variable, tf.Tensor>;
 }
+
+type ForwardBackward = (chain: DenseChain, x: tf.Tensor, y: tf.Tensor, weight: number | null) => ChainPass;
+
+/** Through the fused layer kernels where the backend has them, else through tfjs' ops. */
+const forwardBackward: ForwardBackward = (chain, x, y, weight) => {
+  return hasFusedDenseLayer() ? fusedForwardBackward(chain, x, y, weight) : opForwardBackward(chain, x, y, weight);
+};
 
 /** The loss of the chain's output h, weighted, and the gradient of that with respect to h. */
 function weightedLoss(
@@ -124,12 +129,7 @@ function weightedLoss(
 }
 
 /** The chain through the fused layer kernels: one dispatch per layer and pass. */
-function fusedForwardBackward(
-  chain: DenseChain,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  weight: number | null,
-): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
+const fusedForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   const inputs: tf.Tensor[] = [];
   const preActivations: tf.Tensor[] = [];
   let h = x;
@@ -151,15 +151,10 @@ function fusedForwardBackward(
     if (dx) dy = dx;
   }
   return { loss, correct, byVariable };
-}
+};
 
 /** The chain through tfjs' ops and their registered gradients. */
-function opForwardBackward(
-  chain: DenseChain,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  weight: number | null,
-): { loss: tf.Scalar; correct: tf.Scalar; byVariable: Map<tf.Variable, tf.Tensor> } {
+const opForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   // Forward, keeping each layer's input, product and pre-activation (the tape's saved tensors).
   const inputs: tf.Tensor[] = [];
   const products: tf.Tensor[] = [];
@@ -191,4 +186,4 @@ function opForwardBackward(
     if (i > 0) dy = product.a();
   }
   return { loss, correct, byVariable };
-}
+};
