@@ -3,8 +3,8 @@
  * (src/training/dense-chain.ts) where the backend has them (wasm with batchlab's kernel pack). At
  * batch size 1 the arithmetic of a step is tiny and each dispatch through tfjs' engine costs
  * several microseconds of bookkeeping; the two kernels take the layers' 22 dispatches of a step to 6
- * for a three-layer MLP (a whole SGD update from 39 to 23). Owns the kernels' names and contracts; the kernels live in
- * src/kernels/wasm/dense-layer.ts.
+ * for a three-layer MLP (a whole SGD update from 39 to 23). Owns the kernels' names and contracts;
+ * the kernels live in src/kernels/wasm/dense-layer.ts.
  *
  * BatchlabDenseForward {x, kernel, bias?} {relu} -> [z] or, with relu, [z, relu(z)]: z = x kernel
  * (+ bias), x of shape [rows, inputs] or any shape whose leading axis is the rows (flattened).
