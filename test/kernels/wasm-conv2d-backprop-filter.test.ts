@@ -153,6 +153,8 @@ describe('wasm Conv2DBackpropFilter', () => {
     expect(() => grad(filter)).to.throw(/Conv2DBackpropFilter.*not registered.*wasm/);
     expect(registerWasmTrainingKernels()).to.deep.equal([
       'Conv2DBackpropFilter',
+      'BatchlabDenseForward',
+      'BatchlabDenseBackward',
       'BatchlabMovingAverages',
       'BatchlabBatchNormTraining',
       'BatchlabBatchNormTrainingGrad',
