@@ -45,9 +45,9 @@ interface Measure {
 /** Timed passes per backend and case (after one untimed). */
 const REPEATS = 3;
 
-/** Epochs of `samples` at `batchSize` that make at least `minSteps` steps. */
-function epochsFor(samples: number, batchSize: number, minSteps: number): number {
-  return Math.ceil(minSteps / Math.ceil(samples / batchSize));
+/** Epochs of `stepsPerEpoch` steps that make at least `minSteps` steps. */
+function epochsFor(stepsPerEpoch: number, minSteps: number): number {
+  return Math.ceil(minSteps / stepsPerEpoch);
 }
 
 async function samplesPerSecond(
@@ -143,9 +143,10 @@ async function main(): Promise<void> {
   for (const model of ['MLP-BN', 'CNN-BN'] as const) {
     for (const batchSize of batchSizes) {
       const modelSamples = model === 'CNN-BN' ? cnnSamples : samples;
-      const epochs = epochsFor(modelSamples, batchSize, minSteps);
+      const stepsPerEpoch = Math.ceil(modelSamples / batchSize);
+      const epochs = epochsFor(stepsPerEpoch, minSteps);
       const measure: Measure = { model, samples: modelSamples, batchSize, epochs, threads };
-      const steps = epochs * Math.ceil(modelSamples / batchSize);
+      const steps = epochs * stepsPerEpoch;
       const wasm = withWasm ? await samplesPerSecond('wasm', measure) : null;
       const line: string[] = [];
       if (wasm !== null)

@@ -15,7 +15,7 @@ import { addColumns } from './columns';
 import { allFinite } from './finite';
 import { flipFilter } from './flipped-filter';
 import { ArrayBackend, KernelCall, asKernelFunc, callOriginal } from '../kernel-call';
-import { batchMatMul, viewAs } from './mat-mul-call';
+import { batchMatMul, viewAs, wasmKernel } from './mat-mul-call';
 
 type Inputs = { dy: tf.TensorInfo; filter: tf.TensorInfo };
 type ConvInfo = tf.backend_util.Conv2DInfo;
@@ -80,8 +80,7 @@ function flippedConv(
   filter: tf.TensorInfo,
   pad: tf.backend_util.ExplicitPadding,
 ): tf.TensorInfo {
-  const conv2d = tf.getKernel(tf.Conv2D, 'wasm');
-  if (!conv2d) throw new Error('the wasm backend has no Conv2D kernel; is @tensorflow/tfjs-backend-wasm loaded?');
+  const conv2d = wasmKernel(tf.Conv2D);
   const [filterHeight, filterWidth, inChannels, outChannels] = filter.shape;
   const flipped = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
   try {

@@ -8,15 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { DENSE_BACKWARD, DENSE_FORWARD, DenseBackwardAttrs } from '../../ops/dense-layer';
 import { RELU_GRAD } from '../../ops/relu-grad';
 import { ArrayBackend, KernelCall, asKernelFunc, callOriginal, requireFloat32 } from '../kernel-call';
-import { viewAs } from './mat-mul-call';
+import { viewAs, wasmKernel } from './mat-mul-call';
 
 const WASM = 'wasm';
 
 /** The wasm kernel registered now under `name` (batchlab's override where there is one), run on `inputs`. */
 function run(backend: ArrayBackend, name: string, inputs: object, attrs: object = {}): tf.TensorInfo {
-  const kernel = tf.getKernel(name, WASM);
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
-  return callOriginal(kernel, { inputs, backend, attrs: attrs as tf.NamedAttrMap });
+  return callOriginal(wasmKernel(name), { inputs, backend, attrs: attrs as tf.NamedAttrMap });
 }
 
 /** `x` as the [rows, features] matrix the chain's reshape makes of it; a view, never disposed. */

@@ -18,6 +18,7 @@ import { denseLayerKernels } from './dense-layer';
 import { rowGather } from './gather-rows';
 import { sharingIdentity } from './identity';
 import { leadingMean, leadingSum } from './leading-reduce';
+import { wasmKernel } from './mat-mul-call';
 import { simdMaxPool } from './max-pool';
 import { argMaxPoolGrad } from './max-pool-grad';
 import { simdRelu } from './relu';
@@ -31,7 +32,7 @@ const missingKernels: readonly tf.KernelConfig[] = [conv2DBackpropFilterConfig, 
 
 /** Replacements for stock kernels that are correct but slow for training, built on the originals. */
 const overrides = new KernelOverrides(WASM, {
-  BatchMatMul: (original) => transposingBatchMatMul(original, requireKernel('Transpose')),
+  BatchMatMul: (original) => transposingBatchMatMul(original, wasmKernel('Transpose')),
   GatherV2: rowGather,
   Tile: blockTile,
   MaxPool: simdMaxPool,
@@ -49,19 +50,13 @@ const overrides = new KernelOverrides(WASM, {
 /** What this pack added, so that unregistering never removes the backend's own kernels. */
 const additions = new KernelAdditions(WASM);
 
-function requireKernel(name: string): tf.KernelConfig {
-  const kernel = tf.getKernel(name, WASM);
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel; is @tensorflow/tfjs-backend-wasm loaded?`);
-  return kernel;
-}
-
 /**
  * Registers every kernel of the pack that wasm does not already have; safe to call more than once.
  * Returns the kernel names registered by this call, e.g. ['Conv2DBackpropFilter',
  * 'BatchlabDenseForward', ...] the first time and [] afterwards.
  */
 export function registerWasmTrainingKernels(): string[] {
-  return [...additions.add(missingKernels), ...registerFusedKernels(WASM), ...overrides.apply(requireKernel)];
+  return [...additions.add(missingKernels), ...registerFusedKernels(WASM), ...overrides.apply(wasmKernel)];
 }
 
 /** Removes the kernels this pack registered (for tests); the backend's own kernels stay. */

@@ -1,6 +1,6 @@
 /**
- * Calling wasm's BatchMatMul from inside another kernel (the convolution gradients, the Dense
- * layer passes), on views of existing tensors with another shape. Owns the aliasing rule below; the arithmetic is the registered
+ * Calling wasm's registered kernels from inside another kernel (BatchMatMul for the convolution
+ * gradients, the Dense layer passes' kernels), on views of existing tensors with another shape. Owns the aliasing rule below; the arithmetic is the registered
  * BatchMatMul's (batchlab's override: the SIMD products of ./simd-mat-mul for these unbatched
  * operands).
  */
@@ -21,6 +21,13 @@ export function viewAs(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
 
+/** The kernel registered for wasm now under `name` (batchlab's override where there is one). */
+export function wasmKernel(name: string): tf.KernelConfig {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel; is @tensorflow/tfjs-backend-wasm loaded?`);
+  return kernel;
+}
+
 /** a x b (or a x b^T) through the BatchMatMul kernel registered for wasm now; a new tensor. */
 export function batchMatMul(
   backend: ArrayBackend,
@@ -28,7 +35,6 @@ export function batchMatMul(
   b: tf.TensorInfo,
   transposeB: boolean,
 ): tf.TensorInfo {
-  const kernel = tf.getKernel(tf.BatchMatMul, 'wasm');
-  if (!kernel) throw new Error('the wasm backend has no BatchMatMul kernel; is @tensorflow/tfjs-backend-wasm loaded?');
-  return callOriginal(kernel, { inputs: { a, b }, backend, attrs: { transposeA: false, transposeB } });
+  const attrs = { transposeA: false, transposeB };
+  return callOriginal(wasmKernel(tf.BatchMatMul), { inputs: { a, b }, backend, attrs });
 }

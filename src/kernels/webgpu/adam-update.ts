@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, AdamUpdateAttrs } from '../../ops/adam-update';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
-import { Uniform, WebGpuBackend, WebGpuProgram, elementWiseProgram, releasedOnFailure, runProgram } from './program';
+import { Uniform, WebGpuCall, WebGpuProgram, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 type Inputs = Record<'value' | 'gradient' | 'm' | 'v' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
 
@@ -40,8 +40,7 @@ function program(shape: number[], output: Output, uniforms: Uniform[]): WebGpuPr
   return elementWiseProgram(shape, `batchlab_adam_${output}`, [...inputs], uniforms, helpers.join('\n'), result);
 }
 
-function adamUpdate(args: { inputs: Inputs; backend: WebGpuBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args;
+function adamUpdate({ inputs, backend, attrs }: WebGpuCall<Inputs>): tf.TensorInfo[] {
   requireFloat32(ADAM_UPDATE, inputs);
   const { learningRate, beta1, beta2, epsilon } = attrs as unknown as AdamUpdateAttrs;
   const constants = { b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, eps: epsilon, negLr: -learningRate };

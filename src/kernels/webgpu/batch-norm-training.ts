@@ -17,13 +17,7 @@ import {
 } from '../../ops/batch-norm-training';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
-import { Uniform, WebGpuBackend, elementWiseProgram, releasedOnFailure, runProgram } from './program';
-
-interface Call<Inputs> {
-  inputs: Inputs;
-  backend: WebGpuBackend;
-  attrs: tf.NamedAttrMap;
-}
+import { Uniform, WebGpuBackend, WebGpuCall, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 /** [rows, channels] of an activation [..., C]. */
 function geometry(x: tf.TensorInfo): [number, number] {
@@ -79,7 +73,7 @@ const Y = `
 
 type ForwardInputs = Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
 
-function forward({ inputs, backend, attrs }: Call<ForwardInputs>): tf.TensorInfo[] {
+function forward({ inputs, backend, attrs }: WebGpuCall<ForwardInputs>): tf.TensorInfo[] {
   requireFloat32(BATCH_NORM_TRAINING, inputs);
   const { epsilon } = attrs as unknown as BatchNormTrainingAttrs;
   const { x, gamma, beta } = inputs;
@@ -157,7 +151,7 @@ const DX = `
     return coefficients[c] * dy[i] + coefficients[n + c] * (x[i] - mean[c]) + coefficients[2 * n + c];
   }`;
 
-function backward({ inputs, backend, attrs }: Call<GradInputs>): tf.TensorInfo[] {
+function backward({ inputs, backend, attrs }: WebGpuCall<GradInputs>): tf.TensorInfo[] {
   requireFloat32(BATCH_NORM_TRAINING_GRAD, inputs);
   const { epsilon } = attrs as unknown as BatchNormTrainingAttrs;
   const { dy, x, mean, variance, gamma, dMean, dVariance } = inputs;
@@ -211,7 +205,7 @@ function backward({ inputs, backend, attrs }: Call<GradInputs>): tf.TensorInfo[]
 type MovingInputs = Record<'movingMean' | 'movingVariance' | 'mean' | 'variance', tf.TensorInfo>;
 
 /** moving - (moving - batch) * decay per channel, as tfjs-layers' three ops. */
-function movingAverages({ inputs, backend, attrs }: Call<MovingInputs>): tf.TensorInfo[] {
+function movingAverages({ inputs, backend, attrs }: WebGpuCall<MovingInputs>): tf.TensorInfo[] {
   requireFloat32(MOVING_AVERAGES, inputs);
   const decay: Uniform = { name: 'decay', type: 'f32', value: 1 - (attrs as unknown as MovingAveragesAttrs).momentum };
   const average = (moving: tf.TensorInfo, batch: tf.TensorInfo) =>

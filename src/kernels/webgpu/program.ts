@@ -35,6 +35,13 @@ export interface WebGpuBackend {
   disposeData(dataId: tf.DataId): boolean;
 }
 
+/** A kernel call as tfjs makes it on the WebGPU backend (attrs empty where the kernel takes none). */
+export interface WebGpuCall<Inputs> {
+  inputs: Inputs;
+  backend: WebGpuBackend;
+  attrs: tf.NamedAttrMap;
+}
+
 /** A program's own uniform: its WGSL name, type and value. */
 export interface Uniform {
   name: string;

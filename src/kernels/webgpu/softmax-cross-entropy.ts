@@ -14,15 +14,10 @@ import {
 } from '../../ops/softmax-cross-entropy';
 import { PortableKernel, asKernelFunc, requireFloat32 } from '../kernel-call';
 import { TOTAL, int, partialSums, totalUniforms } from './channel-sums';
-import { WebGpuBackend, elementWiseProgram, releasedOnFailure, runProgram } from './program';
+import { WebGpuCall, elementWiseProgram, releasedOnFailure, runProgram } from './program';
 
 type Inputs = { labels: tf.TensorInfo; logits: tf.TensorInfo };
 type GradInputs = Inputs & { dy: tf.TensorInfo };
-
-interface Call<I> {
-  inputs: I;
-  backend: WebGpuBackend;
-}
 
 function checkInputs(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
   requireFloat32(kernel, inputs);
@@ -68,7 +63,7 @@ const ROW_VALUES = `${LOG_SUM_EXP}
     return loss;
   }`;
 
-function forward({ inputs, backend }: Call<Inputs>): tf.TensorInfo[] {
+function forward({ inputs, backend }: WebGpuCall<Inputs>): tf.TensorInfo[] {
   checkInputs(SOFTMAX_CROSS_ENTROPY, inputs);
   const [rows, classes] = inputs.logits.shape;
   // As the wasm and cpu kernels: the mean of no losses is NaN; rows of no classes lose nothing and
@@ -122,7 +117,7 @@ const GRAD_LONG_ROWS = `
     return dy[0] / f32(uniforms.rows) * (exp(logits[index] - rowLse[r]) - f32(labels[index]));
   }`;
 
-function backward({ inputs, backend }: Call<GradInputs>): tf.TensorInfo {
+function backward({ inputs, backend }: WebGpuCall<GradInputs>): tf.TensorInfo {
   checkInputs(SOFTMAX_CROSS_ENTROPY_GRAD, inputs);
   const [rows, classes] = inputs.logits.shape;
   const uniforms = [int('classes', classes), int('rows', rows)];
