@@ -46,4 +46,49 @@ describe('SIMD kernel module', () => {
     expect(Array.from(acc.dataSync())).to.deep.equal([111.5, 222, 333, 443]);
     tf.dispose([x, acc]);
   });
+
+  // The sums keep groups of channels in registers (16 channels, 8 for the gradient's pair) and the
+  // rest one vector at a time: widths that fill no group, one group, a group and a rest. Each
+  // channel must still add its rows in order into what acc held, float32 step by float32 step.
+  for (const c of [4, 8, 12, 16, 20, 36]) {
+    it(`adds each channel's rows in order in the sums, ${c} channels`, () => {
+      const backend = tf.backend() as unknown as ArrayBackend;
+      const kernels = simdKernels(backend)!;
+      const rows = 7;
+      const values = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 3);
+      const [x, dy, mean, acc, acc2] = [
+        values(rows * c, 1),
+        values(rows * c, 2),
+        values(c, 3),
+        values(c, 4),
+        values(c, 5),
+      ].map((v) => tf.tensor1d(v));
+      const read = (t: tf.Tensor) => Array.from(t.dataSync());
+      const address = (t: tf.Tensor) =>
+        backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
+      /** start[j] + term(r, j) over the rows in order, rounded to float32 at every step. */
+      const inOrder = (start: number[], term: (r: number, j: number) => number) =>
+        start.map((s, j) => {
+          let sum = s;
+          for (let r = 0; r < rows; r++) sum = Math.fround(sum + Math.fround(term(r, j)));
+          return sum;
+        });
+      const [xs, dys, means] = [read(x), read(dy), read(mean)];
+      const centred = (r: number, j: number) => Math.fround(xs[r * c + j] - means[j]);
+
+      const start = read(acc);
+      kernels.colSums(address(x), rows, c, address(acc));
+      expect(read(acc)).to.deep.equal(inOrder(start, (r, j) => xs[r * c + j]));
+
+      const start2 = read(acc);
+      kernels.colCentredSquares(address(x), rows, c, address(mean), address(acc));
+      expect(read(acc)).to.deep.equal(inOrder(start2, (r, j) => centred(r, j) * centred(r, j)));
+
+      const [startDy, startDyXc] = [read(acc), read(acc2)];
+      kernels.colGradSums(address(dy), address(x), rows, c, address(mean), address(acc), address(acc2));
+      expect(read(acc)).to.deep.equal(inOrder(startDy, (r, j) => dys[r * c + j]));
+      expect(read(acc2)).to.deep.equal(inOrder(startDyXc, (r, j) => dys[r * c + j] * centred(r, j)));
+      tf.dispose([x, dy, mean, acc, acc2]);
+    });
+  }
 });
