@@ -215,8 +215,11 @@
     (param $outH i32) (param $outW i32) (param $outC i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (param $bias i32) (param $relu i32)
-    (local $kk i32) (local $m i32) (local $end i32) (local $count i32) (local $block i32) (local $i i32)
+    (local $kk i32) (local $m i32) (local $end i32) (local $count i32) (local $block i32) (local $i i32) (local $direct i32)
     (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
+    (local.set $direct (i32.and
+      (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8))
+      (i32.eqz (i32.and (local.get $outC) (i32.const 7)))))
     (local.set $m (local.get $m0))
     (local.set $end (i32.add (local.get $m0) (local.get $rows)))
     (block $done
@@ -224,25 +227,162 @@
         (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
         (local.set $count (i32.sub (local.get $end) (local.get $m)))
         (if (i32.gt_u (local.get $count) (i32.const 256)) (then (local.set $count (i32.const 256))))
-        (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (local.get $m) (local.get $count)
-          (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
-          (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
         (local.set $block (i32.add (local.get $out) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2))))
-        (if (local.get $bias)
+        (if (local.get $direct)
           (then
-            (local.set $i (i32.const 0))
-            (loop $rowsOfBias
-              (call $copyFloats (local.get $bias)
-                (i32.add (local.get $block) (i32.shl (i32.mul (local.get $i) (local.get $outC)) (i32.const 2)))
-                (local.get $outC))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br_if $rowsOfBias (i32.lt_u (local.get $i) (local.get $count))))))
-        (call $gemm (local.get $cols) (local.get $w) (local.get $block)
-          (local.get $count) (local.get $kk) (local.get $outC) (local.get $kk) (i32.const 1) (i32.ne (local.get $bias) (i32.const 0)))
+            (call $convBlockDirect (local.get $x) (local.get $w) (local.get $block) (local.get $cols) (local.get $m) (local.get $count)
+              (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW) (local.get $outC)
+              (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left) (local.get $bias)))
+          (else
+            (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (local.get $m) (local.get $count)
+              (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+              (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+            (if (local.get $bias)
+              (then
+                (local.set $i (i32.const 0))
+                (loop $rowsOfBias
+                  (call $copyFloats (local.get $bias)
+                    (i32.add (local.get $block) (i32.shl (i32.mul (local.get $i) (local.get $outC)) (i32.const 2)))
+                    (local.get $outC))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $rowsOfBias (i32.lt_u (local.get $i) (local.get $count))))))
+            (call $gemm (local.get $cols) (local.get $w) (local.get $block)
+              (local.get $count) (local.get $kk) (local.get $outC) (local.get $kk) (i32.const 1) (i32.ne (local.get $bias) (i32.const 0)))))
         (if (local.get $relu)
           (then (call $reluInPlace (local.get $block) (i32.mul (local.get $count) (local.get $outC)))))
         (local.set $m (i32.add (local.get $m) (local.get $count)))
         (br $blocks))))
+
+  ;; Output rows [m, m + count) of the convolution above, into out (row m's first float), without
+  ;; gathering the patches where a filter row is a short run (one or two input channels): four
+  ;; output positions of one output row, whose patches lie inside the input, read it in place
+  ;; ($directTile), so a 3x3 filter on one channel no longer copies nine floats per position and
+  ;; runs nine-step products on them. Four positions that cross an output row or the padding are
+  ;; gathered into cols first, and rows past the last four go through $gemm as in convRows. The
+  ;; sums run over the same taps in the same order as $gemm's, so every output is the same bit
+  ;; for bit whichever way it was made. outC is a multiple of 8.
+  (func $convBlockDirect (param $x i32) (param $w i32) (param $out i32) (param $cols i32) (param $m i32) (param $count i32)
+    (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32) (param $outC i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32) (param $bias i32)
+    (local $i i32) (local $pos i32) (local $b i32) (local $oy i32) (local $ox i32) (local $y0 i32) (local $xx i32)
+    (local $a i32) (local $aRow i32) (local $aTapRow i32) (local $rowLen i32) (local $kk i32) (local $j i32)
+    (local $outRowB i32) (local $rest i32) (local $block i32)
+    (local.set $rowLen (i32.mul (local.get $fw) (local.get $inC)))
+    (local.set $kk (i32.mul (local.get $fh) (local.get $rowLen)))
+    (local.set $outRowB (i32.shl (local.get $outC) (i32.const 2)))
+    (block $tilesDone
+      (loop $tiles
+        (br_if $tilesDone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+        (local.set $pos (i32.add (local.get $m) (local.get $i)))
+        (local.set $ox (i32.rem_u (local.get $pos) (local.get $outW)))
+        (local.set $oy (i32.div_u (local.get $pos) (local.get $outW)))
+        (local.set $b (i32.div_u (local.get $oy) (local.get $outH)))
+        (local.set $oy (i32.rem_u (local.get $oy) (local.get $outH)))
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+        (local.set $xx (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+        (if (i32.and
+              (i32.and (i32.lt_u (i32.add (local.get $ox) (i32.const 3)) (local.get $outW))
+                (i32.and (i32.ge_s (local.get $y0) (i32.const 0))
+                  (i32.le_s (i32.add (local.get $y0) (local.get $fh)) (local.get $inH))))
+              (i32.and (i32.ge_s (local.get $xx) (i32.const 0))
+                (i32.le_s (i32.add (i32.add (local.get $xx) (i32.mul (i32.const 3) (local.get $sw))) (local.get $fw))
+                  (local.get $inW))))
+          (then
+            ;; all four patches inside: position p's tap (r, t) at a + p * aRow + r * aTapRow + 4 t
+            (local.set $a (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b)
+              (local.get $inH)) (local.get $y0)) (local.get $inW)) (local.get $xx)) (local.get $inC)) (i32.const 2))))
+            (local.set $aRow (i32.shl (i32.mul (local.get $sw) (local.get $inC)) (i32.const 2)))
+            (local.set $aTapRow (i32.shl (i32.mul (local.get $inW) (local.get $inC)) (i32.const 2))))
+          (else
+            (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (local.get $pos) (i32.const 4)
+              (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+              (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+            (local.set $a (local.get $cols))
+            (local.set $aRow (i32.shl (local.get $kk) (i32.const 2)))
+            (local.set $aTapRow (i32.shl (local.get $rowLen) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (loop $columns
+          (call $directTile (local.get $a) (local.get $aRow) (local.get $aTapRow) (local.get $fh) (local.get $rowLen)
+            (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2))) (local.get $outRowB)
+            (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $outC)) (local.get $j)) (i32.const 2)))
+            (local.get $outRowB)
+            (if (result i32) (local.get $bias)
+              (then (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))
+              (else (i32.const 0))))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br_if $columns (i32.lt_u (local.get $j) (local.get $outC))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tiles)))
+    (local.set $rest (i32.sub (local.get $count) (local.get $i)))
+    (if (local.get $rest)
+      (then
+        (call $gatherPatches (local.get $x) (local.get $cols) (local.get $kk) (i32.add (local.get $m) (local.get $i))
+          (local.get $rest) (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+          (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+        (local.set $block (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outRowB))))
+        (if (local.get $bias)
+          (then
+            (local.set $j (i32.const 0))
+            (loop $rowsOfBias
+              (call $copyFloats (local.get $bias)
+                (i32.add (local.get $block) (i32.mul (local.get $j) (local.get $outRowB))) (local.get $outC))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $rowsOfBias (i32.lt_u (local.get $j) (local.get $rest))))))
+        (call $gemm (local.get $cols) (local.get $w) (local.get $block) (local.get $rest) (local.get $kk) (local.get $outC)
+          (local.get $kk) (i32.const 1) (i32.ne (local.get $bias) (i32.const 0))))))
+
+  ;; One 4 x 8 tile of a convolution's output as $gemm's register tile computes it, with the left
+  ;; operand's four rows read where they lie: row p's tap (r, t) at a + p * aRow + r * aTapRow + 4 t,
+  ;; for r < fh and t < rowLen (taps in the filter's order, b's rows bRow bytes apart). The sums start
+  ;; from the 8 values at bias (0 for none) and go to c, whose rows are cRow bytes apart.
+  (func $directTile (param $a i32) (param $aRow i32) (param $aTapRow i32) (param $fh i32) (param $rowLen i32)
+    (param $b i32) (param $bRow i32) (param $c i32) (param $cRow i32) (param $bias i32)
+    (local $r i32) (local $t i32) (local $p i32) (local $pb i32)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (if (local.get $bias)
+      (then
+        (local.set $c00 (v128.load (local.get $bias)))
+        (local.set $c01 (v128.load offset=16 (local.get $bias)))
+        (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+        (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+        (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))))
+    (local.set $pb (local.get $b))
+    (loop $rows
+      (local.set $p (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $aTapRow))))
+      (local.set $t (i32.const 0))
+      (loop $taps
+        (local.set $b0 (v128.load (local.get $pb)))
+        (local.set $b1 (v128.load offset=16 (local.get $pb)))
+        (local.set $s (v128.load32_splat (local.get $p)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $aRow))))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $p) (i32.shl (local.get $aRow) (i32.const 1)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $p) (i32.mul (local.get $aRow) (i32.const 3)))))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $bRow)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br_if $taps (i32.lt_u (local.get $t) (local.get $rowLen))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $r) (local.get $fh))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $cRow)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $cRow)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $cRow)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
 
   ;; The filter gradient of the same convolution, dW [K, outC] = sum over positions m of
   ;; cols[m, :]^T dy[m, :], as fixed slots: slot s of `total` sums the positions
