@@ -55,7 +55,8 @@ describe('SIMD kernel module', () => {
       const backend = tf.backend() as unknown as ArrayBackend;
       const kernels = simdKernels(backend)!;
       const rows = 7;
-      const values = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 3);
+      const values = (n: number, seed: number) =>
+        Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 3);
       const [x, dy, mean, acc, acc2] = [
         values(rows * c, 1),
         values(rows * c, 2),

@@ -7,7 +7,9 @@
  * Channels-last (every Keras layer): dW[k, o] = sum over output positions m of cols[m, k] *
  * dy[m, o]. With batchlab's SIMD module, mat-mul.wat's convFilterGradSlots gathers the columns 256
  * positions at a time and adds their products into a fixed number of slots, split across the kernel
- * threads, which are then added up in order here (the same sum on any thread count); without it,
+ * threads, which are then added up in order here (the same sum on any thread count). For short
+ * filter rows (see readsInPlace) it is given a copy of the input with its padding made real, whose
+ * patches it reads in place instead of gathering them, with the same sums bit for bit. Without it,
  * one matrix product of the columns gathered by ./columns, through BatchMatMul.
  * Channels-first takes a direct loop: for each (batch, output pixel) the dy channel vector is
  * gathered into a contiguous buffer, then every filter tap that lands inside the input adds the
@@ -78,11 +80,22 @@ function bySlots(
   const dW = backend.makeOutput(info.filterShape, 'float32');
   const partials = backend.makeOutput([FILTER_GRAD_SLOTS * slotSize], 'float32');
   const cols = backend.makeOutput([convScratchFloats(k)], 'float32');
+  const padded = readsInPlace(info) ? paddedShape(info) : null;
+  const xp = padded && backend.makeOutput(padded, 'float32');
   try {
     // Addresses taken after the allocations, which may have grown the heap.
     const at = (tensor: tf.TensorInfo) => backend.typedArrayFromHeap(tensor).byteOffset;
+    let geometry = convGeometry(info);
+    if (xp && padded) {
+      // Every patch inside the padded copy: the kernel reads each position's taps where they lie.
+      const [, pH, pW] = padded;
+      const { batchSize, inHeight, inWidth, inChannels, padInfo } = info;
+      simd.padInput(at(x), at(xp), batchSize, inHeight, inWidth, inChannels, pH, pW, padInfo.top, padInfo.left);
+      const [, , , outH, outW, outC, fh, fw, sh, sw] = geometry;
+      geometry = [pH, pW, inChannels, outH, outW, outC, fh, fw, sh, sw, 0, 0];
+    }
     simd.convFilterGradSlots(
-      at(x),
+      at(xp ?? x),
       at(dy),
       at(partials),
       at(cols),
@@ -90,7 +103,7 @@ function bySlots(
       FILTER_GRAD_SLOTS,
       FILTER_GRAD_SLOTS,
       info.batchSize * info.outHeight * info.outWidth,
-      ...convGeometry(info),
+      ...geometry,
     );
     const slots = backend.typedArrayFromHeap(partials);
     const sum = backend.typedArrayFromHeap(dW);
@@ -103,7 +116,25 @@ function bySlots(
   } finally {
     backend.disposeData(partials.dataId);
     backend.disposeData(cols.dataId);
+    if (xp) backend.disposeData(xp.dataId);
   }
+}
+
+/**
+ * Whether mat-mul.wat's convFilterGradSlots reads the patches in place (given an input that no
+ * patch leaves): a filter row is a short run (below 8 floats, e.g. 3x3 on one channel), where
+ * gathering costs as much as the products, and the output channels fill its 8-wide tiles.
+ */
+function readsInPlace(info: ConvInfo): boolean {
+  return info.filterWidth * info.inChannels < 8 && info.outChannels % 8 === 0;
+}
+
+/** The input with its padding made real: [batch, pH, pW, inChannels], every patch inside. */
+function paddedShape(info: ConvInfo): [number, number, number, number] {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, padInfo } = info;
+  const pH = Math.max(padInfo.top + inHeight, (outHeight - 1) * info.strideHeight + info.filterHeight);
+  const pW = Math.max(padInfo.left + inWidth, (outWidth - 1) * info.strideWidth + info.filterWidth);
+  return [batchSize, pH, pW, inChannels];
 }
 
 /** colsT [1, K, M] x dy [1, M, outChannels] = dW [1, K, outChannels], the filter's own layout. */

@@ -3,8 +3,11 @@
  * channels-last float32 data with dilation 1: the output rows as products of gathered patches and
  * the filter, in blocks that stay in cache (mat-mul.wat's convRows), split across batchlab's kernel
  * threads by rows, so a convolution uses every thread (README: Threads), with bit-identical results
- * on any thread count. FusedConv2D (a convolution layer with a bias, as tfjs-layers calls it) adds a
- * per-channel bias and a linear or ReLU activation in the same blocks. Conv2DBackpropInput's flipped
+ * on any thread count. Where a filter row is a short run (fw x inC below 8 floats, a first layer on
+ * one or two channels) and the output channels come in eights, convRows reads the input in place
+ * instead of gathering it, with the same sums bit for bit. FusedConv2D (a convolution layer with a
+ * bias, as tfjs-layers calls it) adds a per-channel bias and a linear or ReLU activation in the same
+ * blocks. Conv2DBackpropInput's flipped
  * convolution runs through it too. Dilated or channels-first convolutions, other dtypes or
  * activations, other bias shapes, and a filter holding NaN or an infinity (the padding's zeros
  * would turn it into NaN where tfjs' loops skip the padding) go to the stock kernel.

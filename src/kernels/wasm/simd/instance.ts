@@ -97,6 +97,19 @@ export interface SimdKernels {
     m: number,
     ...geometry: ConvGeometry
   ): void;
+  /** x [batch, inH, inW, c] into xp [batch, pH, pW, c] after `top` rows and `left` columns of zeros, zeros after. */
+  padInput(
+    x: number,
+    xp: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    pH: number,
+    pW: number,
+    top: number,
+    left: number,
+  ): void;
   relu(x: number, y: number, n: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   maxPool2x2(x: number, y: number, ...geometry: PoolGeometry): void;

@@ -397,8 +397,15 @@
     (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32) (param $outC i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (local $kk i32) (local $k4 i32) (local $s i32) (local $m i32) (local $end i32) (local $count i32) (local $dw i32)
-    (local $slotBytes i32)
+    (local $slotBytes i32) (local $direct i32)
     (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
+    ;; read in place ($filterGradBlockDirect) where filter rows are short runs and no patch meets padding
+    (local.set $direct (i32.and
+      (i32.and (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8))
+        (i32.eqz (i32.or (i32.and (local.get $outC) (i32.const 7)) (i32.or (local.get $top) (local.get $left)))))
+      (i32.and
+        (i32.le_u (i32.add (i32.mul (i32.sub (local.get $outH) (i32.const 1)) (local.get $sh)) (local.get $fh)) (local.get $inH))
+        (i32.le_u (i32.add (i32.mul (i32.sub (local.get $outW) (i32.const 1)) (local.get $sw)) (local.get $fw)) (local.get $inW)))))
     (local.set $k4 (i32.and (i32.add (local.get $kk) (i32.const 3)) (i32.const -4)))
     (local.set $slotBytes (i32.shl (i32.mul (local.get $k4) (local.get $outC)) (i32.const 2)))
     (local.set $s (local.get $s0))
@@ -418,19 +425,197 @@
             (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
             (local.set $count (i32.sub (local.get $end) (local.get $m)))
             (if (i32.gt_u (local.get $count) (i32.const 256)) (then (local.set $count (i32.const 256))))
-            (call $gatherPatches (local.get $x) (local.get $cols) (local.get $k4) (local.get $m) (local.get $count)
-              (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
-              (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
-            ;; dW(i, j) (+)= sum over the block's positions p of cols[p, i] dy[p, j]; the first block sets it
-            (call $gemm (local.get $cols)
-              (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
-              (local.get $dw) (local.get $k4) (local.get $count) (local.get $outC) (i32.const 1) (local.get $k4)
-              (i32.ne (local.get $m) (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll))
-                (i64.extend_i32_u (local.get $s))) (i64.extend_i32_u (local.get $total))))))
+            (if (local.get $direct)
+              (then
+                (call $filterGradBlockDirect (local.get $x)
+                  (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
+                  (local.get $dw) (local.get $m) (local.get $count)
+                  (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW) (local.get $outC)
+                  (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw)
+                  (i32.ne (local.get $m) (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll))
+                    (i64.extend_i32_u (local.get $s))) (i64.extend_i32_u (local.get $total)))))))
+              (else
+                (call $gatherPatches (local.get $x) (local.get $cols) (local.get $k4) (local.get $m) (local.get $count)
+                  (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+                  (local.get $fh) (local.get $fw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
+                ;; dW(i, j) (+)= sum over the block's positions p of cols[p, i] dy[p, j]; the first block sets it
+                (call $gemm (local.get $cols)
+                  (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $m) (local.get $outC)) (i32.const 2)))
+                  (local.get $dw) (local.get $k4) (local.get $count) (local.get $outC) (i32.const 1) (local.get $k4)
+                  (i32.ne (local.get $m) (i32.wrap_i64 (i64.div_u (i64.mul (i64.extend_i32_u (local.get $mAll))
+                    (i64.extend_i32_u (local.get $s))) (i64.extend_i32_u (local.get $total))))))))
             (local.set $m (i32.add (local.get $m) (local.get $count)))
             (br $blocks)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $slotLoop))))
+
+  ;; The filter gradient's sums over output positions [m, m + count) into the slot dw ([K4, outC]),
+  ;; as $gemm adds them over gathered columns (acc: add to what dw holds, else start from 0), for a
+  ;; convolution whose every patch lies inside x (no padding: the caller pads the input first)
+  ;; and whose filter rows are short runs: each position's taps are read where they lie, four taps
+  ;; by eight channels in registers, then the taps past the last four one at a time. Each sum
+  ;; adds the positions in order, as $gemm does, so dw is the same bit for bit. dy: position m's
+  ;; row. Rows K to K4 of dw hold 0, as they would from the gathered columns' zeros.
+  (func $filterGradBlockDirect (param $x i32) (param $dy i32) (param $dw i32) (param $m i32) (param $count i32)
+    (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32) (param $outC i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $acc i32)
+    (local $rowLen i32) (local $kk i32) (local $k4 i32) (local $outRowB i32) (local $tap i32) (local $taps i32) (local $j i32)
+    (local.set $rowLen (i32.mul (local.get $fw) (local.get $inC)))
+    (local.set $kk (i32.mul (local.get $fh) (local.get $rowLen)))
+    (local.set $k4 (i32.and (i32.add (local.get $kk) (i32.const 3)) (i32.const -4)))
+    (local.set $outRowB (i32.shl (local.get $outC) (i32.const 2)))
+    (if (i32.eqz (local.get $acc))
+      (then (call $zeroFloats
+        (i32.add (local.get $dw) (i32.mul (local.get $kk) (local.get $outRowB)))
+        (i32.mul (i32.sub (local.get $k4) (local.get $kk)) (local.get $outC)))))
+    (block $tapsDone
+      (loop $tapTiles
+        (br_if $tapsDone (i32.ge_u (local.get $tap) (local.get $kk)))
+        (local.set $taps (select (i32.const 4) (i32.const 1)
+          (i32.le_u (i32.add (local.get $tap) (i32.const 4)) (local.get $kk))))
+        (local.set $j (i32.const 0))
+        (loop $columns
+          (call $filterGradTile (local.get $x) (local.get $dy)
+            (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $tap) (local.get $outC)) (local.get $j)) (i32.const 2)))
+            (i32.shl (local.get $j) (i32.const 2)) (local.get $m) (local.get $count) (local.get $tap) (local.get $taps)
+            (local.get $rowLen) (local.get $inH) (local.get $inW) (local.get $inC) (local.get $outH) (local.get $outW)
+            (local.get $outRowB) (local.get $sh) (local.get $sw) (local.get $acc))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br_if $columns (i32.lt_u (local.get $j) (local.get $outC))))
+        (local.set $tap (i32.add (local.get $tap) (local.get $taps)))
+        (br $tapTiles))))
+
+  ;; One tile of the sums above: taps [tap, tap + taps) (taps 4 or 1) by the 8 channels from byte
+  ;; jB of each dy row, over positions [m, m + count), into dw's tile (rows outRowB bytes apart).
+  (func $filterGradTile (param $x i32) (param $dy i32) (param $dw i32) (param $jB i32) (param $m i32) (param $count i32)
+    (param $tap i32) (param $taps i32) (param $rowLen i32) (param $inH i32) (param $inW i32) (param $inC i32)
+    (param $outH i32) (param $outW i32) (param $outRowB i32) (param $sh i32) (param $sw i32) (param $acc i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $inRowB i32) (local $step i32)
+    (local $ox i32) (local $oy i32) (local $b i32) (local $n i32) (local $p i32) (local $pd i32) (local $stop i32) (local $q i32)
+    (local $d0 v128) (local $d1 v128) (local $s v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $inRowB (i32.shl (i32.mul (local.get $inW) (local.get $inC)) (i32.const 2)))
+    (local.set $step (i32.shl (i32.mul (local.get $sw) (local.get $inC)) (i32.const 2)))
+    ;; each tap's byte offset from its position's patch origin: (r, t) = (tap / rowLen, tap % rowLen)
+    (local.set $o0 (call $tapOffset (local.get $tap) (local.get $rowLen) (local.get $inRowB)))
+    (local.set $o1 (call $tapOffset (i32.add (local.get $tap) (i32.const 1)) (local.get $rowLen) (local.get $inRowB)))
+    (local.set $o2 (call $tapOffset (i32.add (local.get $tap) (i32.const 2)) (local.get $rowLen) (local.get $inRowB)))
+    (local.set $o3 (call $tapOffset (i32.add (local.get $tap) (i32.const 3)) (local.get $rowLen) (local.get $inRowB)))
+    (if (local.get $acc)
+      (then
+        (local.set $q (local.get $dw))
+        (local.set $c00 (v128.load (local.get $q)))
+        (local.set $c01 (v128.load offset=16 (local.get $q)))
+        (if (i32.eq (local.get $taps) (i32.const 4))
+          (then
+            (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+            (local.set $c10 (v128.load (local.get $q)))
+            (local.set $c11 (v128.load offset=16 (local.get $q)))
+            (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+            (local.set $c20 (v128.load (local.get $q)))
+            (local.set $c21 (v128.load offset=16 (local.get $q)))
+            (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+            (local.set $c30 (v128.load (local.get $q)))
+            (local.set $c31 (v128.load offset=16 (local.get $q)))))))
+    (local.set $ox (i32.rem_u (local.get $m) (local.get $outW)))
+    (local.set $oy (i32.div_u (local.get $m) (local.get $outW)))
+    (local.set $b (i32.div_u (local.get $oy) (local.get $outH)))
+    (local.set $oy (i32.rem_u (local.get $oy) (local.get $outH)))
+    (local.set $pd (i32.add (local.get $dy) (local.get $jB)))
+    ;; a run of positions along one output row at a time
+    (block $done
+      (loop $runs
+        (br_if $done (i32.eqz (local.get $count)))
+        (local.set $n (i32.sub (local.get $outW) (local.get $ox)))
+        (if (i32.lt_u (local.get $count) (local.get $n)) (then (local.set $n (local.get $count))))
+        (local.set $p (i32.add (local.get $x) (i32.add
+          (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (i32.mul (local.get $oy) (local.get $sh))) (local.get $inRowB))
+          (i32.mul (local.get $ox) (local.get $step)))))
+        (local.set $stop (i32.add (local.get $p) (i32.mul (local.get $n) (local.get $step))))
+        (if (i32.eq (local.get $taps) (i32.const 4))
+          (then
+            (loop $positions
+              (local.set $d0 (v128.load (local.get $pd)))
+              (local.set $d1 (v128.load offset=16 (local.get $pd)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $o0))))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $o1))))
+              (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $o2))))
+              (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $o3))))
+              (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $d0))))
+              (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $d1))))
+              (local.set $pd (i32.add (local.get $pd) (local.get $outRowB)))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (br_if $positions (i32.lt_u (local.get $p) (local.get $stop)))))
+          (else
+            (loop $positions
+              (local.set $s (v128.load32_splat (i32.add (local.get $p) (local.get $o0))))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (v128.load (local.get $pd)))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pd)))))
+              (local.set $pd (i32.add (local.get $pd) (local.get $outRowB)))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (br_if $positions (i32.lt_u (local.get $p) (local.get $stop))))))
+        (local.set $count (i32.sub (local.get $count) (local.get $n)))
+        (local.set $ox (i32.const 0))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (if (i32.eq (local.get $oy) (local.get $outH))
+          (then
+            (local.set $oy (i32.const 0))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))))
+        (br $runs)))
+    (local.set $q (local.get $dw))
+    (v128.store (local.get $q) (local.get $c00))
+    (v128.store offset=16 (local.get $q) (local.get $c01))
+    (if (i32.eq (local.get $taps) (i32.const 4))
+      (then
+        (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+        (v128.store (local.get $q) (local.get $c10))
+        (v128.store offset=16 (local.get $q) (local.get $c11))
+        (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+        (v128.store (local.get $q) (local.get $c20))
+        (v128.store offset=16 (local.get $q) (local.get $c21))
+        (local.set $q (i32.add (local.get $q) (local.get $outRowB)))
+        (v128.store (local.get $q) (local.get $c30))
+        (v128.store offset=16 (local.get $q) (local.get $c31)))))
+
+  ;; The byte offset of filter tap k (in the filter's [r, c, i] order, rows of rowLen floats) from
+  ;; its position's patch origin in a channels-last input whose rows are inRowB bytes.
+  (func $tapOffset (param $k i32) (param $rowLen i32) (param $inRowB i32) (result i32)
+    (i32.add (i32.mul (i32.div_u (local.get $k) (local.get $rowLen)) (local.get $inRowB))
+      (i32.shl (i32.rem_u (local.get $k) (local.get $rowLen)) (i32.const 2))))
+
+  ;; The input x [batch, inH, inW, c] with top and left rows and columns of zeros before it, into
+  ;; xp [batch, pH, pW, c] (zeros wherever x does not land), for the filter gradient to read every
+  ;; patch in place.
+  (func (export "padInput") (param $x i32) (param $xp i32) (param $batch i32) (param $inH i32) (param $inW i32)
+    (param $c i32) (param $pH i32) (param $pW i32) (param $top i32) (param $left i32)
+    (local $b i32) (local $y i32) (local $rowB i32) (local $pRowB i32)
+    (local.set $rowB (i32.shl (i32.mul (local.get $inW) (local.get $c)) (i32.const 2)))
+    (local.set $pRowB (i32.shl (i32.mul (local.get $pW) (local.get $c)) (i32.const 2)))
+    (memory.fill (local.get $xp) (i32.const 0) (i32.mul (i32.mul (local.get $batch) (local.get $pH)) (local.get $pRowB)))
+    (block $done
+      (loop $images
+        (br_if $done (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $y (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $inH)))
+            (memory.copy
+              (i32.add (local.get $xp) (i32.add
+                (i32.mul (i32.add (i32.mul (local.get $b) (local.get $pH)) (i32.add (local.get $y) (local.get $top))) (local.get $pRowB))
+                (i32.shl (i32.mul (local.get $left) (local.get $c)) (i32.const 2))))
+              (local.get $x)
+              (local.get $rowB))
+            (local.set $x (i32.add (local.get $x) (local.get $rowB)))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br $rows)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $images))))
 
   ;; Gathers the patches of output positions [m, m + count) of a channels-last convolution
   ;; (dilation 1) into cols, one row of K = fh * fw * inC floats per position, in the filter's own

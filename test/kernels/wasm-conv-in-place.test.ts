@@ -1,13 +1,17 @@
 // Convolutions whose filter rows are short runs (fw x inC below 8 floats, e.g. a 3x3 filter on one
-// channel) and whose output channels are a multiple of 8 read the input in place (mat-mul.wat's
-// convBlockDirect) instead of gathering patches. Their sums must be the gathered path's bit for
-// bit: here against the same product made by the gemm kernel over columns gathered in TypeScript,
-// on geometries that put four-position tiles across output rows and the padding, and a last tile
+// channel) and whose output channels are a multiple of 8 read their input in place instead of
+// gathering patches: Conv2D (mat-mul.wat's convBlockDirect) and the filter gradient
+// (filterGradBlockDirect, over a copy of the input with its padding made real). Their sums must be
+// the gathered path's bit for bit: Conv2D against the gemm kernel over columns gathered in
+// TypeScript, the filter gradient against the same slots gathered from the unpadded input, on
+// geometries that put four-position tiles across output rows and the padding, and a last tile
 // short of four positions.
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../src/kernels/wasm';
 import { simdKernels } from '../../src/kernels/wasm/simd/instance';
+import { ConvGeometry, convGeometry } from '../../src/kernels/wasm/simd/conv-geometry';
+import { FILTER_GRAD_SLOTS, convScratchFloats, paddedToTile } from '../../src/kernels/wasm/simd/threaded';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
 import { ConvCase, seededValues } from '../helpers/kernel-reference';
 
@@ -121,4 +125,60 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
       tf.dispose([x, filter, bias, colsTensor]);
     });
   });
+
+  cases
+    .filter((c) => c.pad !== 'valid')
+    .forEach((c, index) => {
+      it(`sums the filter gradient's slots from the padded copy bit for bit as gathered: ${c.name}`, () => {
+        const backend = tf.backend() as unknown as ArrayBackend;
+        const kernels = simdKernels(backend)!;
+        const address = (t: tf.Tensor) =>
+          backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
+        const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
+        const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+        const k = filterHeight * filterWidth * inChannels;
+        const m = batchSize * outHeight * outWidth;
+        const slotSize = paddedToTile(k) * info.outChannels;
+        const pH = Math.max(info.padInfo.top + inHeight, (outHeight - 1) * info.strideHeight + filterHeight);
+        const pW = Math.max(info.padInfo.left + inWidth, (outWidth - 1) * info.strideWidth + filterWidth);
+        const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 40 + index), c.xShape);
+        const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(info.outShape), 50 + index), info.outShape);
+        const [xp, cols, gathered, inPlace] = [
+          [batchSize * pH * pW * inChannels],
+          [convScratchFloats(k)],
+          [FILTER_GRAD_SLOTS * slotSize],
+          [FILTER_GRAD_SLOTS * slotSize],
+        ].map((shape) => tf.fill(shape, NaN));
+        const slots = (input: tf.Tensor, partials: tf.Tensor, geometry: ConvGeometry) =>
+          kernels.convFilterGradSlots(
+            address(input),
+            address(dy),
+            address(partials),
+            address(cols),
+            0,
+            FILTER_GRAD_SLOTS,
+            FILTER_GRAD_SLOTS,
+            m,
+            ...geometry,
+          );
+        const geometry = convGeometry(info);
+        slots(x, gathered, geometry);
+        kernels.padInput(
+          address(x),
+          address(xp),
+          batchSize,
+          inHeight,
+          inWidth,
+          inChannels,
+          pH,
+          pW,
+          info.padInfo.top,
+          info.padInfo.left,
+        );
+        const [, , , outH, outW, outC, fh, fw, sh, sw] = geometry;
+        slots(xp, inPlace, [pH, pW, inChannels, outH, outW, outC, fh, fw, sh, sw, 0, 0]);
+        expect(Array.from(inPlace.dataSync())).to.deep.equal(Array.from(gathered.dataSync()));
+        tf.dispose([x, dy, xp, cols, gathered, inPlace]);
+      });
+    });
 });
