@@ -81,7 +81,9 @@ function bySlots(
   const partials = backend.makeOutput([FILTER_GRAD_SLOTS * slotSize], 'float32');
   const cols = backend.makeOutput([convScratchFloats(k)], 'float32');
   const padded = readsInPlace(info) ? paddedShape(info) : null;
-  const xp = padded && backend.makeOutput(padded, 'float32');
+  // An input that no patch leaves (no padding) is read where it lies, without a copy.
+  const copy = padded !== null && (padded[1] !== info.inHeight || padded[2] !== info.inWidth);
+  const xp = copy ? backend.makeOutput(padded, 'float32') : null;
   try {
     // Addresses taken after the allocations, which may have grown the heap.
     const at = (tensor: tf.TensorInfo) => backend.typedArrayFromHeap(tensor).byteOffset;
