@@ -10,19 +10,28 @@
  * tape's), in reverse order, asking only for the gradients that lead to a weight. Where the backend
  * has the fused Dense layer kernels (src/ops/dense-layer.ts: wasm), each layer's forward and
  * backward pass is one dispatch of those same kernels instead.
- * Any other model (BatchNorm, dropout, other layers or activations, regression, shared layers,
- * frozen weights, a backend without the fused loss) takes the tape: denseChainOf says which.
+ * A Dense layer may be followed by batchlab's plain BatchNormalization layer and a ReLU after it
+ * (./chain-batch-norm), in either order of BatchNorm and activation.
+ * Any other model (ghost BN or batch renorm, dropout, other layers or activations, regression, shared
+ * layers, frozen weights, a backend without the fused loss) takes the tape: denseChainOf says which.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Task } from '../data/dataset';
 import { PlainDense, plainDense } from '../../models/dense-layer';
 import { SOFTMAX_CROSS_ENTROPY, hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy';
 import { denseBackward, denseForward, hasFusedDenseLayer } from '../ops/dense-layer';
+import { ChainNorm, NormSaved, chainNormOf, normBackward, normForward, normWeights } from './chain-batch-norm';
+import { gradientOf } from './registered-gradient';
+
+/** A Dense layer of the chain (with its ReLU, if any), and the BatchNorm stage after it, if any. */
+export interface ChainedDense extends PlainDense {
+  norm: ChainNorm | null;
+}
 
 /** The chain's layers from input to output, and whether the input is flattened first. */
 export interface DenseChain {
   flatten: boolean;
-  layers: PlainDense[];
+  layers: ChainedDense[];
 }
 
 export interface ChainGradients {
@@ -46,7 +55,11 @@ export function denseChainOf(model: tf.LayersModel, variables: tf.Variable[], ta
   const flatten = rest[0]?.getClassName() === 'Flatten';
   const layers = denseLayersOf(flatten ? rest.slice(1) : rest);
   if (!layers || (!flatten && model.inputs[0].shape.length !== 2)) return null;
-  const weights = layers.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
+  const weights = layers.flatMap((l) => [
+    l.kernel,
+    ...(l.bias ? [l.bias] : []),
+    ...(l.norm ? normWeights(l.norm) : []),
+  ]);
   const trainable = new Set(variables);
   const all = weights.every((w) => w.trainable && trainable.has(w.read() as tf.Variable));
   return all && weights.length === variables.length ? { flatten, layers } : null;
@@ -54,29 +67,29 @@ export function denseChainOf(model: tf.LayersModel, variables: tf.Variable[], ta
 
 /**
  * `layers` as plain Dense layers, each maybe followed by an Activation layer (linear, or ReLU after
- * a linear Dense: the same tf.relu op as a Dense's own); null if anything else is among them.
+ * a linear Dense: the same tf.relu op as a Dense's own) and a BatchNorm stage (with a ReLU
+ * Activation after it, or before it as the Dense's own); null if anything else is among them.
  */
-function denseLayersOf(layers: tf.layers.Layer[]): PlainDense[] | null {
-  const chain: PlainDense[] = [];
+function denseLayersOf(layers: tf.layers.Layer[]): ChainedDense[] | null {
+  const chain: ChainedDense[] = [];
   for (const layer of layers) {
     const dense = plainDense(layer);
+    const norm = chainNormOf(layer);
     const last = chain[chain.length - 1];
-    if (dense) chain.push({ ...dense });
-    else if (layer.getClassName() !== 'Activation' || !last) return null;
+    if (dense) chain.push({ ...dense, norm: null });
+    else if (!last) return null;
+    else if (norm) {
+      if (last.norm) return null;
+      last.norm = { layer: norm, relu: false };
+    } else if (layer.getClassName() !== 'Activation') return null;
     else {
       const name = (layer as unknown as { activation: { getClassName(): string } }).activation.getClassName();
-      if (name === 'relu' && !last.relu) last.relu = true;
+      if (name === 'relu' && last.norm && !last.norm.relu) last.norm.relu = true;
+      else if (name === 'relu' && !last.norm && !last.relu) last.relu = true;
       else if (name !== 'linear') return null;
     }
   }
   return chain.length > 0 ? chain : null;
-}
-
-/** tfjs' registered gradient function of `kernel` (the one the tape would call). */
-function gradientOf(kernel: string): tf.GradConfig['gradFunc'] {
-  const config = tf.getGradient(kernel);
-  if (!config) throw new Error(`no gradient registered for ${kernel}`);
-  return config.gradFunc;
 }
 
 /**
@@ -132,18 +145,20 @@ function weightedLoss(
 const fusedForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   const inputs: tf.Tensor[] = [];
   const preActivations: tf.Tensor[] = [];
+  const norms: (NormSaved | null)[] = [];
   let h = x;
   for (const layer of chain.layers) {
     inputs.push(h);
     const { z, output } = denseForward(h, layer.kernel.read(), layer.bias?.read() ?? null, { relu: layer.relu });
     preActivations.push(z);
-    h = output;
+    h = throughNorm(layer, output, norms);
   }
   const { loss, correct, dh } = weightedLoss(y, h, weight);
   const byVariable = new Map<tf.Variable, tf.Tensor>();
   let dy = dh;
   for (let i = chain.layers.length - 1; i >= 0; i--) {
     const layer = chain.layers[i];
+    dy = backThroughNorm(layer, norms[i], dy, byVariable);
     const attrs = { relu: layer.relu, bias: layer.bias !== null, inputGradient: i > 0 };
     const { dKernel, dBias, dx } = denseBackward(dy, inputs[i], layer.kernel.read(), preActivations[i], attrs);
     byVariable.set(layer.kernel.read() as tf.Variable, dKernel);
@@ -159,6 +174,7 @@ const opForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   const inputs: tf.Tensor[] = [];
   const products: tf.Tensor[] = [];
   const preActivations: tf.Tensor[] = [];
+  const norms: (NormSaved | null)[] = [];
   let h = chain.flatten ? tf.reshape(x, [x.shape[0], -1]) : x;
   for (const layer of chain.layers) {
     inputs.push(h);
@@ -166,7 +182,7 @@ const opForwardBackward: ForwardBackward = (chain, x, y, weight) => {
     const z = layer.bias ? tf.add(product, layer.bias.read()) : product;
     products.push(product);
     preActivations.push(z);
-    h = layer.relu ? tf.relu(z) : z;
+    h = throughNorm(layer, layer.relu ? tf.relu(z) : z, norms);
   }
   const { loss, correct, dh } = weightedLoss(y, h, weight);
   let dy = dh;
@@ -174,6 +190,7 @@ const opForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   const [relu, add, matMul] = ['Relu', 'Add', 'BatchMatMul'].map(gradientOf);
   for (let i = chain.layers.length - 1; i >= 0; i--) {
     const layer = chain.layers[i];
+    dy = backThroughNorm(layer, norms[i], dy, byVariable);
     if (layer.relu) dy = relu(dy, [preActivations[i]], {}).x();
     if (layer.bias) {
       // The product's gradient through the add is dy itself (same shape, the reshape changes nothing).
@@ -187,3 +204,24 @@ const opForwardBackward: ForwardBackward = (chain, x, y, weight) => {
   }
   return { loss, correct, byVariable };
 };
+
+/** A Dense layer's output through the BatchNorm stage after it, if any; what its gradient needs goes to `norms`. */
+function throughNorm(layer: ChainedDense, output: tf.Tensor, norms: (NormSaved | null)[]): tf.Tensor {
+  if (!layer.norm) {
+    norms.push(null);
+    return output;
+  }
+  const stage = normForward(layer.norm, output);
+  norms.push(stage.saved);
+  return stage.output;
+}
+
+/** The gradient with respect to a Dense layer's output, from the one after its BatchNorm stage, if any. */
+function backThroughNorm(
+  layer: ChainedDense,
+  saved: NormSaved | null,
+  dy: tf.Tensor,
+  byVariable: Map<tf.Variable, tf.Tensor>,
+): tf.Tensor {
+  return layer.norm && saved ? normBackward(layer.norm, saved, dy, byVariable) : dy;
+}

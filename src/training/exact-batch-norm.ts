@@ -69,7 +69,8 @@ export function exactAccumulatedStep(ctx: StepContext, chunks: Int32Array[]): St
       const entry = state.get(layer)!;
       entry.coupling = gatherCoupling(ctx, chunks, layer, state).take(entry.count);
     }
-    return withBatchNormOverride(normalizer(state, null), () => accumulatedStep(ctx, chunks));
+    // On the tape: the override replaces the BatchNorm layers' calls, which a Dense chain would not make.
+    return withBatchNormOverride(normalizer(state, null), () => accumulatedStep({ ...ctx, chain: null }, chunks));
   } finally {
     for (const { stats, coupling } of state.values()) {
       tf.dispose([stats.mean, stats.invStd]);

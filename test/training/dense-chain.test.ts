@@ -83,7 +83,20 @@ describe('the Dense chain step (no gradient tape)', () => {
     ]);
     expect(chainOf(logistic(), points)?.flatten).to.equal(false);
     expect(chainOf(logistic(), points)?.layers).to.have.length(1);
-    expect(chainOf(mlp({ hidden: [6], batchNorm: true }), images), 'BatchNorm').to.equal(null);
+    // BatchNorm after each hidden Dense layer, before or after its ReLU: plain BN only.
+    const before = chainOf(mlp({ hidden: [6, 5], batchNorm: true }), images);
+    expect(before?.layers.map((l) => [l.relu, l.bias !== null, l.norm?.relu ?? null])).to.deep.equal([
+      [false, false, true],
+      [false, false, true],
+      [false, true, null],
+    ]);
+    const after = chainOf(mlp({ hidden: [6], batchNorm: true, bnPosition: 'after' }), images);
+    expect(after?.layers.map((l) => [l.relu, l.bias !== null, l.norm?.relu ?? null])).to.deep.equal([
+      [true, true, false],
+      [false, true, null],
+    ]);
+    expect(chainOf(mlp({ hidden: [6], batchNorm: true, ghostBatch: 2 }), images), 'ghost BN').to.equal(null);
+    expect(chainOf(mlp({ hidden: [6], batchNorm: true, batchRenorm: true }), images), 'batch renorm').to.equal(null);
     expect(chainOf(mlp({ hidden: [6], batchNorm: false, dropout: 0.5 }), images), 'dropout').to.equal(null);
     expect(chainOf(mlp({ hidden: [6], batchNorm: false, activation: 'tanh' }), images), 'tanh').to.equal(null);
     expect(chainOf(cnn({ batchNorm: false }), images), 'convolutions').to.equal(null);
@@ -143,6 +156,13 @@ describe('the Dense chain step (no gradient tape)', () => {
           for (const [builder, data] of [
             [mlp({ hidden: [6, 5], batchNorm: false }), images],
             [logistic(), points],
+            [mlp({ hidden: [6, 5], batchNorm: true }), images],
+            // The unbiased moving variance refuses a chunk of one sample, on the tape as in the chain.
+            ...(run.updates.flat().every((chunk) => chunk.length > 1)
+              ? ([
+                  [mlp({ hidden: [6], batchNorm: true, bnPosition: 'after', bnConvention: 'pytorch' }), images],
+                ] as const)
+              : []),
           ] as const) {
             const before = tf.memory().numTensors;
             const chained = await trace(builder, data, run, true);
