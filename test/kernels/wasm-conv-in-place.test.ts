@@ -24,6 +24,22 @@ const cases: ConvCase[] = [
     strides: [1, 1],
     pad: 'same',
   },
+  // 4 x 30 x 30 = 3600 positions: each of the 8 filter-gradient slots sums 450, in two blocks.
+  {
+    name: '3x3 one channel, same, 8 outputs, two blocks a slot',
+    xShape: [4, 30, 30, 1],
+    filterShape: [3, 3, 1, 8],
+    strides: [1, 1],
+    pad: 'same',
+  },
+  // 'same' with an even filter pads after the input only: a copy with no offset.
+  {
+    name: '2x2 one channel, same, 8 outputs',
+    xShape: [2, 9, 8, 1],
+    filterShape: [2, 2, 1, 8],
+    strides: [1, 1],
+    pad: 'same',
+  },
   {
     name: '3x3 two channels, stride 2, valid, 8 outputs',
     xShape: [2, 15, 17, 2],
@@ -143,18 +159,19 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
         const pW = Math.max(info.padInfo.left + inWidth, (outWidth - 1) * info.strideWidth + filterWidth);
         const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 40 + index), c.xShape);
         const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(info.outShape), 50 + index), info.outShape);
-        const [xp, cols, gathered, inPlace] = [
+        const [xp, cols, untouched, gathered, inPlace] = [
           [batchSize * pH * pW * inChannels],
+          [convScratchFloats(k)],
           [convScratchFloats(k)],
           [FILTER_GRAD_SLOTS * slotSize],
           [FILTER_GRAD_SLOTS * slotSize],
         ].map((shape) => tf.fill(shape, NaN));
-        const slots = (input: tf.Tensor, partials: tf.Tensor, geometry: ConvGeometry) =>
+        const slots = (input: tf.Tensor, partials: tf.Tensor, scratch: tf.Tensor, geometry: ConvGeometry) =>
           kernels.convFilterGradSlots(
             address(input),
             address(dy),
             address(partials),
-            address(cols),
+            address(scratch),
             0,
             FILTER_GRAD_SLOTS,
             FILTER_GRAD_SLOTS,
@@ -162,7 +179,7 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
             ...geometry,
           );
         const geometry = convGeometry(info);
-        slots(x, gathered, geometry);
+        slots(x, gathered, cols, geometry);
         kernels.padInput(
           address(x),
           address(xp),
@@ -176,9 +193,36 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
           info.padInfo.left,
         );
         const [, , , outH, outW, outC, fh, fw, sh, sw] = geometry;
-        slots(xp, inPlace, [pH, pW, inChannels, outH, outW, outC, fh, fw, sh, sw, 0, 0]);
+        slots(xp, inPlace, untouched, [pH, pW, inChannels, outH, outW, outC, fh, fw, sh, sw, 0, 0]);
+        // Read in place: no patch was gathered into the scratch.
+        expect(untouched.dataSync().every(Number.isNaN)).to.equal(true);
         expect(Array.from(inPlace.dataSync())).to.deep.equal(Array.from(gathered.dataSync()));
-        tf.dispose([x, dy, xp, cols, gathered, inPlace]);
+        tf.dispose([x, dy, xp, cols, untouched, gathered, inPlace]);
       });
     });
+
+  it('reads tiles of four positions inside one output row in place: the column scratch stays untouched', () => {
+    // 'valid', 8 x 8 outputs: every tile of four lies in one output row, inside the input.
+    const backend = tf.backend() as unknown as ArrayBackend;
+    const kernels = simdKernels(backend)!;
+    const address = (t: tf.Tensor) =>
+      backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
+    const c: ConvCase = { name: '', xShape: [2, 10, 10, 1], filterShape: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' };
+    const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
+    const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 61), c.xShape);
+    const filter = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.filterShape), 62), c.filterShape);
+    const cols = gatheredColumns(x.dataSync() as Float32Array, info);
+    const m = cols.length / 9;
+    const [colsTensor, product, out, scratch] = [
+      tf.tensor1d(cols),
+      tf.zeros([m * 8]),
+      tf.zeros([m * 8]),
+      tf.fill([convScratchFloats(9)], NaN),
+    ];
+    kernels.gemm(address(colsTensor), address(filter), address(product), m, 9, 8, 9, 1, 0);
+    kernels.convRows(address(x), address(filter), address(out), address(scratch), 0, m, ...convGeometry(info), 0, 0);
+    expect(Array.from(out.dataSync())).to.deep.equal(Array.from(product.dataSync()));
+    expect(scratch.dataSync().every(Number.isNaN)).to.equal(true);
+    tf.dispose([x, filter, colsTensor, product, out, scratch]);
+  });
 });

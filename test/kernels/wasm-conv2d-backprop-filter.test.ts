@@ -241,6 +241,21 @@ describe('wasm Conv2DBackpropFilter', () => {
     tf.dispose([x, dy, dW]);
   });
 
+  it('gives an empty gradient for a filter with no output channels, and the heap stays whole', () => {
+    // Short filter rows would take the in-place path, whose tiles are 8 channels wide.
+    const x = tf.ones([1, 5, 5, 1]);
+    const dy = tf.zeros([1, 3, 3, 0]);
+    const attrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 1, 0] };
+    for (let i = 0; i < 20; i++) {
+      const dW = tf.engine().runKernel<tf.Tensor>(tf.Conv2DBackpropFilter, { x, dy }, attrs);
+      expect(dW.shape).to.deep.equal([3, 3, 1, 0]);
+      dW.dispose();
+      // Writes past the empty slots would land in the heap's bookkeeping: the next calls would fail.
+      expect(tf.tidy(() => tf.range(0, 1000).add(1).sum().dataSync()[0])).to.equal(500500);
+    }
+    tf.dispose([x, dy]);
+  });
+
   it('leaves tf.memory().numTensors unchanged across repeated gradient calls', () => {
     const x = tf.tensor4d(seededValues(3 * 7 * 5 * 2, 1), [3, 7, 5, 2]);
     const filter = tf.tensor4d(seededValues(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);

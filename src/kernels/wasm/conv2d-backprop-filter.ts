@@ -8,8 +8,9 @@
  * dy[m, o]. With batchlab's SIMD module, mat-mul.wat's convFilterGradSlots gathers the columns 256
  * positions at a time and adds their products into a fixed number of slots, split across the kernel
  * threads, which are then added up in order here (the same sum on any thread count). For short
- * filter rows (see readsInPlace) it is given a copy of the input with its padding made real, whose
- * patches it reads in place instead of gathering them, with the same sums bit for bit. Without it,
+ * filter rows (see readsInPlace) it reads the patches in place instead of gathering them, with the
+ * same sums bit for bit, from a copy of the input with its padding made real where there is
+ * padding. Without it,
  * one matrix product of the columns gathered by ./columns, through BatchMatMul.
  * Channels-first takes a direct loop: for each (batch, output pixel) the dy channel vector is
  * gathered into a contiguous buffer, then every filter tap that lands inside the input adds the

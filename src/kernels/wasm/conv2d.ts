@@ -5,7 +5,8 @@
  * threads by rows, so a convolution uses every thread (README: Threads), with bit-identical results
  * on any thread count. Where a filter row is a short run (fw x inC below 8 floats, a first layer on
  * one or two channels) and the output channels come in eights, convRows reads the input in place
- * instead of gathering it, with the same sums bit for bit. FusedConv2D (a convolution layer with a
+ * instead of gathering it (except for groups of four positions that cross an output row or the
+ * padding), with the same sums bit for bit. FusedConv2D (a convolution layer with a
  * bias, as tfjs-layers calls it) adds a per-channel bias and a linear or ReLU activation in the same
  * blocks. Conv2DBackpropInput's flipped
  * convolution runs through it too. Dilated or channels-first convolutions, other dtypes or

@@ -205,7 +205,8 @@
   ;; Output rows [m0, m0 + rows) of a channels-last convolution (dilation 1) as products, in blocks of
   ;; 256 rows: each block's patches are gathered into cols ($gatherPatches), then
   ;; out[block] = cols x w, with w the filter [fh, fw, inC, outC] seen as [K, outC] and out [M, outC]
-  ;; the NHWC output. A block's columns stay in the core's cache between the gather and the product;
+  ;; the NHWC output; where filter rows are short runs, $convBlockDirect reads most of them in place
+  ;; instead. A block's columns stay in the core's cache between the gather and the product;
   ;; m0 and the block size are multiples of the 4-row tile, so every row takes the same path of
   ;; $gemm however the rows are cut between threads. cols: 256 x K floats of scratch for this call.
   ;; With a bias (pointer, 0 for none) each output row starts from it, as XNNPACK's does; with relu
@@ -217,8 +218,9 @@
     (param $bias i32) (param $relu i32)
     (local $kk i32) (local $m i32) (local $end i32) (local $count i32) (local $block i32) (local $i i32) (local $direct i32)
     (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
+    ;; read in place ($convBlockDirect) where filter rows are short runs and outC a nonzero multiple of 8
     (local.set $direct (i32.and
-      (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8))
+      (i32.and (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8)) (i32.ne (local.get $outC) (i32.const 0)))
       (i32.eqz (i32.and (local.get $outC) (i32.const 7)))))
     (local.set $m (local.get $m0))
     (local.set $end (i32.add (local.get $m0) (local.get $rows)))
@@ -256,8 +258,8 @@
   ;; Output rows [m, m + count) of the convolution above, into out (row m's first float), without
   ;; gathering the patches where a filter row is a short run (one or two input channels): four
   ;; output positions of one output row, whose patches lie inside the input, read it in place
-  ;; ($directTile), so a 3x3 filter on one channel no longer copies nine floats per position and
-  ;; runs nine-step products on them. Four positions that cross an output row or the padding are
+  ;; ($directTile), so a 3x3 filter on one channel no longer copies nine floats per position
+  ;; before its products. Four positions that cross an output row or the padding are
   ;; gathered into cols first, and rows past the last four go through $gemm as in convRows. The
   ;; sums run over the same taps in the same order as $gemm's, so every output is the same bit
   ;; for bit whichever way it was made. outC is a multiple of 8.
@@ -387,7 +389,9 @@
   ;; The filter gradient of the same convolution, dW [K, outC] = sum over positions m of
   ;; cols[m, :]^T dy[m, :], as fixed slots: slot s of `total` sums the positions
   ;; [floor(M s / total), floor(M (s + 1) / total)) into partials + s * K4 * outC floats, 256
-  ;; positions at a time (gathered as above, then added by $gemm with the columns read transposed).
+  ;; positions at a time (gathered as above, then added by $gemm with the columns read transposed;
+  ;; read in place by $filterGradBlockDirect where filter rows are short runs and no patch meets
+  ;; padding, which the caller arranges by padding a copy of the input).
   ;; K4 is K rounded up to the 4-row tile, the rows past K zero (a 3x3 filter on one channel would
   ;; leave one of its 9 rows to the scalar path, as slow as the other 8). This call does slots
   ;; [s0, s0 + count); the caller adds the slots' first K rows up in order, so the sum is the same
@@ -399,9 +403,10 @@
     (local $kk i32) (local $k4 i32) (local $s i32) (local $m i32) (local $end i32) (local $count i32) (local $dw i32)
     (local $slotBytes i32) (local $direct i32)
     (local.set $kk (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $inC)))
-    ;; read in place ($filterGradBlockDirect) where filter rows are short runs and no patch meets padding
+    ;; read in place ($filterGradBlockDirect) where filter rows are short runs, outC a nonzero
+    ;; multiple of 8, and no patch meets padding
     (local.set $direct (i32.and
-      (i32.and (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8))
+      (i32.and (i32.and (i32.lt_u (i32.mul (local.get $fw) (local.get $inC)) (i32.const 8)) (i32.ne (local.get $outC) (i32.const 0)))
         (i32.eqz (i32.or (i32.and (local.get $outC) (i32.const 7)) (i32.or (local.get $top) (local.get $left)))))
       (i32.and
         (i32.le_u (i32.add (i32.mul (i32.sub (local.get $outH) (i32.const 1)) (local.get $sh)) (local.get $fh)) (local.get $inH))
@@ -455,7 +460,7 @@
   ;; and whose filter rows are short runs: each position's taps are read where they lie, four taps
   ;; by eight channels in registers, then the taps past the last four one at a time. Each sum
   ;; adds the positions in order, as $gemm does, so dw is the same bit for bit. dy: position m's
-  ;; row. Rows K to K4 of dw hold 0, as they would from the gathered columns' zeros.
+  ;; row. Rows K to K4 of dw hold 0 (the caller reads only the first K).
   (func $filterGradBlockDirect (param $x i32) (param $dy i32) (param $dw i32) (param $m i32) (param $count i32)
     (param $inH i32) (param $inW i32) (param $inC i32) (param $outH i32) (param $outW i32) (param $outC i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $acc i32)
