@@ -170,8 +170,9 @@ export class BatchNormalization extends StockBatchNormalization {
     const layer = this as unknown as StockFields;
     return (
       axis === x.rank - 1 &&
-      layer.gamma !== null &&
-      layer.beta !== null &&
+      // tfjs-layers leaves gamma or beta undefined (not null) with scale or center off.
+      layer.gamma != null &&
+      layer.beta != null &&
       x.dtype === 'float32' &&
       hasFusedBatchNormTraining()
     );

@@ -6,8 +6,8 @@
  * tape would give it (the batch's mean and variance saved, zeros for their own gradients, which
  * reach no loss), so every result is the tape's bit for bit. Only the plain layer takes part:
  * ghost BN, batch renorm, a layer without gamma or beta, and a backend without the fused kernels
- * leave the model to the tape, and so does the exact accumulated step (../exact-batch-norm), whose
- * override replaces the layer's call.
+ * leave the model to the tape, and so does the exact accumulated step over micro-batches
+ * (../exact-batch-norm), whose override replaces the layer's call.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormalization, isBatchlabBatchNorm } from '../../models/batch-norm-layer';
@@ -34,7 +34,8 @@ export function chainNormOf(layer: tf.layers.Layer): BatchNormalization | null {
   if (!isBatchlabBatchNorm(layer) || layer.ghostBatch !== null || layer.batchRenorm !== null) return null;
   const { axis, gamma, beta } = layer.parts;
   const lastAxis = axis === -1 || axis === 1;
-  return lastAxis && gamma !== null && beta !== null && hasFusedBatchNormTraining() ? layer : null;
+  // tfjs-layers leaves gamma or beta undefined (not null) with scale or center off.
+  return lastAxis && gamma != null && beta != null && hasFusedBatchNormTraining() ? layer : null;
 }
 
 /** The stage's trainable weights, in the layer's order. */

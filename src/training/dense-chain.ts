@@ -67,14 +67,15 @@ export function denseChainOf(model: tf.LayersModel, variables: tf.Variable[], ta
 
 /**
  * `layers` as plain Dense layers, each maybe followed by an Activation layer (linear, or ReLU after
- * a linear Dense: the same tf.relu op as a Dense's own) and a BatchNorm stage (with a ReLU
- * Activation after it, or before it as the Dense's own); null if anything else is among them.
+ * a linear Dense: the same tf.relu op as a Dense's own) and a BatchNorm stage, with a ReLU
+ * Activation after it, or before it (the Dense's own or an Activation layer); null if anything
+ * else is among them.
  */
 function denseLayersOf(layers: tf.layers.Layer[]): ChainedDense[] | null {
   const chain: ChainedDense[] = [];
   for (const layer of layers) {
     const dense = plainDense(layer);
-    const norm = chainNormOf(layer);
+    const norm = dense ? null : chainNormOf(layer);
     const last = chain[chain.length - 1];
     if (dense) chain.push({ ...dense, norm: null });
     else if (!last) return null;

@@ -15,6 +15,8 @@ import { blobs, linear, tinyImages } from './helpers';
 import { denseLayerKernels } from '../../src/kernels/wasm/dense-layer';
 import { hasFusedDenseLayer } from '../../src/ops/dense-layer';
 import { registerWasmTrainingKernels } from '../../src/backend';
+import { batchNormalization } from '../../models/batch-norm-layer';
+import { dense } from '../../models/dense-layer';
 
 function variablesOf(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -105,6 +107,27 @@ describe('the Dense chain step (no gradient tape)', () => {
     disposeDataset(regression);
   });
 
+  it('leaves BatchNorm without gamma or beta, first, or twice in a row to the tape', () => {
+    const build = (...middle: tf.layers.Layer[]) => {
+      const input = tf.input({ shape: points.inputShape });
+      let h: tf.SymbolicTensor = input;
+      for (const layer of [...middle, dense({ units: points.numClasses ?? 1 })])
+        h = layer.apply(h) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: h });
+    };
+    const relu = () => tf.layers.activation({ activation: 'relu' });
+    const models: [string, tf.LayersModel][] = [
+      ['center off', build(dense({ units: 5, useBias: false }), batchNormalization({ center: false }), relu())],
+      ['scale off', build(dense({ units: 5, useBias: false }), batchNormalization({ scale: false }), relu())],
+      ['BatchNorm first', build(batchNormalization({}), dense({ units: 5 }))],
+      ['BatchNorm twice', build(dense({ units: 5 }), batchNormalization({}), batchNormalization({}))],
+    ];
+    for (const [name, model] of models) {
+      expect(denseChainOf(model, variablesOf(model), 'classification'), name).to.equal(null);
+      model.dispose();
+    }
+  });
+
   it('leaves stock Dense layers, frozen weights and shared layers to the tape', () => {
     const stock = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3 })] });
     expect(denseChainOf(stock, variablesOf(stock), 'classification')).to.equal(null);
@@ -138,6 +161,16 @@ describe('the Dense chain step (no gradient tape)', () => {
       },
     ],
     [
+      'micro-batches of several samples under Adam',
+      {
+        optimizer: 'adam',
+        updates: [
+          [indices(0, 1, 2), indices(3, 4)],
+          [indices(5, 6), indices(7, 8, 9)],
+        ],
+      },
+    ],
+    [
       'clipping, with micro-batches',
       {
         optimizer: 'adam',
@@ -157,10 +190,12 @@ describe('the Dense chain step (no gradient tape)', () => {
             [mlp({ hidden: [6, 5], batchNorm: false }), images],
             [logistic(), points],
             [mlp({ hidden: [6, 5], batchNorm: true }), images],
+            [mlp({ hidden: [6], batchNorm: true, bnPosition: 'after' }), images],
             // The unbiased moving variance refuses a chunk of one sample, on the tape as in the chain.
             ...(run.updates.flat().every((chunk) => chunk.length > 1)
               ? ([
                   [mlp({ hidden: [6], batchNorm: true, bnPosition: 'after', bnConvention: 'pytorch' }), images],
+                  [mlp({ hidden: [6, 5], batchNorm: true, bnConvention: 'pytorch' }), images],
                 ] as const)
               : []),
           ] as const) {
