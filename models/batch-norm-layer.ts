@@ -86,18 +86,36 @@ export class BatchNormalization extends StockBatchNormalization {
     if (overridden) return overridden;
     const axis = layer.axis < 0 ? layer.axis + x.rank : layer.axis;
     if (this.ghostBatch !== null || this.batchRenorm !== null) return tf.tidy(() => this.variantCall(x, layer, axis));
-    const fused = this.fusedApplies(x, axis);
+    const fused = this.fusedApplies(x.rank, axis, x.dtype);
     if (!fused && !this.unbiasedMovingVariance) return super.call(inputs, kwargs);
-    return tf.tidy(() => {
-      const batch = fused ? fusedStatistics(x, layer) : composedStatistics(x, layer, axis);
-      this.updateMovingStatistics(
-        batch.mean,
-        batch.variance,
-        x.size / x.shape[axis],
-        `input of shape [${x.shape.join(', ')}]`,
-      );
-      return batch.y;
-    });
+    return tf.tidy(() => this.normalizeInTraining(x, axis, fused).y);
+  }
+
+  /**
+   * Whether a training call on a float32 input of rank `rank` takes the plain fused path: no ghost
+   * BN or batch renorm, channels last, gamma and beta, a backend with the fused kernels.
+   */
+  takesFusedPath(rank: number): boolean {
+    const { axis } = this as unknown as StockFields;
+    const channelAxis = axis < 0 ? axis + rank : axis;
+    return this.ghostBatch === null && this.batchRenorm === null && this.fusedApplies(rank, channelAxis, 'float32');
+  }
+
+  /**
+   * What a plain training call computes on `x` normalised over `axis`: the normalised output and
+   * the batch's statistics (through the fused kernel where `fused`, else tfjs' ops), with the moving
+   * statistics moved towards them. The Dense chain (src/training/chain-batch-norm.ts) calls it too.
+   */
+  normalizeInTraining(x: tf.Tensor, axis: number, fused: boolean): BatchStatistics {
+    const layer = this as unknown as StockFields;
+    const batch = fused ? fusedStatistics(x, layer) : composedStatistics(x, layer, axis);
+    this.updateMovingStatistics(
+      batch.mean,
+      batch.variance,
+      x.size / x.shape[axis],
+      `input of shape [${x.shape.join(', ')}]`,
+    );
+    return batch;
   }
 
   /** The layer's parts the exact accumulated step works with. */
@@ -116,7 +134,7 @@ export class BatchNormalization extends StockBatchNormalization {
     tf.tidy(() => {
       const variance = this.unbiasedMovingVariance ? tf.mul(biasedVariance, besselFactor(count, from)) : biasedVariance;
       const moving = { mean: layer.movingMean.read(), variance: layer.movingVariance.read() };
-      const [movingMean, movingVariance] = this.fusedApplies(mean, 0)
+      const [movingMean, movingVariance] = this.fusedApplies(mean.rank, 0, mean.dtype)
         ? movingAverages(moving, { mean, variance }, layer.momentum)
         : [
             stockMovingAverage(moving.mean, mean, layer.momentum),
@@ -165,15 +183,15 @@ export class BatchNormalization extends StockBatchNormalization {
     return y;
   }
 
-  /** Whether the fused kernels handle this layer for `x` normalised over `axis` (channels last only). */
-  private fusedApplies(x: tf.Tensor, axis: number): boolean {
+  /** Whether the fused kernels handle this layer for an input of `rank` and `dtype` normalised over `axis` (channels last only). */
+  private fusedApplies(rank: number, axis: number, dtype: tf.DataType): boolean {
     const layer = this as unknown as StockFields;
     return (
-      axis === x.rank - 1 &&
+      axis === rank - 1 &&
       // tfjs-layers leaves gamma or beta undefined (not null) with scale or center off.
       layer.gamma != null &&
       layer.beta != null &&
-      x.dtype === 'float32' &&
+      dtype === 'float32' &&
       hasFusedBatchNormTraining()
     );
   }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormalization, isBatchlabBatchNorm } from '../../models/batch-norm-layer';
-import { BATCH_NORM_TRAINING, batchNormTraining, hasFusedBatchNormTraining } from '../ops/batch-norm-training';
+import { BATCH_NORM_TRAINING } from '../ops/batch-norm-training';
 import { gradientOf } from './registered-gradient';
 
 /** A BatchNormalization layer of the chain, and whether a ReLU Activation layer follows it. */
@@ -31,11 +31,7 @@ export interface NormSaved {
 
 /** `layer` as a BatchNorm stage of a chain on rank-2 activations, or null when it must run on the tape. */
 export function chainNormOf(layer: tf.layers.Layer): BatchNormalization | null {
-  if (!isBatchlabBatchNorm(layer) || layer.ghostBatch !== null || layer.batchRenorm !== null) return null;
-  const { axis, gamma, beta } = layer.parts;
-  const lastAxis = axis === -1 || axis === 1;
-  // tfjs-layers leaves gamma or beta undefined (not null) with scale or center off.
-  return lastAxis && gamma != null && beta != null && hasFusedBatchNormTraining() ? layer : null;
+  return isBatchlabBatchNorm(layer) && layer.takesFusedPath(2) ? layer : null;
 }
 
 /** The stage's trainable weights, in the layer's order. */
@@ -46,16 +42,7 @@ export function normWeights(norm: ChainNorm): tf.LayerVariable[] {
 
 /** The layer's training call on `x` ([batch, C]) and the ReLU after it: the output and what the backward pass needs. */
 export function normForward(norm: ChainNorm, x: tf.Tensor): { output: tf.Tensor; saved: NormSaved } {
-  const { epsilon, gamma, beta } = norm.layer.parts;
-  const batch = batchNormTraining(x, gamma!.read() as tf.Tensor1D, beta!.read() as tf.Tensor1D, epsilon);
-  // As the layer's call: each channel's statistics count every value but the channel axis's.
-  const channels = x.shape[x.shape.length - 1];
-  norm.layer.updateMovingStatistics(
-    batch.mean,
-    batch.variance,
-    x.size / channels,
-    `input of shape [${x.shape.join(', ')}]`,
-  );
+  const batch = norm.layer.normalizeInTraining(x, x.rank - 1, true);
   const output = norm.relu ? tf.relu(batch.y) : batch.y;
   return { output, saved: { x, mean: batch.mean, variance: batch.variance, y: batch.y } };
 }

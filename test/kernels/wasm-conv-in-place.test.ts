@@ -69,6 +69,12 @@ const cases: ConvCase[] = [
   },
 ];
 
+/** A tensor's byte offset in the wasm heap, where the SIMD kernels take it. */
+function address(t: tf.Tensor): number {
+  const backend = tf.backend() as unknown as ArrayBackend;
+  return backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
+}
+
 /** The convolution's patches as rows of K = fh * fw * inC floats, in the filter's [r, c, i] order, 0 in padding. */
 function gatheredColumns(x: Float32Array, info: tf.backend_util.Conv2DInfo): Float32Array {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
@@ -101,8 +107,6 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
     it(`is the gathered product bit for bit, with and without bias and ReLU: ${c.name}`, () => {
       const backend = tf.backend() as unknown as ArrayBackend;
       const kernels = simdKernels(backend)!;
-      const address = (t: tf.Tensor) =>
-        backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
       const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
       const outC = c.filterShape[3];
       const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 10 + index), c.xShape);
@@ -148,8 +152,6 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
       it(`sums the filter gradient's slots from the padded copy bit for bit as gathered: ${c.name}`, () => {
         const backend = tf.backend() as unknown as ArrayBackend;
         const kernels = simdKernels(backend)!;
-        const address = (t: tf.Tensor) =>
-          backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
         const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
         const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
         const k = filterHeight * filterWidth * inChannels;
@@ -205,8 +207,6 @@ describe('wasm Conv2D read in place (short filter rows)', () => {
     // 'valid', 8 x 8 outputs: every tile of four lies in one output row, inside the input.
     const backend = tf.backend() as unknown as ArrayBackend;
     const kernels = simdKernels(backend)!;
-    const address = (t: tf.Tensor) =>
-      backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
     const c: ConvCase = { name: '', xShape: [2, 10, 10, 1], filterShape: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' };
     const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad);
     const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(c.xShape), 61), c.xShape);

@@ -126,10 +126,11 @@ function bySlots(
 /**
  * Whether mat-mul.wat's convFilterGradSlots reads the patches in place (given an input that no
  * patch leaves): a filter row is a short run (below 8 floats, e.g. 3x3 on one channel), where
- * gathering costs as much as the products, and the output channels fill its 8-wide tiles.
+ * gathering costs as much as the products, and the output channels fill its 8-wide tiles (the same
+ * rule as the kernel's own, which also checks that no patch meets padding).
  */
 function readsInPlace(info: ConvInfo): boolean {
-  return info.filterWidth * info.inChannels < 8 && info.outChannels % 8 === 0;
+  return info.filterWidth * info.inChannels < 8 && info.outChannels > 0 && info.outChannels % 8 === 0;
 }
 
 /** The input with its padding made real: [batch, pH, pW, inChannels], every patch inside. */
