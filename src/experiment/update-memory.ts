@@ -19,6 +19,7 @@ import type { ModelBuilder } from '../../models';
 import { BnAccumulation, makeOptimizer, OptimizerName } from '../training';
 import type { StepContext } from '../training/step';
 import { runStep } from '../training/train';
+import { denseChainOf } from '../training/dense-chain';
 
 export interface UpdateMemoryProbe {
   builder: ModelBuilder;
@@ -37,12 +38,9 @@ export async function updatePeakBytes(probe: UpdateMemoryProbe): Promise<number>
   const model = builder.build({ inputShape: data.inputShape, outputs: data.numClasses }, seed);
   const optimizer = makeOptimizer(probe.optimizer, probe.learningRate);
   try {
-    const ctx: StepContext = {
-      model,
-      data,
-      optimizer,
-      variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
-    };
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // The trainer's own path: a chain of Dense layers trains off the gradient tape.
+    const ctx: StepContext = { model, data, optimizer, variables, chain: denseChainOf(model, variables, data.task) };
     const batch = strategy.batches(data.size, 0, seed)[0];
     // The trainer's own step: larger batches in chunks, BN accumulated in the run's mode.
     const update = (): void => {
