@@ -171,6 +171,7 @@ async function trainAndMeasure(cell: Cell, data: CellData, settings: CellSetting
       ...probe,
       learningRate: cell.learningRate,
       bnAccumulation: cell.bnAccumulation,
+      clip: { clipNorm: settings.clipNorm, clipValue: settings.clipValue },
     });
     return {
       ...base,

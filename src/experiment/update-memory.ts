@@ -20,6 +20,7 @@ import { BnAccumulation, makeOptimizer, OptimizerName } from '../training';
 import type { StepContext } from '../training/step';
 import { runStep } from '../training/train';
 import { denseChainOf } from '../training/dense-chain';
+import { GradientClipping, resolveClipping } from '../training/clipping';
 
 export interface UpdateMemoryProbe {
   builder: ModelBuilder;
@@ -30,6 +31,8 @@ export interface UpdateMemoryProbe {
   seed: number;
   /** How BN layers meet the micro-batches. Default: 'chunk'. */
   bnAccumulation?: BnAccumulation;
+  /** The run's gradient clipping, which holds the gradient's norm and the clipped gradients. Default: none. */
+  clip?: GradientClipping;
 }
 
 /** Peak tensor bytes one update adds above what is held before it. */
@@ -39,8 +42,15 @@ export async function updatePeakBytes(probe: UpdateMemoryProbe): Promise<number>
   const optimizer = makeOptimizer(probe.optimizer, probe.learningRate);
   try {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    // The trainer's own path: a chain of Dense layers trains off the gradient tape.
-    const ctx: StepContext = { model, data, optimizer, variables, chain: denseChainOf(model, variables, data.task) };
+    // The trainer's own path: a chain of Dense layers trains off the gradient tape, and clipping.
+    const ctx: StepContext = {
+      model,
+      data,
+      optimizer,
+      variables,
+      clip: resolveClipping(probe.clip ?? {}),
+      chain: denseChainOf(model, variables, data.task),
+    };
     const batch = strategy.batches(data.size, 0, seed)[0];
     // The trainer's own step: larger batches in chunks, BN accumulated in the run's mode.
     const update = (): void => {

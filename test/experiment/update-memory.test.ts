@@ -53,7 +53,10 @@ describe('update peak memory', function () {
     try {
       expect(denseChainOf(model, variables, data.task)).to.not.equal(null);
       const ctx = { model, data, optimizer, variables, chain: null };
-      const update = () => tf.dispose(runStep(ctx, fullBatch().batches(N, 0, 0)[0], undefined, 'chunk').loss);
+      const update = () => {
+        const { loss, correct } = runStep(ctx, fullBatch().batches(N, 0, 0)[0], undefined, 'chunk');
+        tf.dispose([loss, correct ?? []]);
+      };
       update();
       const before = tf.memory().numBytes;
       const profile = await tf.profile(update);
@@ -65,6 +68,21 @@ describe('update peak memory', function () {
       optimizer.dispose();
       model.dispose();
     }
+  });
+
+  it("takes the run's gradient clipping, which adds the gradient's norm (one float32) to the peak", async () => {
+    const probe = {
+      builder: mlp(),
+      data,
+      strategy: miniBatch(10),
+      optimizer: 'adam' as const,
+      learningRate: 0.001,
+      seed: 0,
+    };
+    const plain = await updatePeakBytes(probe);
+    const clipped = await updatePeakBytes({ ...probe, clip: { clipNorm: 1 } });
+    // The clipped gradients replace the gradients; the norm is kept for the run's record.
+    expect(clipped - plain).to.equal(4);
   });
 
   // At 1000 samples a chunk's backward pass holds more than the optimizer's update of these
