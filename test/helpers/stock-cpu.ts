@@ -1,8 +1,9 @@
 // The reference for differential tests: a second instance of tfjs' cpu backend, registered as
 // 'stock-cpu' with a copy of tfjs' own cpu kernels taken when this module loads, without
-// batchlab's (Batchlab* names, the only ones its cpu pack adds, so the copy is stock even in a test
-// worker where earlier files registered that pack). Nothing batchlab registers later for 'cpu' reaches it. Gradients are global in tfjs, so a
-// reference that needs ReLU's gradient writes tfjs' formula out instead of calling tf.grad.
+// batchlab's (Batchlab* names, the only ones its cpu pack adds: so the copy is stock even in a test
+// worker where earlier files registered that pack). Nothing batchlab registers later for 'cpu'
+// reaches it. Gradients are global in tfjs, so a reference that needs ReLU's gradient writes
+// tfjs' formula out instead of calling tf.grad.
 import * as tf from '@tensorflow/tfjs';
 
 export const STOCK_CPU = 'stock-cpu';
