@@ -84,7 +84,7 @@ export class BatchNormalization extends StockBatchNormalization {
     if (kwargs.training !== true) return super.call(inputs, kwargs);
     const overridden = callOverride?.(this, x);
     if (overridden) return overridden;
-    const axis = layer.axis < 0 ? layer.axis + x.rank : layer.axis;
+    const axis = this.channelAxis(x.rank);
     if (this.ghostBatch !== null || this.batchRenorm !== null) return tf.tidy(() => this.variantCall(x, layer, axis));
     const fused = this.fusedApplies(x.rank, axis, x.dtype);
     if (!fused && !this.unbiasedMovingVariance) return super.call(inputs, kwargs);
@@ -96,9 +96,14 @@ export class BatchNormalization extends StockBatchNormalization {
    * BN or batch renorm, channels last, gamma and beta, a backend with the fused kernels.
    */
   takesFusedPath(rank: number): boolean {
+    const plain = this.ghostBatch === null && this.batchRenorm === null;
+    return plain && this.fusedApplies(rank, this.channelAxis(rank), 'float32');
+  }
+
+  /** The axis normalised over, for an input of rank `rank` (the layer's axis may count from the end). */
+  private channelAxis(rank: number): number {
     const { axis } = this as unknown as StockFields;
-    const channelAxis = axis < 0 ? axis + rank : axis;
-    return this.ghostBatch === null && this.batchRenorm === null && this.fusedApplies(rank, channelAxis, 'float32');
+    return axis < 0 ? axis + rank : axis;
   }
 
   /**

@@ -75,20 +75,24 @@ function denseLayersOf(layers: tf.layers.Layer[]): ChainedDense[] | null {
   const chain: ChainedDense[] = [];
   for (const layer of layers) {
     const dense = plainDense(layer);
-    const norm = dense ? null : chainNormOf(layer);
+    if (dense) {
+      chain.push({ ...dense, norm: null });
+      continue;
+    }
     const last = chain[chain.length - 1];
-    if (dense) chain.push({ ...dense, norm: null });
-    else if (!last) return null;
-    else if (norm) {
+    if (!last) return null;
+    const norm = chainNormOf(layer);
+    if (norm) {
       if (last.norm) return null;
       last.norm = { layer: norm, relu: false };
-    } else if (layer.getClassName() !== 'Activation') return null;
-    else {
-      const name = (layer as unknown as { activation: { getClassName(): string } }).activation.getClassName();
-      if (name === 'relu' && last.norm && !last.norm.relu) last.norm.relu = true;
-      else if (name === 'relu' && !last.norm && !last.relu) last.relu = true;
-      else if (name !== 'linear') return null;
+      continue;
     }
+    if (layer.getClassName() !== 'Activation') return null;
+    const name = (layer as unknown as { activation: { getClassName(): string } }).activation.getClassName();
+    // A ReLU belongs to the stage it follows: the BatchNorm stage once there is one, else the Dense layer.
+    const stage = last.norm ?? last;
+    if (name === 'relu' && !stage.relu) stage.relu = true;
+    else if (name !== 'linear') return null;
   }
   return chain.length > 0 ? chain : null;
 }

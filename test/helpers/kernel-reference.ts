@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, gaussian } from '../../src/util/random';
+import type { ArrayBackend } from '../../src/kernels/kernel-call';
 
 /** A 4-D shape, as conv2d's input, filter and output have. */
 export type Shape4 = [number, number, number, number];
@@ -14,6 +15,12 @@ export interface ConvCase {
   filterShape: Shape4;
   strides: [number, number];
   pad: Pad;
+}
+
+/** A tensor's byte offset in the active wasm backend's heap, where batchlab's SIMD kernels take it. */
+export function heapAddress(t: tf.Tensor): number {
+  const backend = tf.backend() as unknown as ArrayBackend;
+  return backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
 }
 
 export function seededValues(size: number, seed: number): Float32Array {

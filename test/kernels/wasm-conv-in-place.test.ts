@@ -13,7 +13,7 @@ import { simdKernels } from '../../src/kernels/wasm/simd/instance';
 import { ConvGeometry, convGeometry } from '../../src/kernels/wasm/simd/conv-geometry';
 import { FILTER_GRAD_SLOTS, convScratchFloats, paddedToTile } from '../../src/kernels/wasm/simd/threaded';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
-import { ConvCase, seededValues } from '../helpers/kernel-reference';
+import { ConvCase, heapAddress as address, seededValues } from '../helpers/kernel-reference';
 
 const cases: ConvCase[] = [
   // 3 x 13 x 11 = 429 positions: rows of 11 cut the four-position tiles, and the last tile is one.
@@ -68,12 +68,6 @@ const cases: ConvCase[] = [
     pad: 'same',
   },
 ];
-
-/** A tensor's byte offset in the wasm heap, where the SIMD kernels take it. */
-function address(t: tf.Tensor): number {
-  const backend = tf.backend() as unknown as ArrayBackend;
-  return backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
-}
 
 /** The convolution's patches as rows of K = fh * fw * inC floats, in the filter's [r, c, i] order, 0 in padding. */
 function gatheredColumns(x: Float32Array, info: tf.backend_util.Conv2DInfo): Float32Array {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { compileKernels, committedModuleSource, moduleSource, sharedMemoryVariant } from '../../scripts/build-simd';
 import { compiledModules, simdKernels } from '../../src/kernels/wasm/simd/instance';
 import type { ArrayBackend } from '../../src/kernels/kernel-call';
+import { heapAddress as address } from '../helpers/kernel-reference';
 
 describe('SIMD kernel module', () => {
   it('committed kernels-wasm.ts is the build of the .wat files (run npm run build:simd after editing one)', async () => {
@@ -40,8 +41,6 @@ describe('SIMD kernel module', () => {
       [100, 200, 300, 400],
     ]);
     const acc = tf.tensor1d([0.5, 0, 0, -1]);
-    const address = (t: tf.Tensor) =>
-      backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
     simdKernels(backend)!.colSums(address(x), 3, 4, address(acc));
     expect(Array.from(acc.dataSync())).to.deep.equal([111.5, 222, 333, 443]);
     tf.dispose([x, acc]);
@@ -65,8 +64,6 @@ describe('SIMD kernel module', () => {
         values(c, 5),
       ].map((v) => tf.tensor1d(v));
       const read = (t: tf.Tensor) => Array.from(t.dataSync());
-      const address = (t: tf.Tensor) =>
-        backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }).byteOffset;
       /** start[j] + term(r, j) over the rows in order, rounded to float32 at every step. */
       const inOrder = (start: number[], term: (r: number, j: number) => number) =>
         start.map((s, j) => {
